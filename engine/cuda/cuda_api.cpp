@@ -1,0 +1,78 @@
+// CUDA runtime services for the device-independent engine (see engine/cuda_api.h). Copies are
+// issued on the device's compute stream so they are ordered with the kernels around them.
+#include "engine/cuda_api.h"
+
+#include "engine/cuda/check.h"
+#include "engine/cuda/context_cuda.h"
+
+namespace cromss {
+
+bool built_with_cuda() { return true; }
+
+namespace cuda_api {
+
+int device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // no driver or no device: clear the sticky error and report none
+    return 0;
+  }
+  return n;
+}
+
+void set_device(int device) { CUDA_CHECK(cudaSetDevice(device)); }
+
+void* malloc_device(size_t bytes, int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  void* p = nullptr;
+  if (cudaMalloc(&p, bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return nullptr;  // the caching allocator frees its cache and retries
+  }
+  return p;
+}
+
+void free_device(void* ptr, int device) noexcept {
+  // The stream may still use the block: wait for it before the memory can be handed out again
+  // by the driver. Caching makes this rare (only when the cache is released).
+  cudaSetDevice(device);
+  cudaDeviceSynchronize();
+  cudaFree(ptr);
+}
+
+void* malloc_pinned(size_t bytes) {
+  void* p = nullptr;
+  CUDA_CHECK(cudaHostAlloc(&p, bytes, cudaHostAllocDefault));
+  return p;
+}
+
+void free_pinned(void* ptr) noexcept { cudaFreeHost(ptr); }
+
+void copy_host_to_device(void* dst, const void* src, size_t bytes, int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  cudaStream_t s = stream_of(device);
+  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s));
+  CUDA_CHECK(cudaStreamSynchronize(s));  // the host buffer may be pageable and short-lived
+}
+
+void copy_device_to_host(void* dst, const void* src, size_t bytes, int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  cudaStream_t s = stream_of(device);
+  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s));
+  CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+void copy_device_to_device(void* dst, const void* src, size_t bytes, int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_of(device)));
+}
+
+void memset_device(void* dst, int value, size_t bytes, int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, stream_of(device)));
+}
+
+void synchronize(int device) { Context::get(Device::cuda(device)).synchronize(); }
+
+}  // namespace cuda_api
+}  // namespace cromss

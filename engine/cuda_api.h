@@ -1,0 +1,24 @@
+// The few CUDA runtime services the device-independent engine needs (allocation, copies,
+// device count), declared without CUDA types so that ordinary .cpp files never include CUDA
+// headers. Implemented in engine/cuda/cuda_api.cpp; a CPU-only build gets
+// engine/cpu_only/cuda_api_stub.cpp, whose functions throw a clear error (device_count is 0).
+#pragma once
+
+#include <cstddef>
+
+namespace cromss::cuda_api {
+
+int device_count();
+void set_device(int device);
+void* malloc_device(size_t bytes, int device);
+void free_device(void* ptr, int device) noexcept;
+void* malloc_pinned(size_t bytes);
+void free_pinned(void* ptr) noexcept;
+// Copies are ordered on the device's compute stream (Context); host-side copies synchronize.
+void copy_host_to_device(void* dst, const void* src, size_t bytes, int device);
+void copy_device_to_host(void* dst, const void* src, size_t bytes, int device);
+void copy_device_to_device(void* dst, const void* src, size_t bytes, int device);
+void memset_device(void* dst, int value, size_t bytes, int device);
+void synchronize(int device);
+
+}  // namespace cromss::cuda_api

@@ -1,0 +1,30 @@
+// Device parsing and naming.
+#include "engine/device.h"
+
+#include <string>
+
+#include "engine/cuda_api.h"
+#include "engine/error.h"
+
+namespace cromss {
+
+Device Device::parse(std::string_view text) {
+  if (text == "cpu") return cpu();
+  if (text == "cuda" || text == "gpu") return cuda(0);
+  if (text.substr(0, 5) == "cuda:") {
+    std::string idx(text.substr(5));
+    char* end = nullptr;
+    long i = std::strtol(idx.c_str(), &end, 10);
+    if (!idx.empty() && *end == '\0' && i >= 0) return cuda(static_cast<int>(i));
+  }
+  CROMSS_THROW(ValueError, "unknown device '{}' (expected cpu, cuda or cuda:N)", text);
+}
+
+std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+
+int cuda_device_count() {
+  static const int count = cuda_api::device_count();
+  return count;
+}
+
+}  // namespace cromss

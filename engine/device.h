@@ -1,0 +1,30 @@
+// Where a tensor lives: the host (cpu) or one CUDA device (cuda:N). Transfers between devices
+// are always explicit (Tensor::to); nothing copies behind the caller's back.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace cromss {
+
+struct Device {
+  enum class Kind : unsigned char { cpu, cuda };
+  Kind kind = Kind::cpu;
+  int index = 0;
+
+  static Device cpu() { return {Kind::cpu, 0}; }
+  static Device cuda(int i = 0) { return {Kind::cuda, i}; }
+  static Device parse(std::string_view text);  // "cpu", "cuda", "cuda:1"; throws ValueError
+  bool is_cpu() const { return kind == Kind::cpu; }
+  bool is_cuda() const { return kind == Kind::cuda; }
+  std::string str() const;
+  bool operator==(const Device& o) const { return kind == o.kind && index == o.index; }
+  bool operator!=(const Device& o) const { return !(*this == o); }
+};
+
+// Number of usable CUDA devices; 0 in a CPU-only build or on a machine without a GPU.
+int cuda_device_count();
+// True when this binary was compiled with the CUDA backend.
+bool built_with_cuda();
+
+}  // namespace cromss

@@ -1,0 +1,35 @@
+// Device dispatch helpers for op implementations. CROMSS_ON_CUDA(expr) evaluates expr in a CUDA
+// build and throws a clear error in a CPU-only build, so dispatch code never needs stubs.
+// CROMSS_DISPATCH_CPU_FLOAT runs a body with `scalar_t` bound to float or double (the CPU
+// reference runs in f32 and, for gradient checks, f64).
+#pragma once
+
+#include "engine/error.h"
+#include "engine/tensor.h"
+
+namespace cromss {
+[[noreturn]] void throw_no_cuda(const char* file, int line);
+}
+
+#if CROMSS_WITH_CUDA
+#define CROMSS_ON_CUDA(...) __VA_ARGS__
+#else
+#define CROMSS_ON_CUDA(...) ::cromss::throw_no_cuda(__FILE__, __LINE__)
+#endif
+
+#define CROMSS_DISPATCH_CPU_FLOAT(dtype, op_name, ...)                                   \
+  [&] {                                                                                  \
+    switch (dtype) {                                                                     \
+      case ::cromss::DType::f32: {                                                       \
+        using scalar_t = float;                                                          \
+        return __VA_ARGS__();                                                            \
+      }                                                                                  \
+      case ::cromss::DType::f64: {                                                       \
+        using scalar_t = double;                                                         \
+        return __VA_ARGS__();                                                            \
+      }                                                                                  \
+      default:                                                                           \
+        CROMSS_THROW(ValueError, "{}: the CPU path supports f32 and f64, got {}", op_name, \
+                     ::cromss::dtype_name(dtype));                                       \
+    }                                                                                    \
+  }()

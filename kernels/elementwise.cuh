@@ -1,0 +1,30 @@
+// Per-element math of the elementwise ops, shared by the CPU reference loops
+// (kernels/cpu/elementwise.cpp) and the CUDA kernels (kernels/cuda/elementwise.cu).
+#pragma once
+
+#include "engine/hd.h"
+
+namespace cromss {
+
+enum class BinaryOp : int { add, sub, mul };
+
+template <class A>
+CROMSS_HD A binary_apply(BinaryOp op, A a, A b) {
+  switch (op) {
+    case BinaryOp::add: return a + b;
+    case BinaryOp::sub: return a - b;
+    default: return a * b;
+  }
+}
+
+// relu(x) = max(x, 0); d relu / dx = 1 where the output is positive (PyTorch: 0 at x = 0).
+template <class A>
+CROMSS_HD A relu_forward(A x) {
+  return x > A(0) ? x : A(0);
+}
+template <class A>
+CROMSS_HD A relu_backward(A grad_out, A out) {
+  return out > A(0) ? grad_out : A(0);
+}
+
+}  // namespace cromss

@@ -1,0 +1,32 @@
+// Helpers for CUDA tests (label gpu): skip with a message when no device exists, and run an op
+// with guard bytes around every buffer it allocates.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "engine/device.h"
+#include "engine/tensor.h"
+
+#define CROMSS_REQUIRE_CUDA_DEVICE()                                                         \
+  do {                                                                                       \
+    if (!::cromss::built_with_cuda()) GTEST_SKIP() << "built without CUDA (-DCROMSS_CUDA=OFF)"; \
+    if (::cromss::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device on this machine"; \
+  } while (0)
+
+namespace cromss::test {
+
+// Enables Storage guard mode for its lifetime and reports, on destruction, any guard bytes that
+// were overwritten (as a gtest failure).
+class GuardBytesScope {
+ public:
+  GuardBytesScope() : before_(Storage::guard_violations()) { Storage::set_guard_mode(true); }
+  ~GuardBytesScope() {
+    Storage::set_guard_mode(false);
+    EXPECT_EQ(Storage::guard_violations(), before_) << "an op wrote outside its buffers";
+  }
+
+ private:
+  int64_t before_;
+};
+
+}  // namespace cromss::test

@@ -1,0 +1,30 @@
+// Differentiable 2-D convolution, NCHW input, weight (C_out, C_in/groups, kH, kW), optional bias
+// (C_out). CPU: im2col + OpenBLAS GEMM per group. CUDA: cuDNN with algorithms cached under a key
+// that holds every property of the convolution (shapes, strides, dtype, padding, stride,
+// dilation, groups). x, weight and bias share one dtype.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/tensor.h"
+
+namespace cromss {
+
+struct Conv2dParams {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t groups = 1;
+  // Square stride, padding and dilation.
+  static Conv2dParams square(int64_t stride, int64_t padding, int64_t dilation = 1,
+                             int64_t groups = 1) {
+    return {stride, stride, padding, padding, dilation, dilation, groups};
+  }
+};
+
+// Output size of one spatial axis: (in + 2*pad - dilation*(k-1) - 1) / stride + 1.
+int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation);
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p);
+
+}  // namespace cromss

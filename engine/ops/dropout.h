@@ -1,0 +1,16 @@
+// Dropout (element-wise) and Dropout2d (whole channels of NCHW), PyTorch semantics: in training,
+// kept values are scaled by 1/(1-p); in eval (or p = 0) the op is the identity. The mask is drawn
+// from the counter-based generator (kernels/random.cuh) with `seed`, so CPU and CUDA drop the
+// same elements.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/tensor.h"
+
+namespace cromss {
+
+Tensor dropout(const Tensor& x, double p, bool training, uint64_t seed);
+Tensor dropout2d(const Tensor& x, double p, bool training, uint64_t seed);
+
+}  // namespace cromss

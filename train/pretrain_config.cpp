@@ -404,4 +404,13 @@ std::filesystem::path run_dir(const PretrainConfig& cfg) {
   return std::filesystem::path(cfg.save_dir) / unet_type(cfg) / job_type(cfg) / run_tag(cfg);
 }
 
+nlohmann::json params_json(const PretrainConfig& cfg) {
+  nlohmann::json j = cfg.to_json();
+  j["unet_type"] = unet_type(cfg);
+  j["job_type"] = job_type(cfg);
+  j["pdir"] = run_dir(cfg).string();
+  j["checkpoints_dir"] = (run_dir(cfg) / "checkpoints").string();
+  return j;
+}
+
 }  // namespace cromss

@@ -150,4 +150,8 @@ std::string run_tag(const PretrainConfig& cfg);
 // <save_dir>/<unet_type>/<job_type>/<run_tag>: params.txt and checkpoints/ live here.
 std::filesystem::path run_dir(const PretrainConfig& cfg);
 
+// The content of params.txt: cfg.to_json() plus the names upstream's set_log_files() adds
+// (unet_type, job_type, pdir, checkpoints_dir). from_json() ignores the added keys.
+nlohmann::json params_json(const PretrainConfig& cfg);
+
 }  // namespace cromss

@@ -169,6 +169,10 @@ TEST(PretrainConfig, ReadmeCommandParsesToTheDefaults) {
   EXPECT_EQ(unet_type(p.cfg), "PT_m2_unet_resnet50_s12_ns");
   EXPECT_EQ(job_type(p.cfg), "cd_ce_lr_5e3_ls15ts5_ssp50_ce_rme80_sch_rop30_b128");
   EXPECT_EQ(run_tag(p.cfg), "mcr_1_seed_42");
+  const nlohmann::json params = params_json(p.cfg);
+  EXPECT_EQ(params.at("job_type"), job_type(p.cfg));
+  EXPECT_EQ(params.at("checkpoints_dir"), (run_dir(p.cfg) / "checkpoints").string());
+  EXPECT_EQ(PretrainConfig::from_json(params).to_json(), p.cfg.to_json());
   EXPECT_EQ(run_dir(p.cfg).string(),
             "/runs/PT_m2_unet_resnet50_s12_ns/cd_ce_lr_5e3_ls15ts5_ssp50_ce_rme80_sch_rop30_b128/"
             "mcr_1_seed_42");

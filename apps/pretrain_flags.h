@@ -28,9 +28,9 @@ using NoteSink = std::function<void(const std::string&)>;
 void print_note_to_stderr(const std::string& note);  // "cromss pretrain: note: <note>"
 
 // Registers the flags on `cmd` (the pretrain subcommand) and binds them to `cfg`, which must
-// outlive parsing. Installs cmd's parse_complete_callback (notes for ignored flags, truncation of
-// more than two --label_smoothing_factor values as upstream); the caller keeps cmd.callback()
-// for running the command and calls cfg.validate() there.
+// outlive parsing. Notes (ignored flags, more than two --label_smoothing_factor values, which are
+// cut to two as upstream) go to `note` while CLI11 runs the option callbacks. cmd.callback() is
+// left to the caller, which should call cfg.validate() before running anything.
 void add_pretrain_flags(CLI::App& cmd, PretrainConfig& cfg, NoteSink note = print_note_to_stderr);
 
 // argparse accepts any unique prefix of a long flag (upstream never sets allow_abbrev=False);

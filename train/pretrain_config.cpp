@@ -143,7 +143,7 @@ void PretrainConfig::validate() const {
                  "(VV, VH), got {}",
                  n_channels);
   } else {
-    CROMSS_CHECK(one_of(std::to_string(n_channels), {"3", "9", "12", "13"}),
+    CROMSS_CHECK(n_channels == 3 || n_channels == 9 || n_channels == 12 || n_channels == 13,
                  "--n_channels: expected an S2 band count 3, 9, 12 or 13 (upstream's dataset "
                  "reads any other value as 13 while the model uses it), got {}",
                  n_channels);

@@ -129,20 +129,18 @@ std::string resolve_device(const PretrainConfig& cfg, int cuda_device_count,
                            bool* fell_back = nullptr);
 
 // Run names of upstream set_log_files() (spec §5 "Output dir"; get_args_pretrain_sscom.py).
-//   lr_tag(0.005) = "5e3": ea = ceil(log10(1/lr)), eb = trunc(lr * 10^ea), in doubles as numpy.
-//   unet_type:  multi-modal  PT_<fusion[0]><2|3>_<frm>_<mt>_<it>_<ns|gt>
-//   (PT_m2_unet_resnet50_s12_ns)
-//               single-modal PT_<frm>_<mt>_<it>_<ns|gt>
-//   job_type:   multi-modal  <loss>_<cl_type>_lr_<lr_tag>
-//                            [_ls<trunc(100a)><prior>[<trunc(100b)>]]   (label smoothing; one
-//                                                                        factor: no b part)
-//                            [_ssp<trunc(100 prop)>_<ctype>[_rm<rmup[0]><N>]]  (selection; no
-//                                                                        _rm part for none)
-//               single-modal <loss>_lr_<lr_tag> (upstream script 1 crashes with smoothing, so
-//                            the engine leaves it out of the name)
-//               then both:   [_sch_rop<trunc(schd)> | _sch_exp<trunc(1000 schd)>] _b<bs>
-//   run_tag:    mcr_<mcr>_seed_<seed>
-// Example (README): cd_ce_lr_5e3_ls15ts5_ssp50_ce_rme80_sch_rop30_b128.
+// int() below is Python's truncation of a double, so 0.29 * 100 gives 28 as upstream.
+//   lr_tag     <eb>e<ea>, ea = ceil(log10(1/lr)), eb = int(lr * 10^ea): 0.005 -> 5e3
+//   unet_type  multi-modal:  PT_<fusion[0]><2|3>_<frm>_<mt>_<it>_<ns|gt>
+//              single-modal: PT_<frm>_<mt>_<it>_<ns|gt>
+//   job_type   multi-modal:  <loss>_<cl_type>_lr_<lr_tag>
+//                 + smoothing: _ls<int(100 a)><prior>, + <int(100 b)> with two factors
+//                 + selection: _ssp<int(100 prop)>_<ctype>, + _rm<rmup[0]><N> unless none
+//              single-modal: <loss>_lr_<lr_tag> (upstream script 1 crashes while naming a
+//                 smoothed run and never smooths, so no _ls part)
+//              then both: _sch_rop<int(schd)> | _sch_exp<int(1000 schd)> | nothing, + _b<bs>
+//   run_tag    mcr_<mcr>_seed_<seed>
+// README run: PT_m2_unet_resnet50_s12_ns / cd_ce_lr_5e3_ls15ts5_ssp50_ce_rme80_sch_rop30_b128.
 std::string lr_tag(double learning_rate);
 std::string unet_type(const PretrainConfig& cfg);
 std::string job_type(const PretrainConfig& cfg);

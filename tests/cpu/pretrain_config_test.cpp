@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,61 +19,22 @@
 namespace cromss {
 namespace {
 
-// The upstream README CromSS command (spec §5) with its placeholders filled in.
-const std::vector<std::string> kReadmeArgs = {"--data_path",
-                                              "/data/ssl4eo",
-                                              "--save_dir",
-                                              "/runs",
-                                              "--input_type",
-                                              "s12",
-                                              "--fusion_type",
-                                              "mid",
-                                              "--model_type",
-                                              "resnet50",
-                                              "--n_channels",
-                                              "13",
-                                              "--n_classes",
-                                              "9",
-                                              "--loss_type",
-                                              "cd",
-                                              "--consist_loss_type",
-                                              "ce",
-                                              "--label_smoothing",
-                                              "--label_smoothing_factor",
-                                              "0.15",
-                                              "0.05",
-                                              "--label_smoothing_prior_type",
-                                              "ts",
-                                              "--sample_selection",
-                                              "--sample_selection_rmup_func",
-                                              "exp",
-                                              "--sample_selection_rmdown_epoch",
-                                              "80",
-                                              "--sample_selection_prop",
-                                              "0.5",
-                                              "--sample_selection_confidence_type",
-                                              "ce",
-                                              "--experiment",
-                                              "ns_labels",
-                                              "--validation",
-                                              "0.01",
-                                              "--batch_size",
-                                              "128",
-                                              "--num_workers",
-                                              "12",
-                                              "--accelerator",
-                                              "gpu",
-                                              "--slurm",
-                                              "--epochs",
-                                              "200",
-                                              "--optimizer",
-                                              "adam",
-                                              "--learning_rate",
-                                              "0.005",
-                                              "--lr_adjust_type",
-                                              "rop",
-                                              "--lr_adjust",
-                                              "30"};
+// The upstream README CromSS command (spec §5) with its placeholders filled in, split on spaces.
+const char* kReadmeCommand =
+    "--data_path /data/ssl4eo --save_dir /runs --input_type s12 --fusion_type mid "
+    "--model_type resnet50 --n_channels 13 --n_classes 9 --loss_type cd --consist_loss_type ce "
+    "--label_smoothing --label_smoothing_factor 0.15 0.05 --label_smoothing_prior_type ts "
+    "--sample_selection --sample_selection_rmup_func exp --sample_selection_rmdown_epoch 80 "
+    "--sample_selection_prop 0.5 --sample_selection_confidence_type ce --experiment ns_labels "
+    "--validation 0.01 --batch_size 128 --num_workers 12 --accelerator gpu --slurm --epochs 200 "
+    "--optimizer adam --learning_rate 0.005 --lr_adjust_type rop --lr_adjust 30";
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
 
 struct Parsed {
   PretrainConfig cfg;
@@ -158,7 +120,7 @@ TEST(PretrainConfig, DefaultsAreTheReadmeCromssValues) {
 }
 
 TEST(PretrainConfig, ReadmeCommandParsesToTheDefaults) {
-  const Parsed p = parse(kReadmeArgs);
+  const Parsed p = parse(split_words(kReadmeCommand));
   PretrainConfig expected;
   expected.data_path = "/data/ssl4eo";
   expected.save_dir = "/runs";

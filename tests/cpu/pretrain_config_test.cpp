@@ -2,10 +2,7 @@
 // README values, defaults equal those values (spec §9.27), store_true/store_false semantics
 // (--amp inverted), errors name the flag, JSON round trip under upstream's dest names, and the
 // run-folder names of upstream's set_log_files() (spec §5 "Output dir").
-//
-// apps/*.cpp are compiled into the CLI only, not into cromss_core, so the flag registration is
-// compiled into this test directly (CLI11 is header-only).
-#include "apps/pretrain_flags.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "apps/pretrain_flags.h"
 
 #include <gtest/gtest.h>
 

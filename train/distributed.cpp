@@ -52,8 +52,8 @@ ProcessInfo detect_process_info() {
              (env("SLURM_STEP_NUM_TASKS") != nullptr || env("SLURM_NTASKS") != nullptr)) {
     p.launcher = "slurm";
     p.rank = env_int("SLURM_PROCID");
-    p.world_size = env("SLURM_STEP_NUM_TASKS") ? env_int("SLURM_STEP_NUM_TASKS")
-                                                : env_int("SLURM_NTASKS");
+    p.world_size =
+        env("SLURM_STEP_NUM_TASKS") ? env_int("SLURM_STEP_NUM_TASKS") : env_int("SLURM_NTASKS");
     p.local_rank = env("SLURM_LOCALID") ? env_int("SLURM_LOCALID") : 0;
   }
   CROMSS_CHECK(p.world_size >= 1 && p.rank < p.world_size,
@@ -115,8 +115,7 @@ void Distributed::allreduce_sum(const Tensor& flat) {
   if (flat.device().is_cpu()) {
     std::vector<MPI_Request> requests;
     start_allreduce_sum(flat.data<float>(), flat.numel(), requests);
-    MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
-                          MPI_STATUSES_IGNORE));
+    MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
   } else {
     CROMSS_ON_CUDA(nccl::allreduce_sum_f32(nccl_comm(flat.device().index), flat.data<float>(),
                                            flat.numel(), flat.device().index));
@@ -139,15 +138,15 @@ void Distributed::start_allreduce_sum(float* data, int64_t n, std::vector<MPI_Re
   for (int64_t begin = 0; begin < n; begin += kMpiChunk) {
     const int count = static_cast<int>(std::min(kMpiChunk, n - begin));
     MPI_Request r;
-    MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data + begin, count, MPI_FLOAT, MPI_SUM,
-                             MPI_COMM_WORLD, &r));
+    MPI_CHECK(
+        MPI_Iallreduce(MPI_IN_PLACE, data + begin, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &r));
     requests.push_back(r);
   }
 }
 
 void Distributed::broadcast(const Tensor& buffer, int root) {
-  CROMSS_CHECK(buffer.is_contiguous(), "Distributed::broadcast: expected a contiguous buffer, got {}",
-               buffer.str());
+  CROMSS_CHECK(buffer.is_contiguous(),
+               "Distributed::broadcast: expected a contiguous buffer, got {}", buffer.str());
   if (!active()) return;
   const size_t bytes = buffer.nbytes();
   if (buffer.device().is_cpu()) {
@@ -170,8 +169,8 @@ void Distributed::allreduce_sum(std::vector<double>& values) {
 
 void Distributed::allreduce_sum(std::vector<int64_t>& values) {
   if (!active() || values.empty()) return;
-  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
-                          MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T,
+                          MPI_SUM, MPI_COMM_WORLD));
 }
 
 double Distributed::allreduce_max(double value) {

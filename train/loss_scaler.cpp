@@ -19,9 +19,12 @@ Precision parse_precision(const std::string& name) {
 
 const char* precision_name(Precision p) {
   switch (p) {
-    case Precision::fp32: return "fp32";
-    case Precision::bf16: return "bf16";
-    default: return "fp16";
+    case Precision::fp32:
+      return "fp32";
+    case Precision::bf16:
+      return "bf16";
+    default:
+      return "fp16";
   }
 }
 
@@ -40,7 +43,9 @@ void set_state(Tensor& state, const AmpScalerState& s) {
 }  // namespace
 
 LossScaler::LossScaler(Precision precision, Device device, const LossScalerConfig& config)
-    : precision_(precision), device_(device), config_(config),
+    : precision_(precision),
+      device_(device),
+      config_(config),
       enabled_(precision == Precision::fp16) {
   CROMSS_CHECK(config_.growth_interval > 0 && config_.growth_interval < (int64_t{1} << 31),
                "loss scaler: growth_interval must be in [1, 2^31), got {}",
@@ -58,7 +63,9 @@ Tensor LossScaler::scale() const {
   return Tensor(state_.storage(), state_.offset(), {1}, {1}, DType::f32);
 }
 
-double LossScaler::scale_value() const { return host_state(state_).scale; }
+double LossScaler::scale_value() const {
+  return host_state(state_).scale;
+}
 
 void LossScaler::unscale_and_check(const Tensor& grads) {
   if (!enabled_) return;
@@ -78,20 +85,20 @@ void LossScaler::unscale_and_check(const Tensor& grads) {
 
 void LossScaler::update() {
   if (!enabled_) return;
-  const AmpScalerHyper h{static_cast<float>(config_.growth_factor),
-                         static_cast<float>(config_.backoff_factor),
-                         static_cast<float>(config_.min_scale),
-                         static_cast<int32_t>(config_.growth_interval)};
+  const AmpScalerHyper h{
+      static_cast<float>(config_.growth_factor), static_cast<float>(config_.backoff_factor),
+      static_cast<float>(config_.min_scale), static_cast<int32_t>(config_.growth_interval)};
   auto* state = static_cast<AmpScalerState*>(state_.raw_data());
   if (device_.is_cpu()) {
     cpu_kernels::amp_update(state, found_inf_.data<int32_t>(), h);
   } else {
-    CROMSS_ON_CUDA(
-        cuda_kernels::amp_update(state, found_inf_.data<int32_t>(), h, device_.index));
+    CROMSS_ON_CUDA(cuda_kernels::amp_update(state, found_inf_.data<int32_t>(), h, device_.index));
   }
 }
 
-int64_t LossScaler::consecutive_skips() const { return host_state(state_).consecutive_skips; }
+int64_t LossScaler::consecutive_skips() const {
+  return host_state(state_).consecutive_skips;
+}
 
 void LossScaler::check_health() const {
   if (!enabled_) return;

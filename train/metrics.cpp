@@ -23,8 +23,8 @@ void ConfusionMatrix::accumulate(const Tensor& pred, const Tensor& target) {
                target.str());
   const Tensor p = pred.contiguous(), t = target.contiguous();
   if (device_.is_cpu()) {
-    cpu_kernels::confusion_accumulate(p.raw_data(), t.raw_data(), p.dtype(), p.numel(),
-                                      n_classes_, ignore_index_, counts_.data<int64_t>());
+    cpu_kernels::confusion_accumulate(p.raw_data(), t.raw_data(), p.dtype(), p.numel(), n_classes_,
+                                      ignore_index_, counts_.data<int64_t>());
   } else {
     CROMSS_ON_CUDA(cuda_kernels::confusion_accumulate(p.raw_data(), t.raw_data(), p.dtype(),
                                                       p.numel(), n_classes_, ignore_index_,
@@ -32,7 +32,9 @@ void ConfusionMatrix::accumulate(const Tensor& pred, const Tensor& target) {
   }
 }
 
-void ConfusionMatrix::reset() { counts_.zero_(); }
+void ConfusionMatrix::reset() {
+  counts_.zero_();
+}
 
 std::vector<int64_t> ConfusionMatrix::counts() const {
   std::vector<int64_t> all = counts_.to_vector<int64_t>();
@@ -46,7 +48,9 @@ std::vector<int64_t> ConfusionMatrix::counts() const {
 }
 
 namespace {
-double ratio_or_one(double num, double den) { return den > 0 ? num / den : 1.0; }  // smp zero_division=1
+double ratio_or_one(double num, double den) {
+  return den > 0 ? num / den : 1.0;
+}  // smp zero_division=1
 double mean(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;

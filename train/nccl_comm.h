@@ -13,7 +13,7 @@ namespace cromss::nccl {
 std::vector<char> unique_id();  // ncclGetUniqueId (rank 0), as bytes for an MPI broadcast
 void* comm_init(const std::vector<char>& id, int world_size, int rank, int device);
 void comm_destroy(void* comm) noexcept;
-void allreduce_sum_f32(void* comm, float* data, int64_t n, int device);  // in place
+void allreduce_sum_f32(void* comm, float* data, int64_t n, int device);            // in place
 void broadcast_bytes(void* comm, void* data, size_t bytes, int root, int device);  // in place
 
 }  // namespace cromss::nccl

@@ -51,10 +51,10 @@ Optimizer::Optimizer(const OptimizerConfig& config, Tensor params, Tensor grads)
 void Optimizer::step(const Tensor& skip) {
   const int32_t* skip_ptr = nullptr;
   if (skip.defined()) {
-    CROMSS_CHECK(skip.dtype() == DType::i32 && skip.numel() == 1 &&
-                     skip.device() == params_.device(),
-                 "Optimizer::step: skip must be an i32 one-element tensor on {}, got {}",
-                 params_.device().str(), skip.str());
+    CROMSS_CHECK(
+        skip.dtype() == DType::i32 && skip.numel() == 1 && skip.device() == params_.device(),
+        "Optimizer::step: skip must be an i32 one-element tensor on {}, got {}",
+        params_.device().str(), skip.str());
     skip_ptr = skip.data<int32_t>();
   }
   float* p = params_.data<float>();
@@ -82,7 +82,9 @@ void Optimizer::step(const Tensor& skip) {
   }
 }
 
-int64_t Optimizer::step_count() const { return step_.to_vector<int64_t>()[0]; }
+int64_t Optimizer::step_count() const {
+  return step_.to_vector<int64_t>()[0];
+}
 
 void Optimizer::save(std::map<std::string, Tensor>& out, const std::string& prefix) const {
   out[prefix + "step"] = step_.to(Device::cpu()).clone().view({});

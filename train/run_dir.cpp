@@ -33,11 +33,14 @@ void write_text_atomically(const std::string& path, const std::string& text) {
 RunDir::RunDir(std::string save_dir) : dir_(std::move(save_dir)) {
   std::error_code ec;
   fs::create_directories(checkpoint_dir(), ec);
-  if (ec) CROMSS_THROW(IoError, "--save_dir {}: cannot create {}: {}", dir_, checkpoint_dir(),
-                       ec.message());
+  if (ec)
+    CROMSS_THROW(IoError, "--save_dir {}: cannot create {}: {}", dir_, checkpoint_dir(),
+                 ec.message());
 }
 
-std::string RunDir::checkpoint_dir() const { return (fs::path(dir_) / "checkpoints").string(); }
+std::string RunDir::checkpoint_dir() const {
+  return (fs::path(dir_) / "checkpoints").string();
+}
 
 std::string RunDir::checkpoint_path(int64_t epoch, int64_t step) const {
   return (fs::path(checkpoint_dir()) / fmt::format("epoch={}-step={}.h5", epoch, step)).string();
@@ -65,12 +68,14 @@ void RunDir::prune_checkpoints(int64_t keep_last) const {
     auto parsed = parse_checkpoint_name(entry.path().filename().string());
     if (parsed && entry.is_regular_file()) named.emplace_back(parsed->second, entry.path());
   }
-  std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(named.begin(), named.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t i = static_cast<size_t>(keep_last); i < named.size(); ++i) {
     std::error_code ec;
     fs::remove(named[i].second, ec);
-    if (ec) CROMSS_THROW(IoError, "{}: cannot delete old checkpoint: {}", named[i].second.string(),
-                         ec.message());
+    if (ec)
+      CROMSS_THROW(IoError, "{}: cannot delete old checkpoint: {}", named[i].second.string(),
+                   ec.message());
   }
 }
 

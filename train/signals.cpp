@@ -27,9 +27,15 @@ void install_stop_signal_handlers() {
   sigaction(SIGUSR1, &action, nullptr);
 }
 
-bool stop_requested() { return g_stop.load(std::memory_order_acquire); }
-int stop_signal() { return g_stop_signal.load(std::memory_order_relaxed); }
-void request_stop() { g_stop.store(true, std::memory_order_release); }
+bool stop_requested() {
+  return g_stop.load(std::memory_order_acquire);
+}
+int stop_signal() {
+  return g_stop_signal.load(std::memory_order_relaxed);
+}
+void request_stop() {
+  g_stop.store(true, std::memory_order_release);
+}
 void clear_stop_request() {
   g_stop.store(false, std::memory_order_release);
   g_stop_signal.store(0, std::memory_order_relaxed);

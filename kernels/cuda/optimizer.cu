@@ -9,7 +9,9 @@
 namespace cromss::cuda_kernels {
 namespace {
 
-__device__ __forceinline__ bool skipped(const int32_t* skip) { return skip != nullptr && *skip != 0; }
+__device__ __forceinline__ bool skipped(const int32_t* skip) {
+  return skip != nullptr && *skip != 0;
+}
 
 __global__ void adam_kernel(float* p, const float* g, float* m, float* v, int64_t n, AdamHyper h,
                             const int64_t* step, const int32_t* skip) {

@@ -9,11 +9,11 @@
 #include "engine/cuda/context_cuda.h"
 #include "engine/error.h"
 
-#define NCCL_CHECK(call)                                                                  \
-  do {                                                                                    \
-    ncclResult_t status_ = (call);                                                        \
-    if (status_ != ncclSuccess)                                                           \
-      CROMSS_THROW(NcclError, "{} failed: {}", #call, ncclGetErrorString(status_));       \
+#define NCCL_CHECK(call)                                                            \
+  do {                                                                              \
+    ncclResult_t status_ = (call);                                                  \
+    if (status_ != ncclSuccess)                                                     \
+      CROMSS_THROW(NcclError, "{} failed: {}", #call, ncclGetErrorString(status_)); \
   } while (0)
 
 namespace cromss::nccl {

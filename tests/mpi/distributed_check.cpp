@@ -65,8 +65,8 @@ int main() {
     buckets.wait();
     expect(is_mean(bucketed, world), rank, "bucketed allreduce_mean");
 
-    Tensor bn = rank == 0 ? Tensor::from_vector<float>({1.5f, -2.f, 3.25f}, {3})
-                          : Tensor::full({3}, 99.0);
+    Tensor bn =
+        rank == 0 ? Tensor::from_vector<float>({1.5f, -2.f, 3.25f}, {3}) : Tensor::full({3}, 99.0);
     dist.broadcast(bn, 0);
     expect(bn.to_vector<float>() == std::vector<float>{1.5f, -2.f, 3.25f}, rank,
            "broadcast from rank 0");

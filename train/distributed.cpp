@@ -173,6 +173,11 @@ void Distributed::allreduce_sum(std::vector<int64_t>& values) {
                           MPI_SUM, MPI_COMM_WORLD));
 }
 
+void Distributed::allreduce_mean(std::vector<double>& values) {
+  allreduce_sum(values);
+  for (double& v : values) v /= info_.world_size;
+}
+
 double Distributed::allreduce_max(double value) {
   if (!active()) return value;
   MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));

@@ -57,6 +57,8 @@ class Distributed {
   // Host arrays, element-wise sum over ranks (MPI), in place.
   void allreduce_sum(std::vector<double>& values);
   void allreduce_sum(std::vector<int64_t>& values);
+  // Sum then divide by the world size (upstream's sync_dist averaging of logged metrics).
+  void allreduce_mean(std::vector<double>& values);
   double allreduce_max(double value);
   void barrier();
 

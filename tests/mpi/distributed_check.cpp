@@ -78,6 +78,9 @@ int main() {
     std::vector<double> d{0.5 * (rank + 1), 1.0};
     dist.allreduce_sum(d);
     expect(d[0] == 1.5 && d[1] == 2.0, rank, "allreduce_sum of doubles");
+    std::vector<double> m{static_cast<double>(rank)};
+    dist.allreduce_mean(m);
+    expect(m[0] == (world - 1) / 2.0, rank, "allreduce_mean of doubles");
     std::vector<int64_t> counts{int64_t{1} << 40, rank};
     dist.allreduce_sum(counts);
     expect(counts[0] == (int64_t{1} << 41) && counts[1] == 1, rank, "allreduce_sum of int64");

@@ -1,6 +1,8 @@
 // Optimizer: buffer checks, dispatch to the fused kernels (kernels/optimizer.h), state dict.
 #include "train/optimizer.h"
 
+#include <fmt/ranges.h>
+
 #include "engine/dispatch.h"
 #include "kernels/optimizer.h"
 
@@ -107,6 +109,48 @@ void Optimizer::load(const std::map<std::string, Tensor>& in, const std::string&
                  "optimizer state '{}{}': expected {} elements (the flat parameter buffer), got {}",
                  prefix, name, t.numel(), src.str());
     t.copy_(src.view({t.numel()}));
+  }
+}
+
+void Optimizer::save_sliced(std::map<std::string, Tensor>& out,
+                            const std::vector<FlatSlice>& slices, const std::string& prefix) const {
+  out[prefix + "step"] = step_.to(Device::cpu()).clone().view({});
+  for (const auto& [state, flat] : moments_) {
+    const Tensor host = flat.to(Device::cpu());
+    for (const FlatSlice& s : slices) {
+      CROMSS_CHECK(s.offset >= 0 && s.offset + shape_numel(s.shape) <= flat.numel(),
+                   "optimizer state: slice '{}' [{}, +{}) outside the flat buffer of {}", s.name,
+                   s.offset, shape_numel(s.shape), flat.numel());
+      out[prefix + state + "/" + s.name] =
+          host.narrow(0, s.offset, shape_numel(s.shape)).clone().view(s.shape);
+    }
+  }
+}
+
+void Optimizer::load_sliced(const std::map<std::string, Tensor>& in,
+                            const std::vector<FlatSlice>& slices, const std::string& prefix) {
+  std::vector<std::string> problems;
+  auto check = [&](const std::string& key, const Shape& shape) {
+    auto it = in.find(key);
+    if (it == in.end())
+      problems.push_back("missing '" + key + "'");
+    else if (it->second.shape() != shape)
+      problems.push_back(
+          fmt::format("'{}' is {} but {} was expected", key, it->second.str(), shape_str(shape)));
+  };
+  check(prefix + "step", Shape{});
+  for (const auto& [state, flat] : moments_)
+    for (const FlatSlice& s : slices) check(prefix + state + "/" + s.name, s.shape);
+  if (!problems.empty())
+    CROMSS_THROW(ValueError, "optimizer state does not match the model ({} problems): {}",
+                 problems.size(), fmt::join(problems, "; "));
+  step_.copy_(in.at(prefix + "step").to(DType::i64).view({1}));
+  for (auto& [state, flat] : moments_) {
+    Tensor host = Tensor::zeros({flat.numel()});
+    for (const FlatSlice& s : slices)
+      host.narrow(0, s.offset, shape_numel(s.shape))
+          .copy_(in.at(prefix + state + "/" + s.name).view({shape_numel(s.shape)}));
+    flat.copy_(host);
   }
 }
 

@@ -9,18 +9,28 @@
 //
 // State for checkpoints: save()/load() use the keys "<prefix>step" (int64 0-d), and the flat
 // moments "<prefix>exp_avg", "<prefix>exp_avg_sq" (Adam) or "<prefix>momentum_buffer" (SGD),
-// named after torch's per-parameter state entries; split them by the ParameterStore's views to
-// store them per parameter.
+// named after torch's per-parameter state entries. save_sliced()/load_sliced() store them per
+// parameter instead - "<prefix><state>/<key>" with the parameter's shape, the checkpoint layout
+// /optimizer/<state>/<key> of DESIGN.md - given the flat layout as FlatSlices (e.g. from
+// ParameterStore::entries()); elements outside every slice (alignment gaps) load as zero.
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/tensor.h"
 
 namespace cromss {
 
 enum class OptimizerKind { adam, sgd };
+
+// One named parameter's place in the flat buffers.
+struct FlatSlice {
+  std::string name;  // state_dict key
+  int64_t offset;    // first element
+  Shape shape;
+};
 
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::adam;
@@ -54,6 +64,11 @@ class Optimizer {
   void save(std::map<std::string, Tensor>& out, const std::string& prefix = "") const;
   // Throws ValueError naming the key when a state entry is missing or mis-shaped.
   void load(const std::map<std::string, Tensor>& in, const std::string& prefix = "");
+  void save_sliced(std::map<std::string, Tensor>& out, const std::vector<FlatSlice>& slices,
+                   const std::string& prefix = "") const;
+  // Checks every entry first and reports all missing or mis-shaped ones in one ValueError.
+  void load_sliced(const std::map<std::string, Tensor>& in, const std::vector<FlatSlice>& slices,
+                   const std::string& prefix = "");
 
  private:
   OptimizerConfig config_;

@@ -126,6 +126,37 @@ TEST(TrainOptimizer, StateRoundTripContinuesIdentically) {
   }
 }
 
+TEST(TrainOptimizer, PerParameterStateWithGaps) {
+  // Two parameters in a flat buffer of 12 with an alignment gap at [6, 8) and a tail gap.
+  const std::vector<FlatSlice> slices{{"a.weight", 0, {2, 3}}, {"b.bias", 8, {3}}};
+  Tensor pa = Tensor::uniform({12}, -1, 1, 3), ga = Tensor::uniform({12}, -1, 1, 4);
+  Optimizer a(optimizer_config_for("adam", 0.01), pa, ga);
+  a.step();
+  std::map<std::string, Tensor> state;
+  a.save_sliced(state, slices, "optimizer/");
+  EXPECT_EQ(state.at("optimizer/exp_avg/a.weight").shape(), (Shape{2, 3}));
+  EXPECT_EQ(state.at("optimizer/exp_avg_sq/b.bias").to_vector<float>(),
+            a.moments().at("exp_avg_sq").narrow(0, 8, 3).to_vector<float>());
+  Tensor pb = pa.clone(), gb = ga.clone();
+  Optimizer b(optimizer_config_for("adam", 0.01), pb, gb);
+  b.load_sliced(state, slices, "optimizer/");
+  EXPECT_EQ(b.step_count(), 1);
+  const auto m = b.moments().at("exp_avg").to_vector<float>();
+  EXPECT_EQ(m[6], 0.f);  // gaps load as zero
+  EXPECT_EQ(m[11], 0.f);
+  EXPECT_EQ(m[9], a.moments().at("exp_avg").to_vector<float>()[9]);
+  state.erase("optimizer/exp_avg/a.weight");
+  state["optimizer/exp_avg_sq/b.bias"] = Tensor::zeros({4});
+  try {
+    b.load_sliced(state, slices, "optimizer/");
+    ADD_FAILURE() << "expected a ValueError";
+  } catch (const ValueError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("missing 'optimizer/exp_avg/a.weight'"), std::string::npos) << what;
+    EXPECT_NE(what.find("'optimizer/exp_avg_sq/b.bias' is"), std::string::npos) << what;
+  }
+}
+
 TEST(TrainOptimizer, RejectsMismatchedBuffers) {
   EXPECT_THROW(Optimizer(OptimizerConfig{}, Tensor::zeros({4}), Tensor::zeros({5})), ValueError);
   EXPECT_THROW(Optimizer(OptimizerConfig{}, Tensor::zeros({4}, DType::f64), Tensor::zeros({4})),

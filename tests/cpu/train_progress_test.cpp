@@ -2,6 +2,7 @@
 // duration formatting.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 

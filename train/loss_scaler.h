@@ -43,6 +43,7 @@ class LossScaler {
   LossScaler(Precision precision, Device device, const LossScalerConfig& config = {});
 
   bool enabled() const { return enabled_; }
+  Precision precision() const { return precision_; }
   // f32[1] on the device: the factor to multiply the loss by (1 when disabled).
   Tensor scale() const;
   double scale_value() const;  // host sync

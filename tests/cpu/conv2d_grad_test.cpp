@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ struct ConvCase {
   Conv2dParams p;
   bool bias;
 };
+
+// gtest prints a case by its name.
+void PrintTo(const ConvCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 const std::vector<ConvCase>& cases() {
   static const std::vector<ConvCase> all = {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <limits>
 #include <numeric>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct MaxPoolCase {
   Shape shape;
   int64_t kernel, stride, pad;
 };
+
+// gtest prints a case by its name.
+void PrintTo(const MaxPoolCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::vector<double> naive_max_pool(const MaxPoolCase& cs, const std::vector<double>& x) {
   const int64_t n = cs.shape[0] * cs.shape[1], h = cs.shape[2], w = cs.shape[3];
@@ -109,6 +115,11 @@ struct AdaptiveCase {
   Shape shape;
   int64_t out_h, out_w;
 };
+
+// gtest prints a case by its name.
+void PrintTo(const AdaptiveCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::vector<double> naive_adaptive_avg(const AdaptiveCase& cs, const std::vector<double>& x) {
   const int64_t n = cs.shape[0] * cs.shape[1], h = cs.shape[2], w = cs.shape[3];

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -22,6 +23,11 @@ struct ConvCase {
   Conv2dParams p;
   bool bias;
 };
+
+// gtest prints a case by its name.
+void PrintTo(const ConvCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 const std::vector<ConvCase> kCases = {
     {"basic3x3", 2, 4, 9, 8, 6, 3, 3, Conv2dParams::square(1, 1), true},

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -21,6 +22,11 @@ struct PoolCase {
   bool max;  // max pool (kernel, stride, pad) or adaptive average (out_h, out_w)
   int64_t a, b, c;
 };
+
+// gtest prints a case by its name.
+void PrintTo(const PoolCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 const std::vector<PoolCase> kCases = {
     {"max_k3_s2_p1", {2, 16, 33, 31}, true, 3, 2, 1},

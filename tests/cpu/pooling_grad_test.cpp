@@ -1,8 +1,9 @@
 // Pooling on the CPU: forward against naive loops written here, PyTorch semantics (padding is
-// -inf, the first maximum wins, adaptive bins may overlap), and finite-difference gradients in
-// f64. Max-pool inputs are tie-free (distinct values spaced far wider than the FD step), so the
-// argmax does not move under the perturbation.
+// -inf, the first maximum wins, adaptive bins may overlap), finite-difference gradients in f64,
+// and results independent of the OpenMP thread count. Max-pool inputs are tie-free (distinct
+// values spaced far wider than the FD step), so the argmax does not move under the perturbation.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -163,6 +164,22 @@ INSTANTIATE_TEST_SUITE_P(Table, AdaptiveCases,
                                            AdaptiveCase{"channels31", {1, 31, 9, 10}, 4, 3},
                                            AdaptiveCase{"image255x257", {1, 2, 255, 257}, 2, 3}),
                          [](const auto& info) { return info.param.name; });
+
+TEST(Pooling, ResultsDoNotDependOnThreadCount) {
+  auto run = [](int threads) {
+    omp_set_num_threads(threads);
+    Tensor x = Tensor::uniform({2, 5, 17, 19}, -1, 1, 700).set_requires_grad(true);
+    Tensor m = max_pool2d(x, 3, 2, 1), a = adaptive_avg_pool2d(x, 5, 3);
+    m.backward(Tensor::uniform(m.shape(), -1, 1, 701));
+    a.backward(Tensor::uniform(a.shape(), -1, 1, 702));
+    return std::vector<std::vector<float>>{m.to_vector<float>(), a.to_vector<float>(),
+                                           x.grad().to_vector<float>()};
+  };
+  const int saved = omp_get_max_threads();
+  auto one = run(1), two = run(2);
+  omp_set_num_threads(saved);
+  EXPECT_EQ(one, two);
+}
 
 }  // namespace
 }  // namespace cromss

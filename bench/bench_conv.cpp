@@ -14,6 +14,7 @@
 #include "engine/ops/conv2d.h"
 
 #if CROMSS_WITH_CUDA
+#include "engine/cuda/check.h"
 #include "engine/cuda/context_cuda.h"
 #endif
 
@@ -97,21 +98,21 @@ void BM_ConvCuda(benchmark::State& state, DType dtype, bool backward) {
   Context& ctx = Context::get(Device::cuda());
   cudaStream_t stream = stream_of(ctx);
   cudaEvent_t start, stop;
-  cudaEventCreate(&start);
-  cudaEventCreate(&stop);
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
   step(s, r, backward);  // algorithm selection and workspace allocation happen here
   ctx.synchronize();
   for (auto _ : state) {
-    cudaEventRecord(start, stream);
+    CUDA_CHECK(cudaEventRecord(start, stream));
     step(s, r, backward);
-    cudaEventRecord(stop, stream);
-    cudaEventSynchronize(stop);
+    CUDA_CHECK(cudaEventRecord(stop, stream));
+    CUDA_CHECK(cudaEventSynchronize(stop));
     float ms = 0;
-    cudaEventElapsedTime(&ms, start, stop);
+    CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
     state.SetIterationTime(ms * 1e-3);
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
+  CUDA_CHECK(cudaEventDestroy(start));
+  CUDA_CHECK(cudaEventDestroy(stop));
   set_gflops(state, r, backward);
 }
 

@@ -16,6 +16,7 @@
 
 #include "engine/autograd.h"
 #include "engine/ops/pooling.h"
+#include "kernels/pooling.cuh"
 #include "tests/gradcheck.h"
 #include "tests/tolerance.h"
 
@@ -164,6 +165,36 @@ INSTANTIATE_TEST_SUITE_P(Table, AdaptiveCases,
                                            AdaptiveCase{"channels31", {1, 31, 9, 10}, 4, 3},
                                            AdaptiveCase{"image255x257", {1, 2, 255, 257}, 2, 3}),
                          [](const auto& info) { return info.param.name; });
+
+// The CUDA backward passes gather over the outputs whose window/bin holds each input; the
+// ranges come from kernels/pooling.cuh and are checked here against brute force.
+TEST(Pooling, GatherRangesMatchBruteForce) {
+  for (int64_t in = 1; in <= 12; ++in)
+    for (int64_t kernel = 1; kernel <= std::min<int64_t>(in, 5); ++kernel)
+      for (int64_t stride = 1; stride <= 3; ++stride)
+        for (int64_t pad = 0; 2 * pad <= kernel; ++pad) {
+          const int64_t out = max_pool_output_size(in, kernel, stride, pad);
+          for (int64_t i = 0; i < in; ++i)
+            for (int64_t o = 0; o < out; ++o) {
+              const bool holds = pool_window_begin(o, stride, pad) <= i &&
+                                 i < pool_window_end(o, kernel, stride, pad, in);
+              const bool in_range = pool_first_output(i, kernel, stride, pad) <= o &&
+                                    o <= pool_last_output(i, stride, pad, out);
+              EXPECT_EQ(holds, in_range) << "in " << in << " kernel " << kernel << " stride "
+                                         << stride << " pad " << pad << " i " << i << " o " << o;
+            }
+        }
+  for (int64_t in = 1; in <= 12; ++in)
+    for (int64_t out = 1; out <= 12; ++out)
+      for (int64_t i = 0; i < in; ++i)
+        for (int64_t o = 0; o < out; ++o) {
+          const bool holds =
+              adaptive_bin_begin(o, in, out) <= i && i < adaptive_bin_end(o, in, out);
+          const bool in_range =
+              adaptive_first_output(i, in, out) <= o && o < adaptive_end_output(i, in, out);
+          EXPECT_EQ(holds, in_range) << "in " << in << " out " << out << " i " << i << " o " << o;
+        }
+}
 
 TEST(Pooling, ResultsDoNotDependOnThreadCount) {
   auto run = [](int threads) {

@@ -1,8 +1,10 @@
 // CPU reference of the convolution kernels (see kernels/conv2d.h): im2col + OpenBLAS GEMM per
 // sample and per group. Samples run one after another and OpenBLAS's own threads do the heavy
 // lifting; the im2col/col2im/bias loops stay serial because OpenMP workers spin-waiting between
-// regions steal cores from OpenBLAS's threads (measured: up to 4x slower on 2 cores). Every
-// reduction therefore runs in one fixed order and results never depend on the thread count.
+// regions steal cores from OpenBLAS's threads (measured: up to 4x slower on 2 cores). Our own
+// reductions run in one fixed order, so results do not depend on the OpenMP thread count; they
+// are repeatable for a fixed OPENBLAS_NUM_THREADS but change with it (OpenBLAS partitions each
+// GEMM by thread).
 #include <cblas.h>
 
 #include <algorithm>

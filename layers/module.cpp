@@ -110,6 +110,17 @@ void Module::to(Device device) {
   for (auto& [name, child] : children_) child->to(device);
 }
 
+void Module::to(DType dtype) {
+  for (auto* slots : {&parameters_, &buffers_})
+    for (auto& slot : *slots)
+      if (is_floating(slot.tensor->dtype())) {
+        bool requires_grad = slot.tensor->requires_grad();
+        *slot.tensor = slot.tensor->to(dtype);
+        if (requires_grad) slot.tensor->set_requires_grad(true);
+      }
+  for (auto& [name, child] : children_) child->to(dtype);
+}
+
 void Module::move_buffers(Device device) {
   for (auto& slot : buffers_)
     if (is_floating(slot.tensor->dtype())) *slot.tensor = slot.tensor->to(device);

@@ -79,6 +79,9 @@ class Module {
   // Moves parameters and float buffers to `device` one tensor at a time. Once a ParameterStore
   // owns the parameters, move them with ParameterStore::to instead (this keeps the flat layout).
   void to(Device device);
+  // Converts parameters and floating buffers (f32 <-> f64: float64 reference runs and gradient
+  // checks). Call before a ParameterStore is made.
+  void to(DType dtype);
   // Moves the floating buffers (BN running stats) only; num_batches_tracked stays a host
   // counter (BatchNorm2d increments it on the host).
   void move_buffers(Device device);

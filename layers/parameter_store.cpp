@@ -6,17 +6,19 @@ namespace cromss {
 ParameterStore::ParameterStore(Module& root) : root_(root) {
   int64_t offset = 0;
   Device device = Device::cpu();
+  DType dtype = DType::f32;
   for (auto& p : root.named_parameters()) {
-    CROMSS_CHECK(p.tensor->dtype() == DType::f32,
-                 "ParameterStore: parameter '{}' is {}, expected f32", p.name, p.tensor->str());
-    if (entries_.empty()) device = p.tensor->device();
+    if (entries_.empty()) device = p.tensor->device(), dtype = p.tensor->dtype();
+    CROMSS_CHECK(p.tensor->dtype() == dtype && (dtype == DType::f32 || dtype == DType::f64),
+                 "ParameterStore: parameter '{}' is {}, expected f32 (or f64 throughout)", p.name,
+                 p.tensor->str());
     CROMSS_CHECK(p.tensor->device() == device, "ParameterStore: parameter '{}' on {}, others on {}",
                  p.name, p.tensor->device().str(), device.str());
     entries_.push_back({p.name, offset, p.tensor->shape(), p.tensor});
     offset += (p.tensor->numel() + kAlignment - 1) / kAlignment * kAlignment;
   }
-  flat_params_ = Tensor::zeros({offset}, DType::f32, device);
-  flat_grads_ = Tensor::zeros({offset}, DType::f32, device);
+  flat_params_ = Tensor::zeros({offset}, dtype, device);
+  flat_grads_ = Tensor::zeros({offset}, dtype, device);
   for (auto& e : entries_) view_of(flat_params_, e).copy_(*e.slot);
   for (auto& e : entries_) *e.slot = view_of(flat_params_, e);
   bind_views();

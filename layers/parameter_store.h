@@ -1,4 +1,5 @@
-// ParameterStore: every parameter of a module tree in ONE contiguous f32 buffer, and every
+// ParameterStore: every parameter of a module tree in ONE contiguous buffer (f32; f64 for
+// float64 reference runs - all parameters share one dtype), and every
 // gradient in a second one with the same layout (DESIGN.md "Memory"): one fused optimizer
 // kernel, one memset for zero_grad, one all-reduce, one checkpoint write.
 //
@@ -42,7 +43,7 @@ class ParameterStore {
   // The slice of `flat` (any buffer with this store's layout, e.g. an Adam moment) for `entry`.
   static Tensor view_of(const Tensor& flat, const Entry& entry);
   // A fresh zero buffer with this store's layout on its device (optimizer state).
-  Tensor zeros_like_flat(DType dtype = DType::f32) const;
+  Tensor zeros_like_flat(DType dtype) const;
 
   void zero_grad() { flat_grads_.zero_(); }
   // Moves both flat buffers and the module's float buffers to `device`, keeping the layout and

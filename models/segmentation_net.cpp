@@ -34,6 +34,42 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& config) {
   return c;
 }
 
+ModelConfig ModelConfig::infer_from_state(const std::map<std::string, Shape>& state,
+                                          ModelConfig base) {
+  ModelConfig c = std::move(base);
+  std::string s2_encoder, head;
+  bool single = false;
+  if (state.count("encoder1.conv1.weight")) {
+    c.input_type = "s12", c.fusion_type = "mid", s2_encoder = "encoder.";
+    head = "segmentation_head.0.weight";
+  } else if (state.count("model1.encoder.conv1.weight")) {
+    c.input_type = "s12", c.fusion_type = "late", s2_encoder = "model2.encoder.";
+    head = "model2.segmentation_head.0.weight";
+  } else if (state.count("encoder.conv1.weight")) {
+    s2_encoder = "encoder.", head = "segmentation_head.0.weight", single = true;
+  } else {
+    CROMSS_THROW(ValueError,
+                 "the state has none of encoder1.conv1.weight (mid fusion), "
+                 "model1.encoder.conv1.weight (late fusion) or encoder.conv1.weight (U-Net)");
+  }
+  auto shape_of = [&](const std::string& key) -> const Shape& {
+    auto it = state.find(key);
+    CROMSS_CHECK(it != state.end() && it->second.size() == 4, "the state has no 4-d {}", key);
+    return it->second;
+  };
+  c.n_channels = shape_of(s2_encoder + "conv1.weight")[1];
+  c.n_classes = shape_of(head)[0];
+  if (state.count(s2_encoder + "layer1.0.conv3.weight"))
+    c.model_type = "resnet50";
+  else if (state.count(s2_encoder + "layer3.5.conv1.weight"))
+    c.model_type = "resnet34";
+  else
+    c.model_type = "resnet18";
+  // A single-modal model keeps the input type its config names; without one, 2 bands mean S1.
+  if (single && c.input_type == "s12") c.input_type = c.n_channels == kS1Channels ? "s1" : "s2";
+  return c;
+}
+
 MidFusionUnet::MidFusionUnet(const ModelConfig& config)
     : SegmentationNet(config),
       encoder1_(add_child("encoder1", std::make_unique<ResNetEncoder>(config.model_type,
@@ -92,7 +128,8 @@ BranchLogits SingleUnet::forward(const Tensor& s1, const Tensor& s2) {
   return out;
 }
 
-std::unique_ptr<SegmentationNet> build_model(const ModelConfig& config, uint64_t seed) {
+std::unique_ptr<SegmentationNet> build_model(const ModelConfig& config, uint64_t seed,
+                                             bool initialize) {
   config.validate();
   std::unique_ptr<SegmentationNet> net;
   if (!config.two_branch())
@@ -101,7 +138,7 @@ std::unique_ptr<SegmentationNet> build_model(const ModelConfig& config, uint64_t
     net = std::make_unique<MidFusionUnet>(config);
   else
     net = std::make_unique<LateFusionUnet>(config);
-  initialize_model(*net, seed);
+  if (initialize) initialize_model(*net, seed);
   return net;
 }
 

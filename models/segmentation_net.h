@@ -10,6 +10,7 @@
 // State keys are the upstream module's state_dict keys without Lightning's "net." prefix.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,12 @@ struct ModelConfig {
   nlohmann::json to_json() const;
   // Reads the model flags from a run config (missing ones keep their defaults).
   static ModelConfig from_json(const nlohmann::json& config);
+  // What a state (module keys without "net.", with shapes) tells about the model: encoder1 ->
+  // mid fusion, model1 -> late fusion, otherwise single-modal; n_channels from the S2 (or single)
+  // conv1, n_classes from the head, model_type from the block layout. Fields the keys cannot tell
+  // (the single model's input_type when ambiguous) keep `base`'s values. ValueError when the
+  // keys are not a U-Net of this engine.
+  static ModelConfig infer_from_state(const std::map<std::string, Shape>& state, ModelConfig base);
 };
 
 struct BranchLogits {
@@ -85,7 +92,9 @@ class SingleUnet : public SegmentationNet {
   SegmentationHead& head_;
 };
 
-// Builds and initialises (initialize_model with `seed`) the network the config names.
-std::unique_ptr<SegmentationNet> build_model(const ModelConfig& config, uint64_t seed = 42);
+// Builds the network the config names and initialises it (initialize_model with `seed`) unless
+// `initialize` is false (weights about to be loaded from a checkpoint).
+std::unique_ptr<SegmentationNet> build_model(const ModelConfig& config, uint64_t seed = 42,
+                                             bool initialize = true);
 
 }  // namespace cromss

@@ -46,6 +46,15 @@ CROMSS_HD void softmax_accumulate(SoftmaxStats<A>& st, A x) {
   }
 }
 
+// Combines the statistics of two disjoint parts of a line (parallel reductions).
+template <class A>
+CROMSS_HD SoftmaxStats<A> softmax_merge(const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) {
+  const A m = a.max > b.max ? a.max : b.max;
+  const A sa = a.sum == A(0) ? A(0) : a.sum * exp_of(a.max - m);
+  const A sb = b.sum == A(0) ? A(0) : b.sum * exp_of(b.max - m);
+  return {m, sa + sb};
+}
+
 template <class A>
 CROMSS_HD A softmax_output(A x, const SoftmaxStats<A>& st, bool log) {
   return log ? x - st.max - log_of(st.sum) : exp_of(x - st.max) / st.sum;

@@ -27,6 +27,7 @@ template <class T>
 const T* ptr_or_null(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
+// Used by the CUDA branch only.
 [[maybe_unused]] void* raw_or_null(const Tensor& t) {
   return t.defined() ? t.raw_data() : nullptr;
 }

@@ -34,6 +34,11 @@ TEST(ConcatGrad, ChannelsAndOtherAxes) {
       {input({2, 31, 3, 4}, 1), input({2, 33, 3, 4}, 2), input({2, 1, 3, 4}, 3)});
   test::expect_gradients_match(
       [](auto& in) {
+        return concat({in[0], in[1]}, 1);
+      },
+      {input({1, 2, 255, 257}, 10), input({1, 1, 255, 257}, 11)});
+  test::expect_gradients_match(
+      [](auto& in) {
         return concat({in[0], in[1]}, 0);
       },
       {input({1, 3, 5}, 4), input({2, 3, 5}, 5)});

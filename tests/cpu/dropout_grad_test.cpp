@@ -68,6 +68,9 @@ TEST(DropoutGrad, Dropout) {
   test::expect_gradients_match(
       [](auto& in) { return dropout2d(in[0], 0.5, true, 6); },
       {Tensor::uniform({1, 31, 4, 5}, -1, 1, 2, DType::f64).set_requires_grad(true)});
+  test::expect_gradients_match(
+      [](auto& in) { return dropout2d(in[0], 0.5, true, 7); },
+      {Tensor::uniform({1, 2, 255, 257}, -1, 1, 3, DType::f64).set_requires_grad(true)});
 }
 
 }  // namespace

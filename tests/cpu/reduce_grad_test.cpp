@@ -2,6 +2,8 @@
 // gradients (including 31/33 channels, a 255x257 plane and batch 1).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "engine/ops/reduce.h"
 #include "tests/gradcheck.h"
 #include "tests/tolerance.h"
@@ -42,6 +44,13 @@ TEST(Reduce, ForwardMatchesNaiveLoops) {
   Tensor xf = x.to(DType::f32);
   EXPECT_TRUE(test::all_close(mean(xf, {0, 2}),
                               Tensor::from_vector(mean_ref(expect, 8), {3, 5}).to(DType::f32)));
+}
+
+TEST(Reduce, EmptyReductions) {
+  Tensor x = Tensor::zeros({0, 3});
+  EXPECT_TRUE(test::all_close(sum(x, {0}), Tensor::zeros({3})));
+  EXPECT_TRUE(std::isnan(mean(x).item()));  // PyTorch: mean of nothing is NaN
+  EXPECT_EQ(sum(x, {1}).shape(), Shape{0});
 }
 
 TEST(Reduce, RejectsBadAxes) {

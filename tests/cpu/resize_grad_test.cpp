@@ -142,6 +142,25 @@ TEST(ResizeForward, LinearRampStaysLinear) {
       test::all_close(y2.contiguous(), Tensor::from_vector(ref2, {1, 1, 2 * h - 2, 2 * w - 2})));
 }
 
+// The f32 path computes source coordinates in float (as torch's opmath for f32 does); it must
+// agree with the f64 path within the f32 tolerance where coordinates are inexact. (A float
+// coordinate carries ~1 ulp of the source size, which times the local slope of a random image
+// exceeds atol when downsampling large maps, e.g. 64x48 -> 16x9, in torch's f32 path as well.)
+TEST(ResizeForward, F32MatchesF64) {
+  const uint64_t seed = 71;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  const BilinearCase cases[] = {{1, 1, 32, 32}, {6, 6, 32, 32}, {16, 16, 64, 64},
+                                {8, 8, 64, 64}, {7, 5, 10, 13}, {16, 13, 5, 4}};
+  for (bool align : {false, true})
+    for (const auto& k : cases) {
+      Tensor x = Tensor::uniform({2, 3, k.in_h, k.in_w}, -2, 2, seed, DType::f64);
+      Tensor y64 = resize_bilinear(x, k.out_h, k.out_w, align);
+      Tensor y32 = resize_bilinear(x.to(DType::f32), k.out_h, k.out_w, align);
+      EXPECT_TRUE(test::all_close(y32, y64.to(DType::f32)))
+          << k.in_h << "x" << k.in_w << " -> " << k.out_h << "x" << k.out_w << " align " << align;
+    }
+}
+
 TEST(ResizeForward, NearestX2RepeatsPixels) {
   Tensor x = Tensor::uniform({2, 3, 3, 5}, -1, 1, 61, DType::f64);
   const auto xv = x.to_vector<double>(), yv = upsample_nearest2x(x).to_vector<double>();

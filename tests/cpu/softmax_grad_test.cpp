@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "engine/ops/softmax.h"
+#include "kernels/softmax.cuh"
 #include "tests/gradcheck.h"
 #include "tests/tolerance.h"
 
@@ -63,6 +65,24 @@ TEST(Softmax, StableForLargeInputsAndOtherAxes) {
   Tensor x3 = Tensor::uniform({31, 6}, -2, 2, 23, DType::f64);
   EXPECT_TRUE(test::all_close(softmax(x3, 0).view({1, 31, 6}), softmax(x3.view({1, 31, 6}), 1)));
   EXPECT_THROW(softmax(x3, 2), ValueError);
+}
+
+// The statistics merge used by the CUDA warp-per-row kernels: merging the two halves of a line
+// (one of them empty or all -inf) gives the statistics of the whole line.
+TEST(Softmax, StatsMergeMatchesSequentialPass) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> line = Tensor::uniform({37}, -5, 5, 24, DType::f64).to_vector<double>();
+  line[3] = -inf;
+  for (size_t split : {size_t{0}, size_t{1}, size_t{17}, line.size()}) {
+    SoftmaxStats<double> whole{-inf, 0}, left{-inf, 0}, right{-inf, 0};
+    for (size_t i = 0; i < line.size(); ++i) {
+      softmax_accumulate(whole, line[i]);
+      softmax_accumulate(i < split ? left : right, line[i]);
+    }
+    const SoftmaxStats<double> merged = softmax_merge(left, right);
+    EXPECT_DOUBLE_EQ(merged.max, whole.max) << "split " << split;
+    EXPECT_NEAR(merged.sum, whole.sum, 1e-12 * whole.sum) << "split " << split;
+  }
 }
 
 TEST(SoftmaxGrad, Softmax) {

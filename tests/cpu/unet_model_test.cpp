@@ -132,5 +132,23 @@ TEST(ModelConfig, ValidatesFlagsAndRoundTripsJson) {
   EXPECT_THROW(config("s12", "early", 13).validate(), ValueError);
 }
 
+std::map<std::string, Shape> state_shapes(const ModelConfig& c) {
+  auto net = build_model(c, 1, /*initialize=*/false);
+  std::map<std::string, Shape> shapes;
+  for (auto& s : net->state()) shapes[s.name] = s.tensor->shape();
+  return shapes;
+}
+
+TEST(ModelConfig, InfersTheNetworkFromStateKeysAndShapes) {
+  for (auto c : {config("s12", "mid", 9, "resnet18"), config("s12", "late", 13, "resnet34"),
+                 config("s2", "mid", 13, "resnet50"), config("s1", "mid", 2, "resnet18")}) {
+    c.n_classes = 7;
+    ModelConfig inferred = ModelConfig::infer_from_state(state_shapes(c), ModelConfig());
+    if (!c.two_branch()) inferred.fusion_type = c.fusion_type;  // not a property of one U-Net
+    EXPECT_EQ(inferred.to_json(), c.to_json());
+  }
+  EXPECT_THROW(ModelConfig::infer_from_state({{"fc.weight", {9, 16}}}, ModelConfig()), ValueError);
+}
+
 }  // namespace
 }  // namespace cromss

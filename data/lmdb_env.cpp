@@ -100,7 +100,8 @@ LmdbWriter::LmdbWriter(const std::string& path, size_t map_size_bytes) : path_(p
   if (ec) CROMSS_THROW(IoError, "LMDB {}: cannot create directory: {}", path, ec.message());
   lmdb_check(mdb_env_create(&env_), "mdb_env_create", path);
   lmdb_check(mdb_env_set_mapsize(env_, map_size_bytes), "mdb_env_set_mapsize", path);
-  const int rc = mdb_env_open(env_, path.c_str(), 0, 0664);
+  // Batched commits without fsync; the destructor syncs once at the end.
+  const int rc = mdb_env_open(env_, path.c_str(), MDB_NOSYNC, 0664);
   if (rc != MDB_SUCCESS) {
     mdb_env_close(env_);
     env_ = nullptr;
@@ -141,7 +142,13 @@ LmdbWriter::~LmdbWriter() {
   } catch (const std::exception& e) {
     log_destructor_error("LmdbWriter", e.what());
   }
-  if (env_) mdb_env_close(env_);
+  if (env_) {
+    const int rc = mdb_env_sync(env_, 1);
+    if (rc != MDB_SUCCESS)
+      log_destructor_error("LmdbWriter",
+                           fmt::format("mdb_env_sync {}: {}", path_, mdb_strerror(rc)));
+    mdb_env_close(env_);
+  }
 }
 
 }  // namespace cromss::data

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "apps/registry.h"
+#include "data/ingest.h"
 #include "data/inspect.h"
 #include "data/synth.h"
 #include "engine/error.h"
@@ -84,11 +85,47 @@ void setup_inspect(CLI::App& data) {
   });
 }
 
+void setup_ingest(CLI::App& data) {
+  auto* cmd =
+      data.add_subcommand("ingest", "Tile S1/S2/label GeoTIFFs into upstream's LMDB formats");
+  auto opt = std::make_shared<IngestOptions>();
+  cmd->add_option("--s1", opt->s1, "S1 GeoTIFF(s) (VV, VH in dB), 1-4 dates")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--s2", opt->s2, "S2 GeoTIFF(s) (13 L1C bands), 1-4 dates")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--label", opt->label, "Label GeoTIFF(s), 1-4 dates")->required()->delimiter(',');
+  cmd->add_option("--out", opt->out_dir, "Output directory")->required();
+  cmd->add_option("--format", opt->format, "pretrain, DW, OSM or DFC")->capture_default_str();
+  cmd->add_option("--name", opt->name,
+                  "Downstream LMDB directory name (default ingest_<format>_lmdb)");
+  cmd->add_option("--tile", opt->tile, "Tile size (264 pretraining, 256 downstream)")
+      ->capture_default_str();
+  cmd->add_option("--stride", opt->stride, "Tile stride (default: the tile size)");
+  cmd->add_option("--label_map", opt->label_map, "Label value mapping, e.g. '-1:ignore,0:0,1:1'");
+  cmd->add_option("--protocol", opt->protocol, "Pickle protocol of the records (2 or 4)")
+      ->capture_default_str();
+  cmd->callback([opt] {
+    const IngestReport r = ingest_geotiffs(*opt);
+    for (const auto& p : r.written) std::printf("wrote %s\n", p.c_str());
+    std::printf("%lld tiles written, %lld skipped (ignored label pixels) from %dx%d rasters\n",
+                static_cast<long long>(r.tiles_written), static_cast<long long>(r.tiles_skipped),
+                r.raster_height, r.raster_width);
+    for (size_t c = 0; c < r.class_pixels.size(); ++c)
+      std::printf(
+          "  %s %llu\n",
+          c + 1 == r.class_pixels.size() ? "ignore" : ("class " + std::to_string(c)).c_str(),
+          static_cast<unsigned long long>(r.class_pixels[c]));
+  });
+}
+
 void setup_data(CLI::App& root) {
-  auto* data = root.add_subcommand("data", "Dataset tools: synth, inspect");
+  auto* data = root.add_subcommand("data", "Dataset tools: synth, inspect, ingest");
   data->require_subcommand(1);
   setup_synth(*data);
   setup_inspect(*data);
+  setup_ingest(*data);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // keep hostile input bounded.
 #include "data/pickle_reader.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "engine/error.h"
@@ -41,6 +42,7 @@ namespace {
 using Kind = PickleValue::Kind;
 constexpr size_t kMaxStack = 4096;
 constexpr size_t kMaxMemo = 1 << 16;
+constexpr int kMaxDepth = 32;
 
 class Parser {
  public:
@@ -200,6 +202,8 @@ class Parser {
   }
   void push_tuple(std::vector<PickleValue> items) {
     PickleValue x;
+    for (const auto& it : items) x.depth = std::max(x.depth, it.depth + 1);
+    if (x.depth > kMaxDepth) fail(op_pos_, fmt::format("tuples nested deeper than {}", kMaxDepth));
     x.kind = Kind::Tuple;
     x.items = std::make_shared<const std::vector<PickleValue>>(std::move(items));
     push(std::move(x));

@@ -27,6 +27,7 @@ struct PickleValue {
   std::string_view bytes;  // Bytes, Str (UTF-8)
   std::shared_ptr<const std::string> owned;
   std::shared_ptr<const std::vector<PickleValue>> items;  // Tuple
+  int depth = 0;     // Tuple nesting depth (bounded, so destruction cannot recurse deeply)
   std::string text;  // NumpyInt/Dtype: dtype code such as "i8"; Global: "module.name"
 };
 

@@ -51,10 +51,11 @@ void blur_plane(float* plane, int height, int width, float* scratch) {
     for (int x = -kPriorRadius; x < width + kPriorRadius; ++x)
       padded[x + kPriorRadius] = row[reflect_index(x, width)];
     float* o = scratch + static_cast<size_t>(y) * width;
-    for (int x = 0; x < width; ++x) {
-      float acc = 0.f;
-      for (int k = 0; k < kPriorTaps; ++k) acc += w[k] * padded[x + k];
-      o[x] = acc;
+    std::fill(o, o + width, 0.f);
+    for (int k = 0; k < kPriorTaps; ++k) {
+      const float wk = w[k];
+      const float* src = padded.data() + k;
+      for (int x = 0; x < width; ++x) o[x] += wk * src[x];
     }
   }
   for (int y = 0; y < height; ++y) {  // columns (axis 0) back into plane

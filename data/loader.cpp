@@ -2,6 +2,7 @@
 #include "data/loader.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "data/sampler.h"
 #include "data/ssl4eo_stats.h"
@@ -59,6 +60,9 @@ void Loader::ensure_buffers(Batch& b, size_t n) const {
   fit(b.labels, max_n * hw);
   fit(b.clean_labels, ds_.has_clean_labels() ? max_n * hw : 0);
   fit(b.prior, p.with_prior ? max_n * kDwClasses * hw * sizeof(float) : 0);
+  const size_t thw = static_cast<size_t>(ds_.height()) * ds_.width();
+  fit(b.tile_labels, opt_.export_tile_labels ? max_n * kSeasons * thw : 0);
+  b.tile = ds_.height();
   b.batch = n;
   b.channels = kS1Bands + p.n_channels;
   b.size = p.crop_size;
@@ -72,6 +76,8 @@ void Loader::produce(size_t number, uint64_t epoch, Batch& b, PipelineScratch& s
   b.epoch = epoch;
   b.number = number;
   b.indices.assign(order_.begin() + begin, order_.begin() + begin + n);
+  b.seasons.assign(n, 0);
+  b.augment.assign(n, AugmentParams{});
   const auto& p = opt_.pipeline;
   const size_t hw = static_cast<size_t>(p.crop_size) * p.crop_size;
   for (size_t k = 0; k < n; ++k) {
@@ -93,7 +99,15 @@ void Loader::produce(size_t number, uint64_t epoch, Batch& b, PipelineScratch& s
     make_pretrain_sample(loc, p, opt_.seed, epoch, idx, scratch, b.img_data() + k * b.channels * hw,
                          b.label_data() + k * hw,
                          b.clean_labels.bytes() ? b.clean_label_data() + k * hw : nullptr,
-                         p.with_prior ? b.prior_data() + k * kDwClasses * hw : nullptr);
+                         p.with_prior ? b.prior_data() + k * kDwClasses * hw : nullptr,
+                         &b.augment[k], &b.seasons[k]);
+    if (opt_.export_tile_labels) {
+      CROMSS_CHECK(loc.height == b.tile && loc.width == b.tile,
+                   "loader: location {} is {}x{}, expected {}x{}", idx, loc.height, loc.width,
+                   b.tile, b.tile);
+      std::memcpy(static_cast<uint8_t*>(b.tile_labels.data()) + k * loc.label.size(),
+                  loc.label.data(), loc.label.size());
+    }
   }
 }
 

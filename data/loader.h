@@ -33,6 +33,9 @@ struct LoaderOptions {
   bool shuffle = true;
   bool drop_last = true;
   bool skip_bad_samples = false;
+  // Hand-off for a device-side prior (kernels/prior.cuh): also export each sample's 4 full-tile
+  // label maps (Batch::tile_labels) so the GPU can build the prior and warp it with Batch::augment.
+  bool export_tile_labels = false;
   PipelineOptions pipeline;
 };
 
@@ -47,6 +50,10 @@ struct Batch {
   PinnedBuffer labels;          // uint8 (batch, size, size) noisy labels
   PinnedBuffer clean_labels;    // uint8 (batch, size, size); bytes() == 0 without clean labels
   PinnedBuffer prior;           // float32 (batch, 9, size, size); bytes() == 0 without prior
+  PinnedBuffer tile_labels;     // uint8 (batch, 4, tile, tile) when export_tile_labels
+  int tile = 0;
+  std::vector<int> seasons;            // drawn season s* of each sample
+  std::vector<AugmentParams> augment;  // crop/flip/rotation of each sample
   float* img_data() const { return static_cast<float*>(img.data()); }
   uint8_t* label_data() const { return static_cast<uint8_t*>(labels.data()); }
   uint8_t* clean_label_data() const { return static_cast<uint8_t*>(clean_labels.data()); }

@@ -96,7 +96,9 @@ TEST(DataLoader, BatchesIndependentOfWorkersAndRanksCoverDataset) {
   std::vector<std::vector<float>> imgs[2];
   std::vector<size_t> seen[2];
   for (int w : {1, 3}) {
-    Loader loader(ds, iota_items(ds.size()), small_options(w));
+    LoaderOptions lo = small_options(w);
+    lo.export_tile_labels = true;
+    Loader loader(ds, iota_items(ds.size()), lo);
     loader.start_epoch(1);
     EXPECT_EQ(loader.batches_per_epoch(), 3u);  // drop_last: 10 -> 9
     Batch b;
@@ -105,6 +107,21 @@ TEST(DataLoader, BatchesIndependentOfWorkersAndRanksCoverDataset) {
       ASSERT_GT(b.prior.bytes(), 0u);
       ASSERT_GT(b.clean_labels.bytes(), 0u);
       imgs[w == 3].emplace_back(b.img_data(), b.img_data() + b.batch * 11 * 32 * 32);
+      // The exported full-tile labels warped by the batch's augment params give the batch labels:
+      // the device-prior hand-off is consistent.
+      ASSERT_EQ(b.tile, 40);
+      for (size_t k = 0; k < b.batch; ++k) {
+        AugmentPlan plan;
+        plan.build(b.augment[k]);
+        std::vector<uint8_t> lab(32 * 32);
+        const uint8_t* tl =
+            static_cast<const uint8_t*>(b.tile_labels.data()) + (k * 4 + b.seasons[k]) * 40 * 40;
+        plan.apply_nearest(tl, lab.data());
+        ASSERT_EQ(0, std::memcmp(lab.data(), b.label_data() + k * 32 * 32, lab.size()))
+            << "k " << k << " season " << b.seasons[k] << " rot " << b.augment[k].rotate << " flip "
+            << b.augment[k].flip << " top " << b.augment[k].top << " tile " << b.augment[k].tile
+            << " crop " << b.augment[k].crop;
+      }
       seen[w == 3].insert(seen[w == 3].end(), b.indices.begin(), b.indices.end());
     }
   }

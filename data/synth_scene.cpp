@@ -83,17 +83,22 @@ int draw_class(float u) {
   return kDwClasses - 1;
 }
 
-// Unit-mean gamma(L) speckle from L exponentials.
-float speckle(uint64_t s, uint64_t i, int looks) {
-  float acc = 0;
-  for (int l = 0; l < looks; ++l) acc -= std::log(std::max(uni(s, i * looks + l), 1e-7f));
-  return acc / looks;
+// Unit-mean gamma(4) speckle: 4 exponentials from the four 16-bit parts of one 64-bit draw
+// (the product of 4 uniforms, one logarithm).
+float speckle4(uint64_t s, uint64_t i) {
+  const uint64_t r = random_bits(s, i);
+  float prod = 1.f;
+  for (int k = 0; k < 4; ++k)
+    prod *= (static_cast<float>((r >> (16 * k)) & 0xffff) + 0.5f) * (1.f / 65536.f);
+  return -std::log(prod) * 0.25f;
 }
 
-// Approximately standard normal (sum of 4 uniforms, rescaled).
+// Approximately standard normal: Irwin-Hall sum of the four 16-bit parts of one 64-bit draw.
 float gauss(uint64_t s, uint64_t i) {
+  const uint64_t r = random_bits(s, i);
   float acc = 0;
-  for (int k = 0; k < 4; ++k) acc += uni(s, i * 4 + k);
+  for (int k = 0; k < 4; ++k)
+    acc += (static_cast<float>((r >> (16 * k)) & 0xffff) + 0.5f) * (1.f / 65536.f);
   return (acc - 2.f) * 1.7320508f;
 }
 
@@ -192,7 +197,7 @@ SynthLocation synth_location(uint64_t seed, int64_t index, int size, double nois
       for (int b = 0; b < kS1Bands; ++b) {
         float db = kBackscatter[c][b] + 15.f * t;  // +-0.9 dB texture
         if (c == 4 && s == 1) db += 1.5f;
-        db += 10.f * std::log10(std::max(speckle(sp, i * kS1Bands + b, 4), 1e-4f));
+        db += 10.f * std::log10(std::max(speckle4(sp, i * kS1Bands + b), 1e-4f));
         loc.s1_db[(s * kS1Bands + b) * hw + i] = db;
       }
     }

@@ -26,7 +26,7 @@ struct PretrainPaths {
   std::string name_s1 = "0k_251k_uint8_s1.lmdb";
   std::string name_s2 = "0k_251k_uint8_s2c.lmdb";
   std::string name_label = "dw_labels.lmdb";
-  std::string name_clean_label;  // empty: none; used when the LMDB exists
+  std::string name_clean_label = "dw_labels_clean.lmdb";  // used when it exists; empty: never
 };
 
 // One location, all seasons, uint8 as stored.

@@ -16,5 +16,8 @@ if(CROMSS_CLANGXX)
   add_test(NAME data_pickle_fuzz
            COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
                    sh -c "mkdir -p ${CMAKE_BINARY_DIR}/tests/pickle_fuzz_corpus && ${_fuzz_bin} -runs=20000 -max_total_time=20 -max_len=4096 ${CMAKE_BINARY_DIR}/tests/pickle_fuzz_corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/pickle_corpus")
-  set_tests_properties(data_pickle_fuzz PROPERTIES LABELS "cpu;fuzz" TIMEOUT 120)
+  # Builds the target first when only the test executables were built.
+  add_test(NAME data_pickle_fuzz_build COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target pickle_fuzz)
+  set_tests_properties(data_pickle_fuzz_build PROPERTIES LABELS "cpu;fuzz" FIXTURES_SETUP pickle_fuzz_bin)
+  set_tests_properties(data_pickle_fuzz PROPERTIES LABELS "cpu;fuzz" TIMEOUT 120 FIXTURES_REQUIRED pickle_fuzz_bin)
 endif()

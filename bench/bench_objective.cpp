@@ -31,12 +31,12 @@ struct Buffers {
     const Shape full{B, kC, kH, kW}, map{B, kH, kW};
     z1 = Tensor::normal(full, 0, 2, 1).to(dev);
     z2 = Tensor::normal(full, 0, 2, 2).to(dev);
-    labels = Tensor::uniform(map, 0, kC, 3).to(DType::i32).to(dev);
+    labels = Tensor::uniform(map, 0, kC - 0.5, 3).to(DType::i32).to(dev);
     prior = Tensor::full(full, 1.0 / kC, DType::f32, dev);
     target = Tensor::empty(full, DType::f32, dev);
     grad = Tensor::empty(full, DType::f32, dev);
     for (Tensor* t : {&cl1, &cl2, &ce1, &ce2, &ws, &wc}) *t = Tensor::empty(map, DType::f32, dev);
-    seasons = Tensor::uniform({B, 4, kH, kW}, 0, kC, 4).to(DType::i32).to(dev);
+    seasons = Tensor::uniform({B, 4, kH, kW}, 0, kC - 0.5, 4).to(DType::i32).to(dev);
     season = Tensor::zeros({B}, DType::i32, dev);
   }
   float* f(const Tensor& t) const { return t.data<float>(); }

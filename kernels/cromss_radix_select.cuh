@@ -35,7 +35,9 @@ CROMSS_HD float float_from_bits(uint32_t u) {
 }
 
 // Shift of the digit examined in pass 0..kRadixPasses-1 (most significant first).
-CROMSS_HD int radix_shift(int pass) { return 32 - kRadixBits * (pass + 1); }
+CROMSS_HD int radix_shift(int pass) {
+  return 32 - kRadixBits * (pass + 1);
+}
 
 // True if the bits above this pass's digit equal those of the prefix.
 CROMSS_HD bool radix_prefix_matches(uint32_t bits, uint32_t prefix, int pass) {

@@ -65,9 +65,27 @@ __global__ void weights_kernel(const float* conf_label, const float* conf_pred,
 constexpr int kSumsFixed = 4;
 constexpr int kSumsMax = kSumsFixed + 4 * kMaxObjectiveClasses;
 
-__device__ void warp_add(double* dst, float v) {
+__device__ float warp_sum(float v) {
   for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(0xffffffffu, v, off);
-  if ((threadIdx.x & 31) == 0) atomicAdd(dst, double(v));
+  return v;
+}
+
+// Adds each thread's acc[j] into sums[j]: warp shuffles, then the warps of the block through
+// shared memory, then one double atomic per block and accumulator. blockDim.x == kThreads.
+__device__ void block_add(const float* acc, int count, double* sums) {
+  constexpr int kWarps = kThreads / 32;
+  __shared__ float partial[kWarps][kSumsMax];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  for (int j = 0; j < count; ++j) {
+    const float v = warp_sum(acc[j]);
+    if (lane == 0) partial[warp][j] = v;
+  }
+  __syncthreads();
+  for (int j = threadIdx.x; j < count; j += blockDim.x) {
+    double total = 0;
+    for (int w = 0; w < kWarps; ++w) total += partial[w][j];
+    atomicAdd(sums + j, total);
+  }
 }
 
 template <class T>
@@ -102,7 +120,7 @@ __global__ void sums_kernel(const T* z, const T* zt, const float* target, const 
     acc[2] += we;
     acc[3] += we * consistency_pixel(kind, logp, p, q, logq, C);
   }
-  for (int j = 0; j < count; ++j) warp_add(sums + j, acc[j]);
+  block_add(acc, count, sums);
 }
 
 struct DeviceScales {
@@ -161,16 +179,16 @@ unsigned pixel_blocks(int64_t n) {
 
 }  // namespace
 
-void objective_confidences(const void* z1, const void* z2, DType logit_dtype,
-                           const int32_t* labels, const float* prior, int64_t B, int C,
-                           int64_t HW, ConfidenceArgs args, float* target, float* conf_label1,
-                           float* conf_label2, float* conf_pred1, float* conf_pred2, int device) {
+void objective_confidences(const void* z1, const void* z2, DType logit_dtype, const int32_t* labels,
+                           const float* prior, int64_t B, int C, int64_t HW, ConfidenceArgs args,
+                           float* target, float* conf_label1, float* conf_label2, float* conf_pred1,
+                           float* conf_pred2, int device) {
   const int64_t n = B * HW;
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(logit_dtype, "objective_confidences", [&] {
     confidences_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
-        static_cast<const scalar_t*>(z1), static_cast<const scalar_t*>(z2), labels, prior, B, C,
-        HW, args, target, conf_label1, conf_label2, conf_pred1, conf_pred2);
+        static_cast<const scalar_t*>(z1), static_cast<const scalar_t*>(z2), labels, prior, B, C, HW,
+        args, target, conf_label1, conf_label2, conf_pred1, conf_pred2);
   });
   CUDA_CHECK_LAUNCH();
 }
@@ -203,8 +221,8 @@ void objective_sums(const void* z, const void* z_teacher, DType logit_dtype, con
   });
   CUDA_CHECK_LAUNCH();
   double host[kSumsMax];
-  CUDA_CHECK(cudaMemcpyAsync(host, acc.as<double>(), sizeof(double) * count,
-                             cudaMemcpyDeviceToHost, stream));
+  CUDA_CHECK(cudaMemcpyAsync(host, acc.as<double>(), sizeof(double) * count, cudaMemcpyDeviceToHost,
+                             stream));
   CUDA_CHECK(cudaStreamSynchronize(stream));
   sums->seg_weight = host[0];
   sums->seg_ce = host[1];

@@ -18,7 +18,9 @@ __global__ void class_count_kernel(const int32_t* labels, int64_t n, int C,
   __shared__ unsigned int local[kMaxObjectiveClasses];
   for (int c = threadIdx.x; c < C; c += blockDim.x) local[c] = 0;
   __syncthreads();
-  CROMSS_GRID_STRIDE_LOOP(i, n) { atomicAdd(&local[labels[i]], 1u); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    atomicAdd(&local[labels[i]], 1u);
+  }
   __syncthreads();
   for (int c = threadIdx.x; c < C; c += blockDim.x)
     if (local[c]) atomicAdd(&counts[c], static_cast<unsigned long long>(local[c]));
@@ -89,8 +91,8 @@ void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C
   CUDA_CHECK_LAUNCH();
   for (int pass = 0; pass < kRadixPasses && n > 0; ++pass) {
     CUDA_CHECK(cudaMemsetAsync(hist, 0, hist_bytes, stream));
-    digit_histogram_kernel<<<blocks, kThreads, hist_bytes, stream>>>(conf, labels, n, C, pass,
-                                                                     rank, prefix, hist);
+    digit_histogram_kernel<<<blocks, kThreads, hist_bytes, stream>>>(conf, labels, n, C, pass, rank,
+                                                                     prefix, hist);
     CUDA_CHECK_LAUNCH();
     choose_digit_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(hist, C, pass, rank, prefix);
     CUDA_CHECK_LAUNCH();

@@ -25,7 +25,8 @@ Case make_case(uint64_t seed, int64_t B, int64_t C, int64_t H, int64_t W) {
   k.z2 = Tensor::normal({B, C, H, W}, 0, 3, seed + 1);
   std::vector<float> u = Tensor::uniform({B * H * W}, 0, 1, seed + 2).to_vector<float>();
   std::vector<int32_t> y(u.size());
-  for (size_t i = 0; i < u.size(); ++i) y[i] = std::min<int32_t>(int32_t(C) - 1, int32_t(u[i] * u[i] * C));
+  for (size_t i = 0; i < u.size(); ++i)
+    y[i] = std::min<int32_t>(int32_t(C) - 1, int32_t(u[i] * u[i] * C));
   k.labels = Tensor::from_vector(y, {B, H, W});
   Tensor p = Tensor::uniform({B, C, H, W}, 0.1, 1, seed + 3);
   std::vector<float> v = p.to_vector<float>();
@@ -47,11 +48,11 @@ void expect_objective_parity(DType dtype, int epoch, const ObjectiveConfig& conf
   Case k = make_case(seed, 3, 9, 33, 31);
   // Round the logits to the device dtype first so both sides see the same inputs.
   Tensor z1 = k.z1.to(dtype), z2 = k.z2.to(dtype);
-  const ObjectiveResult cpu = cromss_objective(z1.to(DType::f32), z2.to(DType::f32), k.labels,
-                                               k.prior, epoch, config);
+  const ObjectiveResult cpu =
+      cromss_objective(z1.to(DType::f32), z2.to(DType::f32), k.labels, k.prior, epoch, config);
   const Device dev = Device::cuda(0);
-  const ObjectiveResult gpu = cromss_objective(z1.to(dev), z2.to(dev), k.labels.to(dev),
-                                               k.prior.to(dev), epoch, config);
+  const ObjectiveResult gpu =
+      cromss_objective(z1.to(dev), z2.to(dev), k.labels.to(dev), k.prior.to(dev), epoch, config);
   EXPECT_TRUE(test::all_close(gpu.target.to(Device::cpu()), cpu.target));
   for (int d = 0; d < 2; ++d) {
     EXPECT_TRUE(test::all_close(gpu.conf_label[d].to(Device::cpu()), cpu.conf_label[d]));

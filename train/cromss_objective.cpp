@@ -181,8 +181,13 @@ ObjectiveResult run_cuda(const Tensor& z1_in, const Tensor& z2_in, const Tensor&
   const DType lt = z[0].dtype();
   CROMSS_CHECK(!two || z[1].dtype() == lt, "cromss_objective: logits_s1 is {}, logits_s2 is {}",
                dtype_name(lt), dtype_name(z[1].dtype()));
-  Tensor labels = labels_in.contiguous().to(DType::i32).to(dev);
-  Tensor prior = plan.conf.w_prior != 0 ? prior_in.contiguous().to(DType::f32).to(dev) : Tensor();
+  // Labels and a non-f32 prior are converted on the host (integer/float casts), then moved.
+  Tensor labels = labels_int32(labels_in).to(dev);
+  Tensor prior;
+  if (plan.conf.w_prior != 0)
+    prior = prior_in.dtype() == DType::f32
+                ? prior_in.contiguous().to(dev)
+                : prior_in.to(Device::cpu()).contiguous().to(DType::f32).to(dev);
   const Shape map{B, z1_in.size(2), z1_in.size(3)};
   const Shape full = z1_in.shape();
   const DType f32 = DType::f32;

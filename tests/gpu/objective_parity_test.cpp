@@ -9,6 +9,7 @@
 
 #include "tests/gpu_test.h"
 #include "tests/tolerance.h"
+#include "train/cromss_loss.h"
 #include "train/cromss_objective.h"
 #include "train/label_prior.h"
 
@@ -86,6 +87,45 @@ TEST(ObjectiveParity, MatchesCpuForOptions) {
   mse.consist_loss_type = ConsistencyKind::mse;
   mse.label_smoothing = false;
   expect_objective_parity(DType::f32, 60, mse);
+}
+
+TEST(ObjectiveParity, EqualConfidencesAndUnderflowGiveEqualThresholdsAndNoNaN) {
+  CROMSS_REQUIRE_CUDA_DEVICE();
+  Case k = make_case(7, 2, 9, 17, 19);
+  for (double v : {0.0, 1000.0}) {
+    // v = 0: every confidence equal (ties at theta); v = 1000: logits +-1000, probabilities 0.
+    Tensor z = Tensor::full(k.z1.shape(), 0.0);
+    if (v != 0) z = Tensor::normal(k.z1.shape(), 0, 1, 8).to(DType::f32);
+    std::vector<float> zv = z.to_vector<float>();
+    for (float& x : zv) x = v == 0 ? 0.f : (x > 0.5f ? float(v) : -float(v));
+    z = Tensor::from_vector(zv, k.z1.shape());
+    const ObjectiveResult cpu = cromss_objective(z, z, k.labels, k.prior, 120, ObjectiveConfig{});
+    const ObjectiveResult gpu =
+        cromss_objective(z.to(Device::cuda(0)), z.to(Device::cuda(0)), k.labels.to(Device::cuda(0)),
+                         k.prior.to(Device::cuda(0)), 120, ObjectiveConfig{});
+    EXPECT_TRUE(std::isfinite(gpu.loss));
+    EXPECT_NEAR(gpu.loss, cpu.loss, 1e-5 * std::abs(cpu.loss));
+    for (int d = 0; d < 2; ++d) {
+      EXPECT_TRUE(test::all_close(gpu.threshold[d].to(Device::cpu()), cpu.threshold[d]));
+      EXPECT_TRUE(test::all_close(gpu.weight_seg[d].to(Device::cpu()), cpu.weight_seg[d]));
+    }
+  }
+}
+
+TEST(ObjectiveParity, AutogradNodeOnCuda) {
+  CROMSS_REQUIRE_CUDA_DEVICE();
+  Case k = make_case(11, 2, 9, 8, 8);
+  const Device dev = Device::cuda(0);
+  Tensor z1 = k.z1.to(dev).set_requires_grad(true);
+  Tensor z2 = k.z2.to(dev).set_requires_grad(true);
+  ObjectiveResult details;
+  Tensor loss =
+      cromss_loss(z1, z2, k.labels.to(dev), k.prior.to(dev), 30, ObjectiveConfig{}, &details);
+  loss.backward();
+  EXPECT_TRUE(
+      test::all_close(z1.grad().to(Device::cpu()), details.grad_logits[0].to(Device::cpu())));
+  EXPECT_TRUE(
+      test::all_close(z2.grad().to(Device::cpu()), details.grad_logits[1].to(Device::cpu())));
 }
 
 TEST(ObjectiveParity, PriorBlurMatchesCpu) {

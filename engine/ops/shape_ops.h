@@ -9,4 +9,10 @@ namespace cromss {
 Tensor reshape(const Tensor& x, const Shape& shape);
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 
+// Not recorded by autograd: copies indices [src_start, src_start + length) of `src` along `dim`
+// into indices [dst_start, dst_start + length) of `dst`. Both contiguous, same dtype and device,
+// same sizes on every other axis (the building block of concat and slice and their backwards).
+void copy_range(const Tensor& src, int64_t src_start, Tensor& dst, int64_t dst_start, int64_t dim,
+                int64_t length);
+
 }  // namespace cromss

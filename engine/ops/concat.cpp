@@ -1,0 +1,71 @@
+// Concatenation along one axis: forward copies each input into its range of the output; the
+// backward hands each input its range of the output gradient (see concat.h).
+#include "engine/ops/concat.h"
+
+#include "engine/autograd.h"
+#include "engine/ops/shape_ops.h"
+
+namespace cromss {
+
+Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
+  CROMSS_CHECK(!xs.empty(), "concat: no inputs");
+  const Tensor& first = xs.front();
+  const int64_t d = dim < 0 ? dim + first.dim() : dim;
+  CROMSS_CHECK(d >= 0 && d < first.dim(), "concat: dim {} out of range for {}", dim, first.str());
+  Shape shape = first.shape();
+  shape[d] = 0;
+  for (const Tensor& x : xs) {
+    CROMSS_CHECK(x.defined() && x.dim() == first.dim() && x.dtype() == first.dtype() &&
+                     x.device() == first.device(),
+                 "concat: input {} does not match {} in rank, dtype or device", x.str(),
+                 first.str());
+    for (int64_t a = 0; a < x.dim(); ++a)
+      CROMSS_CHECK(a == d || x.size(a) == first.size(a),
+                   "concat: input {} differs from {} on axis {} (concatenating along {})", x.str(),
+                   first.str(), a, d);
+    shape[d] += x.size(d);
+  }
+  Tensor out = Tensor::empty(shape, first.dtype(), first.device());
+  std::vector<int64_t> sizes;
+  int64_t offset = 0;
+  for (const Tensor& x : xs) {
+    copy_range(x.contiguous(), 0, out, offset, d, x.size(d));
+    offset += x.size(d);
+    sizes.push_back(x.size(d));
+  }
+  bool needs_grad = false;
+  for (const Tensor& x : xs) needs_grad = needs_grad || any_requires_grad({&x});
+  if (needs_grad) {
+    auto backward = [sizes, d](const Tensor& g, const std::vector<bool>& needs) {
+      Tensor gc = g.contiguous();
+      std::vector<Tensor> grads(sizes.size());
+      int64_t start = 0;
+      for (size_t k = 0; k < sizes.size(); ++k) {
+        if (needs[k]) {
+          Shape s = gc.shape();
+          s[d] = sizes[k];
+          grads[k] = Tensor::empty(s, gc.dtype(), gc.device());
+          copy_range(gc, start, grads[k], 0, d, sizes[k]);
+        }
+        start += sizes[k];
+      }
+      return grads;
+    };
+    // record_op takes a fixed initializer_list of inputs; a variable number of inputs needs the
+    // same node built by hand (same fields as record_op in engine/autograd.cpp).
+    auto& meta = out.mutable_autograd_meta();
+    meta = std::make_shared<AutogradMeta>();
+    meta->requires_grad = true;
+    meta->is_leaf = false;
+    TapeNode node;
+    node.op = "concat";
+    node.output = meta;
+    for (const Tensor& x : xs)
+      node.inputs.push_back(x.requires_grad() ? x.autograd_meta() : nullptr);
+    node.backward = backward;
+    Tape::current().record(std::move(node));
+  }
+  return out;
+}
+
+}  // namespace cromss

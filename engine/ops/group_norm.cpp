@@ -1,0 +1,119 @@
+// group_norm: device dispatch and backward (see group_norm.h). Per-(sample, group) statistics,
+// the affine parameters and their gradients are in the parameter dtype (f32, or f64 for f64 x).
+#include "engine/ops/group_norm.h"
+
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops/op_checks.h"
+#include "kernels/group_norm.h"
+
+namespace cromss {
+namespace {
+
+struct Dims {
+  int64_t n, c, hw, groups;
+};
+
+void check_param(const Tensor& p, const char* what, const Tensor& x) {
+  if (!p.defined()) return;
+  const DType want = x.dtype() == DType::f64 ? DType::f64 : DType::f32;
+  CROMSS_CHECK(p.dim() == 1 && p.size(0) == x.size(1) && p.dtype() == want &&
+                   p.device() == x.device() && p.is_contiguous(),
+               "group_norm: {} must be a contiguous {}[{}] on {}, got {}", what, dtype_name(want),
+               x.size(1), x.device().str(), p.str());
+}
+
+template <class T>
+const T* ptr_or_null(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+// Used by the CUDA branch only.
+[[maybe_unused]] void* raw_or_null(const Tensor& t) {
+  return t.defined() ? t.raw_data() : nullptr;
+}
+
+std::vector<Tensor> group_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight,
+                                        const Tensor& mean, const Tensor& var, double eps, Dims d,
+                                        const std::vector<bool>& needs) {
+  const DType pt = mean.dtype();
+  Tensor gx = needs[0] ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
+  Tensor gw = needs[1] ? Tensor::empty({d.c}, pt, x.device()) : Tensor();
+  Tensor gb = needs[2] ? Tensor::empty({d.c}, pt, x.device()) : Tensor();
+  if (x.device().is_cpu()) {
+    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "group_norm backward", [&] {
+      if (needs[1] || needs[2])
+        cpu_kernels::group_norm_param_grads(
+            g.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>(),
+            eps, d.n, d.c, d.hw, d.groups, gw.defined() ? gw.data<scalar_t>() : nullptr,
+            gb.defined() ? gb.data<scalar_t>() : nullptr);
+      if (needs[0])
+        cpu_kernels::group_norm_backward_x(
+            g.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>(),
+            ptr_or_null<scalar_t>(weight), eps, d.n, d.c, d.hw, d.groups, gx.data<scalar_t>());
+    });
+  } else {
+    CROMSS_ON_CUDA([&] {
+      const int dev = x.device().index;
+      if (needs[1] || needs[2])
+        cuda_kernels::group_norm_param_grads(g.raw_data(), x.raw_data(), mean.raw_data(),
+                                             var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw,
+                                             d.groups, raw_or_null(gw), raw_or_null(gb), dev);
+      if (needs[0])
+        cuda_kernels::group_norm_backward_x(g.raw_data(), x.raw_data(), mean.raw_data(),
+                                            var.raw_data(), raw_or_null(weight), eps, x.dtype(),
+                                            d.n, d.c, d.hw, d.groups, gx.raw_data(), dev);
+    }());
+  }
+  return {gx, gw, gb};
+}
+
+}  // namespace
+
+Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  check_float_inputs("group_norm", {&x});
+  CROMSS_CHECK(x.dim() >= 2, "group_norm: x must be [N, C, ...], got {}", x.str());
+  CROMSS_CHECK(num_groups > 0 && x.size(1) % num_groups == 0,
+               "group_norm: num_groups {} must divide the {} channels of {}", num_groups, x.size(1),
+               x.str());
+  check_param(weight, "weight", x);
+  check_param(bias, "bias", x);
+  int64_t hw = 1;
+  for (int64_t k = 2; k < x.dim(); ++k) hw *= x.size(k);
+  const Dims d{x.size(0), x.size(1), hw, num_groups};
+  const DType pt = x.dtype() == DType::f64 ? DType::f64 : DType::f32;
+  Tensor mean = Tensor::empty({d.n * d.groups}, pt, x.device());
+  Tensor var = Tensor::empty({d.n * d.groups}, pt, x.device());
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  if (x.device().is_cpu()) {
+    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "group_norm", [&] {
+      cpu_kernels::group_norm_stats(x.data<scalar_t>(), d.n, d.c, d.hw, d.groups,
+                                    mean.data<scalar_t>(), var.data<scalar_t>());
+      cpu_kernels::group_norm_forward(x.data<scalar_t>(), mean.data<scalar_t>(),
+                                      var.data<scalar_t>(), ptr_or_null<scalar_t>(weight),
+                                      ptr_or_null<scalar_t>(bias), eps, d.n, d.c, d.hw, d.groups,
+                                      y.data<scalar_t>());
+    });
+  } else {
+    CROMSS_ON_CUDA([&] {
+      const int dev = x.device().index;
+      cuda_kernels::group_norm_stats(x.raw_data(), x.dtype(), d.n, d.c, d.hw, d.groups,
+                                     mean.raw_data(), var.raw_data(), dev);
+      cuda_kernels::group_norm_forward(x.raw_data(), mean.raw_data(), var.raw_data(),
+                                       raw_or_null(weight), raw_or_null(bias), eps, x.dtype(), d.n,
+                                       d.c, d.hw, d.groups, y.raw_data(), dev);
+    }());
+  }
+
+  if (any_requires_grad({&x, &weight, &bias})) {
+    Tensor sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();
+    record_op("group_norm", y, {&x, &weight, &bias},
+              [sx, sw, mean, var, eps, d](const Tensor& g,
+                                          const std::vector<bool>& needs) -> std::vector<Tensor> {
+                return group_norm_backward(g.contiguous(), sx, sw, mean, var, eps, d, needs);
+              });
+  }
+  return y;
+}
+
+}  // namespace cromss

@@ -1,0 +1,93 @@
+// Sum and mean over a set of axes: dispatch and backward (see reduce.h). The backward of both is
+// the output gradient broadcast back over the reduced axes (times 1/count for mean).
+#include "engine/ops/reduce.h"
+
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops/op_checks.h"
+#include "kernels/reduce.h"
+
+namespace cromss {
+namespace {
+
+std::vector<bool> reduced_axes(const char* op, const Tensor& x, const std::vector<int64_t>& dims) {
+  std::vector<bool> reduce(x.dim(), dims.empty());
+  for (int64_t d : dims) {
+    const int64_t a = d < 0 ? d + x.dim() : d;
+    CROMSS_CHECK(a >= 0 && a < x.dim(), "{}: axis {} out of range for {}", op, d, x.str());
+    CROMSS_CHECK(!reduce[a], "{}: axis {} given twice", op, d);
+    reduce[a] = true;
+  }
+  return reduce;
+}
+
+Shape reduced_shape(const Shape& in, const std::vector<bool>& reduce, bool keepdim) {
+  Shape out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (!reduce[d])
+      out.push_back(in[d]);
+    else if (keepdim)
+      out.push_back(1);
+  }
+  return out;
+}
+
+Tensor sum_backward(const Tensor& g, const Shape& in_shape, const ReduceLayout& layout,
+                    double scale) {
+  Tensor gc = g.contiguous();
+  Tensor gi = Tensor::empty(in_shape, g.dtype(), g.device());
+  if (g.device().is_cpu()) {
+    CROMSS_DISPATCH_CPU_FLOAT(g.dtype(), "sum_backward", [&] {
+      cpu_kernels::reduce_sum_backward(gc.data<scalar_t>(), gi.data<scalar_t>(), layout, scale,
+                                       gi.numel());
+    });
+  } else {
+    CROMSS_ON_CUDA(cuda_kernels::reduce_sum_backward(gc.raw_data(), gi.raw_data(), g.dtype(),
+                                                     layout, scale, gi.numel(), g.device().index));
+  }
+  return gi;
+}
+
+Tensor scaled_sum(const char* op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
+                  bool average) {
+  check_float_inputs(op, {&x});
+  const std::vector<bool> reduce = reduced_axes(op, x, dims);
+  const ReduceLayout layout = make_reduce_layout(x.shape(), reduce);
+  // mean over zero elements is NaN, as in PyTorch.
+  const double scale = average ? 1.0 / static_cast<double>(layout.reduced_count) : 1.0;
+  Tensor out = Tensor::empty(reduced_shape(x.shape(), reduce, keepdim), x.dtype(), x.device());
+  if (x.device().is_cpu()) {
+    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), op, [&] {
+      cpu_kernels::reduce_sum(x.data<scalar_t>(), out.data<scalar_t>(), layout, scale);
+    });
+  } else {
+    CROMSS_ON_CUDA([&] {
+      // Freed right after the launch: the caching allocator reuses it only for later work on
+      // the same stream.
+      const auto bytes =
+          static_cast<int64_t>(cuda_kernels::reduce_sum_workspace_bytes(x.dtype(), layout));
+      Tensor workspace = bytes > 0 ? Tensor::empty({bytes}, DType::u8, x.device()) : Tensor();
+      cuda_kernels::reduce_sum(x.raw_data(), out.raw_data(), x.dtype(), layout, scale,
+                               bytes > 0 ? workspace.raw_data() : nullptr, x.device().index);
+    }());
+  }
+  if (any_requires_grad({&x})) {
+    Shape in_shape = x.shape();
+    record_op(op, out, {&x},
+              [in_shape, layout, scale](const Tensor& g, const std::vector<bool>&)
+                  -> std::vector<Tensor> { return {sum_backward(g, in_shape, layout, scale)}; });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  return scaled_sum("sum", x, dims, keepdim, false);
+}
+
+Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  return scaled_sum("mean", x, dims, keepdim, true);
+}
+
+}  // namespace cromss

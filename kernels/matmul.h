@@ -1,0 +1,23 @@
+// Row-major GEMM: c (m, n) = op(a) (m, k) x op(b) (k, n), op = transpose when requested, so a is
+// stored (m, k) or (k, m) and b (k, n) or (n, k), all densely packed. c is overwritten.
+// cpu_kernels:: OpenBLAS sgemm/dgemm. cuda_kernels:: cuBLASLt on the device's Context stream and
+// workspace: f32/bf16/f16 with fp32 accumulation (CUBLAS_COMPUTE_32F, no TF32), f64 in f64.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/dtype.h"
+
+namespace cromss::cpu_kernels {
+template <class T>
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const T* a,
+          const T* b, T* c);
+}  // namespace cromss::cpu_kernels
+
+namespace cromss::cuda_kernels {
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const void* a,
+          const void* b, void* c, DType dtype, int device);
+// Milliseconds per gemm (no transposes) on fresh device buffers, timed with CUDA events over
+// `iterations` calls after one warm-up call (bench/bench_gemm.cpp).
+double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations, int device);
+}  // namespace cromss::cuda_kernels

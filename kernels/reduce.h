@@ -1,0 +1,35 @@
+// Sum over a set of axes (scaled by `scale`, 1/count for mean) and its backward, which broadcasts
+// the output gradient back to the input shape. Layouts come from make_reduce_layout.
+// cpu_kernels:: run f32/f64 (accumulating in double); cuda_kernels:: run f32, f64, bf16 and f16
+// with fp32 (f64) accumulation and a deterministic two-pass reduction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/dtype.h"
+#include "kernels/reduce.cuh"
+
+namespace cromss {
+// `reduce_dim[d]` marks the reduced axes of a contiguous tensor of shape `shape`.
+ReduceLayout make_reduce_layout(const std::vector<int64_t>& shape,
+                                const std::vector<bool>& reduce_dim);
+}  // namespace cromss
+
+namespace cromss::cpu_kernels {
+template <class T>
+void reduce_sum(const T* x, T* out, const ReduceLayout& layout, double scale);
+template <class T>
+void reduce_sum_backward(const T* grad_out, T* grad_in, const ReduceLayout& layout, double scale,
+                         int64_t numel);
+}  // namespace cromss::cpu_kernels
+
+namespace cromss::cuda_kernels {
+// Device scratch reduce_sum needs for `layout` (0 when it reduces in one pass).
+size_t reduce_sum_workspace_bytes(DType dtype, const ReduceLayout& layout);
+void reduce_sum(const void* x, void* out, DType dtype, const ReduceLayout& layout, double scale,
+                void* workspace, int device);
+void reduce_sum_backward(const void* grad_out, void* grad_in, DType dtype,
+                         const ReduceLayout& layout, double scale, int64_t numel, int device);
+}  // namespace cromss::cuda_kernels

@@ -1,0 +1,51 @@
+// `cromss pretrain`: CromSS pretraining (issue 6) with upstream's flags (apps/pretrain_flags.h,
+// docs/flags.md) plus two engine-only test/debug options: --max_steps N (stop like on
+// preemption after N optimizer steps in total, writing last.h5) and --run_dir DIR (write there
+// instead of upstream's <save_dir>/<unet_type>/<job_type>/<run_tag>). SIGTERM/SIGUSR1 finish the
+// current step, write last.h5 and exit 0 (train/signals.h); `--resume auto` picks it up.
+#include <cstdio>
+#include <memory>
+
+#include "apps/pretrain_flags.h"
+#include "apps/registry.h"
+#include "train/pretrain_loop.h"
+#include "train/signals.h"
+
+namespace cromss {
+namespace {
+
+struct PretrainCommand {
+  PretrainConfig config;
+  PretrainRunOptions run;
+};
+
+void setup_pretrain(CLI::App& root) {
+  auto c = std::make_shared<PretrainCommand>();
+  auto* cmd = root.add_subcommand("pretrain", "CromSS pretraining on SSL4EO-S12@NoL LMDBs");
+  app::add_pretrain_flags(*cmd, c->config);
+  cmd->add_option("--max_steps", c->run.max_steps,
+                  "Stop after this many optimizer steps in total, writing checkpoints/last.h5 "
+                  "(0: no limit; engine option for tests and short runs)")
+      ->capture_default_str();
+  cmd->add_option("--run_dir", c->run.run_dir,
+                  "Write the run here instead of <save_dir>/<unet_type>/<job_type>/<run_tag>");
+  cmd->callback([c] {
+    c->config.validate();
+    install_stop_signal_handlers();
+    const PretrainResult r = run_pretrain(c->config, c->run);
+    if (r.last_checkpoint.empty()) return;
+    std::printf("%s after %lld optimizer steps (%lld epochs done)\n",
+                r.stopped ? "stopped" : "finished", static_cast<long long>(r.step),
+                static_cast<long long>(r.epochs_done));
+    std::printf("run directory: %s\n", r.run_dir.c_str());
+    std::printf("  checkpoint:  %s\n", r.last_checkpoint.c_str());
+    std::printf("  metrics:     %s/metrics.csv (and metrics.jsonl)\n", r.run_dir.c_str());
+    std::printf("  params:      %s/params.txt\n", r.run_dir.c_str());
+    std::printf("  pictures:    %s/pictures/\n", r.run_dir.c_str());
+  });
+}
+
+}  // namespace
+}  // namespace cromss
+
+CROMSS_REGISTER_COMMAND(pretrain, cromss::setup_pretrain);

@@ -1,0 +1,406 @@
+// See train/pretrain_loop.h.
+#include "train/pretrain_loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "data/loader.h"
+#include "data/sampler.h"
+#include "engine/autograd.h"
+#include "engine/device.h"
+#include "engine/error.h"
+#include "engine/ops/elementwise.h"
+#include "layers/parameter_store.h"
+#include "models/segmentation_net.h"
+#include "train/checkpoint.h"
+#include "train/cromss_loss.h"
+#include "train/distributed.h"
+#include "train/mixed_precision.h"
+#include "train/pretrain_state.h"
+#include "train/progress.h"
+#include "train/run_dir.h"
+#include "train/signals.h"
+#include "train/validation.h"
+
+#if CROMSS_WITH_CUDA
+#include <cuda_runtime.h>
+#endif
+
+namespace cromss {
+namespace {
+
+// Indices of TrainPosition::epoch_sums (running sums of the epoch's training logs).
+enum Sum { seg1, seg2, con12, con21, loss, micro, sel1_ok, sel1_all, sel2_ok, sel2_all, nsums };
+
+bool cuda_has_bf16() {
+#if CROMSS_WITH_CUDA
+  int device = 0, major = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return false;
+  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess)
+    return false;
+  return major >= 8;
+#else
+  return false;
+#endif
+}
+
+ObjectiveConfig objective_config(const PretrainConfig& c) {
+  ObjectiveConfig o;
+  o.loss_type = c.loss_type;
+  o.consist_loss_type = parse_consistency_kind(c.consist_loss_type);
+  o.consist_loss_weight = c.consist_loss_weight;
+  o.label_smoothing = c.label_smoothing;
+  o.label_smoothing_factor = c.label_smoothing_factor;
+  o.label_smoothing_prior_type = parse_prior_type(c.label_smoothing_prior_type);
+  o.sample_selection = c.sample_selection;
+  o.sample_selection_rmup_func = parse_ramp_function(c.sample_selection_rmup_func);
+  o.sample_selection_rmdown_epoch = c.sample_selection_rmdown_epoch;
+  o.sample_selection_prop = c.sample_selection_prop;
+  o.sample_selection_confidence_type = parse_confidence_type(c.sample_selection_confidence_type);
+  if (!c.multi_modal()) o.label_smoothing = false;  // upstream script 1 never smooths
+  o.validate();
+  return o;
+}
+
+data::LoaderOptions loader_options(const PretrainConfig& c, const ObjectiveConfig& o,
+                                   const Distributed& dist, size_t batch_size, bool shuffle) {
+  data::LoaderOptions lo;
+  lo.batch_size = batch_size;
+  lo.seed = static_cast<uint64_t>(c.seed);
+  lo.rank = dist.rank();
+  lo.world_size = dist.world_size();
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  lo.workers = std::clamp(c.num_workers, 1, cores);
+  lo.shuffle = shuffle;
+  lo.drop_last = true;
+  lo.skip_bad_samples = c.skip_bad_samples;
+  lo.pipeline.n_channels = c.input_type == "s1" ? 13 : c.n_channels;
+  lo.pipeline.crop_size = c.crop_size;
+  lo.pipeline.with_prior = c.multi_modal() && o.needs_prior();
+  if (lo.pipeline.with_prior)
+    lo.pipeline.prior_type = data::parse_prior_type(c.label_smoothing_prior_type);
+  return lo;
+}
+
+class PretrainLoop {
+ public:
+  PretrainLoop(const PretrainConfig& cfg, const PretrainRunOptions& opt)
+      : cfg_(cfg), opt_(opt), obj_(objective_config(cfg)) {}
+
+  PretrainResult run();
+
+ private:
+  void setup_device();
+  void setup_model_and_state();
+  void train_micro_batch(const data::Batch& b, int64_t epoch);
+  void optimizer_step();
+  std::string save(const std::string& path, const TrainPosition& pos);
+  void log_epoch(int64_t epoch, double lr_used, double seconds, const NamedValues& val);
+
+  const PretrainConfig& cfg_;
+  PretrainRunOptions opt_;
+  ObjectiveConfig obj_;
+  Distributed dist_;
+  Device device_ = Device::cpu();
+  TrainPrecision precision_ = TrainPrecision::fp32;
+  DType compute_ = DType::f32;
+  std::string run_dir_;
+  std::unique_ptr<RunDir> dir_;
+  std::unique_ptr<MetricsLog> metrics_;
+  std::unique_ptr<data::PretrainDataset> dataset_;
+  data::TrainValSplit split_;
+  std::unique_ptr<SegmentationNet> net_;
+  std::unique_ptr<ParameterStore> store_;
+  std::unique_ptr<MixedPrecisionWeights> mixed_;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<LossScaler> scaler_;
+  std::unique_ptr<LrSchedule> schedule_;
+  std::vector<FlatSlice> slices_;
+  TrainPosition pos_;
+  std::vector<double> sums_;
+  nlohmann::json config_json_;
+};
+
+void PretrainLoop::setup_device() {
+  bool fell_back = false;
+  device_ = Device::parse(resolve_device(cfg_, cuda_device_count(), &fell_back));
+  if (fell_back && dist_.is_main())
+    std::fprintf(stderr,
+                 "cromss pretrain: note: --accelerator gpu but no GPU visible; using the "
+                 "CPU (as upstream)\n");
+  if (device_.is_cuda() && dist_.active())
+    device_ = Device::cuda(dist_.local_rank() % std::max(1, cuda_device_count()));
+  precision_ = resolve_precision(cfg_, device_.is_cuda(), device_.is_cuda() && cuda_has_bf16());
+  compute_ = precision_ == TrainPrecision::bf16   ? DType::bf16
+             : precision_ == TrainPrecision::fp16 ? DType::f16
+                                                  : DType::f32;
+}
+
+void PretrainLoop::setup_model_and_state() {
+  ModelConfig mc;
+  mc.input_type = cfg_.input_type;
+  mc.fusion_type = cfg_.fusion_type;
+  mc.model_type = cfg_.model_type;
+  mc.n_channels = cfg_.n_channels;
+  mc.n_classes = cfg_.n_classes;
+  mc.validate();
+  net_ = build_model(mc, static_cast<uint64_t>(cfg_.seed));
+
+  std::string resume = cfg_.resume;
+  if (resume == "auto") {
+    resume = find_resume_checkpoint(run_dir_).value_or("");
+    if (dist_.is_main())
+      std::fprintf(stderr, "cromss pretrain: --resume auto: %s\n",
+                   resume.empty() ? "no checkpoint yet, starting fresh" : resume.c_str());
+  }
+  if (!resume.empty()) {
+    H5File file(resume, H5File::Mode::read);
+    load_model_state(file, *net_);
+  }
+  store_ = std::make_unique<ParameterStore>(*net_);
+  store_->to(device_);
+  if (compute_ != DType::f32)
+    mixed_ = std::make_unique<MixedPrecisionWeights>(*net_, *store_, compute_);
+  optimizer_ = std::make_unique<Optimizer>(optimizer_config_for(cfg_.optimizer, cfg_.learning_rate),
+                                           store_->flat_parameters(), store_->flat_gradients());
+  const Precision p = precision_ == TrainPrecision::fp16   ? Precision::fp16
+                      : precision_ == TrainPrecision::bf16 ? Precision::bf16
+                                                           : Precision::fp32;
+  scaler_ = std::make_unique<LossScaler>(p, device_);
+  const PlateauMode mode = cfg_.multi_modal() ? PlateauMode::min : PlateauMode::max;
+  schedule_ = std::make_unique<LrSchedule>(
+      lr_schedule_config_for(cfg_.lr_adjust_type, cfg_.lr_adjust, mode), cfg_.learning_rate);
+  slices_ = checkpoint_slices(*store_);
+  if (!resume.empty() && !cfg_.pre_train) {
+    H5File file(resume, H5File::Mode::read);
+    pos_ = read_training_state(file, static_cast<uint64_t>(cfg_.seed), *optimizer_, slices_,
+                               *scaler_, *schedule_);
+    optimizer_->set_lr(schedule_->lr());
+  }
+  if (pos_.epoch_sums.size() != nsums) pos_.epoch_sums.assign(nsums, 0.0);
+}
+
+void broadcast_buffers(Distributed& dist, Module& net) {
+  if (!dist.active()) return;
+  for (auto& b : net.named_buffers()) dist.broadcast(*b.tensor, 0);
+}
+
+void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch) {
+  broadcast_buffers(dist_, *net_);
+  DeviceBatch d = upload_batch(b, device_, compute_);
+  BranchLogits y = net_->forward(d.s1, d.s2);
+  Tensor loss;
+  auto& s = pos_.epoch_sums;
+  if (cfg_.multi_modal()) {
+    ObjectiveResult r;
+    loss = cromss_loss(y.s1, y.s2, d.labels, d.prior, static_cast<int>(epoch), obj_, &r);
+    s[seg1] += r.loss_seg[0];
+    s[seg2] += r.loss_seg[1];
+    s[con12] += r.loss_con[0];
+    s[con21] += r.loss_con[1];
+    if (d.clean.defined()) {
+      for (int k = 0; k < 2; ++k) {
+        SelectionPrecision sp;
+        sp.accumulate(r.weight_seg[k], d.labels, d.clean);
+        s[k == 0 ? sel1_ok : sel2_ok] += sp.weight_on_correct();
+        s[k == 0 ? sel1_all : sel2_all] += sp.weight_total();
+      }
+    }
+  } else {
+    loss = single_branch_loss(cfg_.input_type == "s1" ? y.s1 : y.s2, d.labels, Tensor(), obj_);
+  }
+  const double value = loss.item();
+  s[Sum::loss] += value;
+  if (!cfg_.multi_modal()) s[seg1] += value;
+  s[micro] += 1;
+  double factor = 1.0 / cfg_.accumulate_grad_batches;
+  if (scaler_->enabled()) factor *= scaler_->scale_value();
+  scale(loss, factor).backward();
+}
+
+void PretrainLoop::optimizer_step() {
+  Tensor& grads = store_->flat_gradients();
+  if (mixed_) mixed_->accumulate_grads();
+  if (dist_.active()) dist_.allreduce_mean(grads);
+  scaler_->unscale_and_check(grads);
+  optimizer_->step(scaler_->enabled() ? scaler_->found_inf() : Tensor());
+  scaler_->update();
+  if (scaler_->enabled()) scaler_->check_health();
+  store_->zero_grad();
+  if (mixed_) mixed_->refresh();
+}
+
+std::string PretrainLoop::save(const std::string& path, const TrainPosition& pos) {
+  if (!dist_.is_main()) return "";
+  if (mixed_) mixed_->bind_master();
+  save_checkpoint(path, *net_, config_json_, [&](H5File& f) {
+    write_training_state(f, pos, static_cast<uint64_t>(cfg_.seed), *optimizer_, slices_, *scaler_,
+                         *schedule_);
+  });
+  if (mixed_) mixed_->bind_low();
+  return path;
+}
+
+double ratio(double a, double b) {
+  return b > 0 ? a / b : std::nan("");
+}
+
+void PretrainLoop::log_epoch(int64_t epoch, double lr_used, double seconds,
+                             const NamedValues& val) {
+  const auto& s = pos_.epoch_sums;
+  const double n = std::max(1.0, s[micro]);
+  NamedValues row = {{"epoch", static_cast<double>(epoch)},
+                     {"step", static_cast<double>(pos_.step)},
+                     {"lr", lr_used}};
+  if (cfg_.multi_modal()) {
+    row.insert(row.end(), {{"tr_segloss_1", s[seg1] / n},
+                           {"tr_segloss_2", s[seg2] / n},
+                           {"tr_segloss", (s[seg1] + s[seg2]) / n},
+                           {"tr_conloss_2t", s[con12] / n},
+                           {"tr_conloss_2i", s[con21] / n},
+                           {"tr_conloss", (s[con12] + s[con21]) / n}});
+    if (s[sel1_all] > 0 || s[sel2_all] > 0)
+      row.insert(row.end(), {{"tr_selprec_1", ratio(s[sel1_ok], s[sel1_all])},
+                             {"tr_selprec_2", ratio(s[sel2_ok], s[sel2_all])}});
+  } else {
+    row.push_back({"tr_segloss", s[seg1] / n});
+  }
+  row.push_back({"tr_loss", s[Sum::loss] / n});
+  const double pairs = s[micro] * cfg_.batch_size * dist_.world_size();
+  row.push_back({"pairs_per_s", seconds > 0 ? pairs / seconds : 0.0});
+  row.insert(row.end(), val.begin(), val.end());
+  if (metrics_) metrics_->append(row);
+}
+
+PretrainResult PretrainLoop::run() {
+  setup_device();
+  run_dir_ = opt_.run_dir.empty() ? run_dir(cfg_).string() : opt_.run_dir;
+  config_json_ = params_json(cfg_);
+  CROMSS_CHECK(!cfg_.global_selection,
+               "--global_selection: reducing selection thresholds and Dice sums across ranks is "
+               "not supported yet (the objective has no cross-rank hook); thresholds are "
+               "per-rank as in upstream");
+  if (dist_.is_main()) {
+    dir_ = std::make_unique<RunDir>(run_dir_);
+    dir_->write_params(config_json_);
+  }
+  dataset_ = std::make_unique<data::PretrainDataset>(
+      data::PretrainPaths{cfg_.data_path, cfg_.data_name_s1, cfg_.data_name_s2,
+                          cfg_.data_name_label, cfg_.data_name_clean_label});
+  split_ =
+      data::split_train_val(dataset_->size(), cfg_.validation, static_cast<uint64_t>(cfg_.seed));
+  setup_model_and_state();
+  if (dist_.is_main()) metrics_ = std::make_unique<MetricsLog>(run_dir_);
+
+  data::Loader train_loader(*dataset_, split_.train,
+                            loader_options(cfg_, obj_, dist_, cfg_.batch_size, true));
+  // Every epoch has the same number of whole batches per rank (data/sampler.h).
+  const auto nb = static_cast<int64_t>(
+      data::epoch_order(split_.train, static_cast<uint64_t>(cfg_.seed), 0, dist_.rank(),
+                        dist_.world_size(), true, true, static_cast<size_t>(cfg_.batch_size))
+          .size() /
+      static_cast<size_t>(cfg_.batch_size));
+  CROMSS_CHECK(nb > 0,
+               "{}: {} training locations give no full batch of --batch_size {} per rank ({} "
+               "ranks)",
+               cfg_.data_path, split_.train.size(), cfg_.batch_size, dist_.world_size());
+  Validator validator(cfg_, obj_, *dataset_, split_.val,
+                      loader_options(cfg_, obj_, dist_, cfg_.test_batch_size, false), dist_,
+                      device_, compute_);
+  if (dist_.is_main())
+    std::fprintf(stderr,
+                 "cromss pretrain: %s on %s (%s), %zu train / %zu val locations, %lld steps "
+                 "per epoch, %d rank(s); run dir %s\n",
+                 cfg_.model_type.c_str(), device_.str().c_str(), precision_name(precision_),
+                 split_.train.size(), split_.val.size(), static_cast<long long>(nb),
+                 dist_.world_size(), run_dir_.c_str());
+
+  PretrainResult result;
+  result.run_dir = run_dir_;
+  ProgressBar progress(stderr, opt_.quiet ? 0 : -1, opt_.quiet ? (int64_t{1} << 62) : 50);
+  data::Batch batch;
+  for (int64_t epoch = pos_.epoch; epoch < cfg_.epochs; ++epoch) {
+    const int64_t skip = epoch == pos_.epoch ? pos_.batches : 0;
+    if (epoch != pos_.epoch) pos_.epoch_sums.assign(nsums, 0.0);
+    net_->train();
+    const double lr_used = optimizer_->lr();
+    if (dist_.is_main()) progress.start_epoch(epoch, cfg_.epochs, nb);
+    const auto t0 = std::chrono::steady_clock::now();
+    if (skip < nb) {
+      train_loader.start_epoch(static_cast<uint64_t>(epoch));
+      for (int64_t i = 0; i < skip; ++i) train_loader.next(batch);  // already trained on
+    }
+    for (int64_t m = skip + 1; m <= nb && train_loader.next(batch); ++m) {
+      train_micro_batch(batch, epoch);
+      if (m % cfg_.accumulate_grad_batches != 0 && m != nb) continue;
+      optimizer_step();
+      ++pos_.step;
+      if (dist_.is_main())
+        progress.update(m, pos_.epoch_sums[Sum::loss] / std::max(1.0, pos_.epoch_sums[micro]),
+                        optimizer_->lr(), m * cfg_.batch_size * dist_.world_size());
+      bool stop = stop_requested() || (opt_.max_steps > 0 && pos_.step >= opt_.max_steps);
+      if (dist_.active()) stop = dist_.allreduce_max(stop ? 1.0 : 0.0) > 0;
+      if (stop) {
+        pos_.epoch = epoch;
+        pos_.batches = m;
+        if (dist_.is_main()) progress.finish_epoch("stopping");
+        result.last_checkpoint = save(dir_ ? dir_->last_checkpoint_path() : "", pos_);
+        if (dist_.active()) dist_.barrier();
+        result.step = pos_.step;
+        result.epochs_done = epoch;
+        result.stopped = true;
+        return result;
+      }
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const bool pictures =
+        dist_.is_main() && ((epoch + 1) % cfg_.display_interval == 0 || epoch + 1 == cfg_.epochs);
+    const NamedValues val =
+        validator.run(*net_, epoch, pictures ? run_dir_ + "/pictures" : std::string());
+    if (!val.empty() || !cfg_.multi_modal()) {
+      const std::string monitored = cfg_.multi_modal() ? "v_loss" : "v_miou";
+      for (const auto& [k, v] : val)
+        if (k == monitored) optimizer_->set_lr(schedule_->step(v));
+    }
+    if (cfg_.lr_adjust_type == "exp") optimizer_->set_lr(schedule_->step(0.0));
+    log_epoch(epoch, lr_used, seconds, val);
+    if (dist_.is_main()) {
+      char summary[160];
+      std::snprintf(summary, sizeof summary, "epoch %lld done: tr_loss %.4f, %.1f s",
+                    static_cast<long long>(epoch),
+                    pos_.epoch_sums[Sum::loss] / std::max(1.0, pos_.epoch_sums[micro]), seconds);
+      progress.finish_epoch(summary);
+    }
+    TrainPosition next = pos_;
+    next.epoch = epoch + 1;
+    next.batches = 0;
+    next.epoch_sums.assign(nsums, 0.0);
+    if (dist_.is_main() && (epoch + 1) % cfg_.save_interval == 0) {
+      save(dir_->checkpoint_path(epoch, pos_.step), next);
+      dir_->prune_checkpoints(cfg_.keep_last);
+    }
+    result.last_checkpoint = save(dir_ ? dir_->last_checkpoint_path() : "", next);
+    if (dist_.active()) dist_.barrier();
+    result.epochs_done = epoch + 1;
+  }
+  result.step = pos_.step;
+  return result;
+}
+
+}  // namespace
+
+PretrainResult run_pretrain(const PretrainConfig& cfg, const PretrainRunOptions& options) {
+  cfg.validate();
+  PretrainLoop loop(cfg, options);
+  return loop.run();
+}
+
+}  // namespace cromss

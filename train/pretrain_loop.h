@@ -1,0 +1,46 @@
+// `cromss pretrain`: the CromSS training loop (spec §4.5, §5; issue 6). One process per device;
+// with mpirun/srun each rank trains on its shard of the epoch order and gradients are averaged.
+//
+// Per optimizer step (accumulate_grad_batches = k micro-batches):
+//   for each micro-batch: BN buffers broadcast from rank 0 (spec §9.31) -> forward both branches
+//   -> cromss_loss (epoch 0-based) / k (* fp16 loss scale) -> backward into the flat gradients
+//   then: low-precision grads folded into fp32 -> all-reduce mean -> unscale/check -> optimizer
+//   step (skipped on overflow) -> scaler update.
+// Per epoch: validation on the held-out split (v_loss of spec §2.5, v1_*/v2_* confusion metrics
+// against the noisy labels and, on synthetic data, v1_clean_*/v2_clean_* against the clean ones),
+// the LR schedule step (ROP on v_loss; single-modal: max mode on v_miou as upstream script 1),
+// one row in metrics.jsonl/metrics.csv, last.h5, periodic checkpoints, PNG panels.
+// Training logs per epoch (means over the epoch's micro-batches): tr_segloss_1, tr_segloss_2,
+// tr_segloss, tr_conloss_2t (S1<-S2, before the weight), tr_conloss_2i (S2<-S1), tr_conloss
+// (their sum), tr_loss, and on synthetic data tr_selprec_1/2 (share of the segmentation weight
+// W_l^(d) on pixels whose noisy label equals the clean label).
+// Preemption (SIGTERM/SIGUSR1) and --max_steps stop after the current optimizer step with
+// last.h5 holding the exact data position, so --resume continues bit-identically on the CPU.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "train/pretrain_config.h"
+
+namespace cromss {
+
+struct PretrainRunOptions {
+  // Stop (as on preemption: last.h5, exit 0) after this many optimizer steps in total; 0: none.
+  int64_t max_steps = 0;
+  // Where the run writes (params.txt, checkpoints/, metrics, pictures/); empty: run_dir(cfg).
+  std::string run_dir;
+  bool quiet = false;  // no progress bar
+};
+
+struct PretrainResult {
+  int64_t step = 0;         // optimizer steps taken in total
+  int64_t epochs_done = 0;  // completed epochs
+  bool stopped = false;     // ended early by a signal or --max_steps
+  std::string run_dir;
+  std::string last_checkpoint;  // empty when none was written (non-main rank)
+};
+
+PretrainResult run_pretrain(const PretrainConfig& cfg, const PretrainRunOptions& options = {});
+
+}  // namespace cromss

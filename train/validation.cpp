@@ -1,0 +1,166 @@
+// See train/validation.h.
+#include "train/validation.h"
+
+#include <cstring>
+#include <filesystem>
+
+#include "engine/autograd.h"
+#include "train/cromss_objective.h"
+#include "train/png_panel.h"
+
+namespace cromss {
+namespace {
+
+constexpr int64_t kDwClasses = 9;  // channels of the label prior (DW classes, spec §6.1)
+
+Tensor host_tensor(const void* src, const Shape& shape, DType dtype) {
+  Tensor t = Tensor::empty(shape, dtype);
+  std::memcpy(t.raw_data(), src, t.nbytes());
+  return t;
+}
+
+}  // namespace
+
+DeviceBatch upload_batch(const data::Batch& b, Device device, DType compute) {
+  const auto n = static_cast<int64_t>(b.batch), c = static_cast<int64_t>(b.channels),
+             s = static_cast<int64_t>(b.size);
+  Tensor img = host_tensor(b.img_data(), {n, c, s, s}, DType::f32);
+  DeviceBatch d;
+  d.s1 = img.narrow(1, 0, 2).contiguous().to(device).to(compute);
+  d.s2 = img.narrow(1, 2, c - 2).contiguous().to(device).to(compute);
+  d.labels = host_tensor(b.label_data(), {n, s, s}, DType::u8).to(device);
+  if (b.clean_labels.bytes() > 0)
+    d.clean = host_tensor(b.clean_label_data(), {n, s, s}, DType::u8).to(device);
+  if (b.prior.bytes() > 0)
+    d.prior = host_tensor(b.prior_data(), {n, kDwClasses, s, s}, DType::f32).to(device);
+  return d;
+}
+
+Tensor argmax_classes(const Tensor& logits) {
+  const int64_t n = logits.size(0), c = logits.size(1), hw = logits.size(2) * logits.size(3);
+  const std::vector<float> v = logits.to_vector<float>();
+  Tensor out = Tensor::empty({n, logits.size(2), logits.size(3)}, DType::u8);
+  uint8_t* o = out.data<uint8_t>();
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t p = 0; p < hw; ++p) {
+      const float* x = v.data() + b * c * hw + p;
+      int64_t best = 0;
+      for (int64_t k = 1; k < c; ++k)
+        if (x[k * hw] > x[best * hw]) best = k;
+      o[b * hw + p] = static_cast<uint8_t>(best);
+    }
+  return out;
+}
+
+Validator::Validator(const PretrainConfig& cfg, const ObjectiveConfig& objective,
+                     const data::PretrainDataset& dataset, std::vector<size_t> items,
+                     const data::LoaderOptions& options, Distributed& dist, Device device,
+                     DType compute)
+    : cfg_(cfg), objective_(objective), dist_(dist), device_(device), compute_(compute) {
+  if (!items.empty()) loader_ = std::make_unique<data::Loader>(dataset, std::move(items), options);
+}
+
+NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::string& picture_dir) {
+  if (!loader_) return {};
+  const bool multi = cfg_.multi_modal();
+  const int branches = multi ? 2 : 1;
+  const int64_t k = cfg_.n_classes;
+  std::vector<ConfusionMatrix> noisy, clean;  // distinct matrices (a copy would share counts)
+  for (int b = 0; b < branches; ++b) {
+    noisy.emplace_back(k);
+    clean.emplace_back(k);
+  }
+  bool has_clean = false;
+  std::vector<double> loss_sum = {0.0, 0.0};  // sum, batches
+  net.eval();
+  NoGrad no_grad;
+  loader_->start_epoch(static_cast<uint64_t>(epoch));
+  data::Batch batch;
+  int64_t i = 0;
+  for (; loader_->next(batch); ++i) {
+    const DeviceBatch d = upload_batch(batch, device_, compute_);
+    const BranchLogits y = net.forward(d.s1, d.s2);
+    std::vector<Tensor> logits;
+    if (multi) {
+      logits = {y.s1, y.s2};
+      loss_sum[0] += cromss_objective(y.s1, y.s2, d.labels, Tensor(), static_cast<int>(epoch),
+                                      objective_, ObjectiveMode::validation)
+                         .loss;
+    } else {
+      logits = {cfg_.input_type == "s1" ? y.s1 : y.s2};
+      loss_sum[0] += single_branch_objective(logits[0], d.labels, Tensor(), objective_).loss;
+    }
+    loss_sum[1] += 1;
+    const Tensor labels = d.labels.to(Device::cpu());
+    const Tensor clean_labels = d.clean.defined() ? d.clean.to(Device::cpu()) : Tensor();
+    for (int b = 0; b < branches; ++b) {
+      const Tensor pred = argmax_classes(logits[b]);
+      noisy[b].accumulate(pred, labels);
+      if (clean_labels.defined()) {
+        clean[b].accumulate(pred, clean_labels);
+        has_clean = true;
+      }
+    }
+    if (i == 0 && !picture_dir.empty()) write_panels(d, y, epoch, picture_dir);
+  }
+  net.train();
+  std::vector<double> batches = {static_cast<double>(i)};
+  dist_.allreduce_sum(batches);
+  if (batches[0] == 0) return {};
+  std::vector<int64_t> counts;
+  for (int b = 0; b < branches; ++b)
+    for (auto* m : {&noisy[b], &clean[b]}) {
+      const auto c = m->counts();
+      counts.insert(counts.end(), c.begin(), c.end());
+    }
+  dist_.allreduce_sum(counts);
+  dist_.allreduce_sum(loss_sum);
+  NamedValues out = {{"v_loss", loss_sum[0] / std::max(1.0, loss_sum[1])}};
+  const size_t kk = static_cast<size_t>(k * k);
+  for (int b = 0; b < branches; ++b) {
+    const std::string prefix = multi ? "v" + std::to_string(b + 1) : "v";
+    auto slice = [&](int which) {
+      auto first = counts.begin() + static_cast<std::ptrdiff_t>((2 * b + which) * kk);
+      return std::vector<int64_t>(first, first + static_cast<std::ptrdiff_t>(kk));
+    };
+    for (auto& kv : named_scores(prefix, scores_from_confusion(slice(0), k))) out.push_back(kv);
+    if (has_clean)
+      for (auto& kv : named_scores(prefix + "_clean", scores_from_confusion(slice(1), k)))
+        out.push_back(kv);
+  }
+  return out;
+}
+
+void Validator::write_panels(const DeviceBatch& d, const BranchLogits& y, int64_t epoch,
+                             const std::string& dir) const {
+  std::filesystem::create_directories(dir);
+  Tensor confidence, weight;
+  if (cfg_.multi_modal()) {
+    const ObjectiveResult r =
+        cromss_objective(y.s1, y.s2, d.labels, d.prior, static_cast<int>(epoch), objective_);
+    confidence = r.conf_label[1].to(Device::cpu());
+    weight = r.weight_seg[1].to(Device::cpu());
+  }
+  const Tensor s1 = d.s1.to(Device::cpu()).to(DType::f32);
+  const Tensor s2 = d.s2.to(Device::cpu()).to(DType::f32);
+  const Tensor labels = d.labels.to(Device::cpu());
+  std::vector<Tensor> preds;
+  if (y.s1.defined()) preds.push_back(argmax_classes(y.s1));
+  if (y.s2.defined()) preds.push_back(argmax_classes(y.s2));
+  const int64_t n = std::min<int64_t>(kPanelSamples, labels.size(0));
+  for (int64_t i = 0; i < n; ++i) {
+    PanelSample p;
+    if (cfg_.input_type != "s1" && s2.size(1) >= 4) p.s2 = s2.select(0, i);
+    p.s1 = s1.select(0, i);
+    p.noisy_label = labels.select(0, i);
+    for (const auto& pr : preds) p.predictions.push_back(pr.select(0, i));
+    if (confidence.defined()) {
+      p.confidence = confidence.select(0, i);
+      p.selection_weight = weight.select(0, i);
+    }
+    write_panel(dir + "/epoch_" + std::to_string(epoch) + "_sample_" + std::to_string(i) + ".png",
+                p);
+  }
+}
+
+}  // namespace cromss

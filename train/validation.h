@@ -1,0 +1,64 @@
+// Validation of `cromss pretrain` once per epoch (spec §5 "Validation metrics", §2.5; issue 6
+// item 4): eval mode, no gradients, on this rank's shard of the held-out split with
+// --test_batch_size and drop_last (upstream's validation DataLoader). Logged:
+//   v_loss                 mean over batches of the §2.5 loss (hard noisy labels, no smoothing,
+//                          no selection); single-modal: CE + Dice of the one branch
+//   v1_* / v2_*            per-branch confusion metrics against the noisy labels (upstream names,
+//                          train/metrics.h); single-modal: v_*
+//   v1_clean_* / v2_clean_* the same against the clean labels, when the dataset has them
+//                          (synthetic data, docs/data.md)
+// With several ranks the confusion counts and loss sums are summed over ranks (exact global
+// metrics; upstream averages per-GPU values, spec §5). With a picture directory the first
+// batch's first samples are written as PNG panels (train/png_panel.h): S2 RGB, S1, noisy label,
+// each branch's prediction, and the S2 branch's entangled label confidence and selection weight
+// of the training objective at this epoch.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/loader.h"
+#include "models/segmentation_net.h"
+#include "train/distributed.h"
+#include "train/metrics.h"
+#include "train/objective_config.h"
+#include "train/pretrain_config.h"
+
+namespace cromss {
+
+// One loader batch as tensors on the device: s1 (B,2,H,W) and s2 (B,C,H,W) in `compute` dtype,
+// labels / clean (B,H,W) u8 (clean undefined without clean labels), prior (B,9,H,W) f32 or
+// undefined.
+struct DeviceBatch {
+  Tensor s1, s2, labels, clean, prior;
+};
+DeviceBatch upload_batch(const data::Batch& batch, Device device, DType compute);
+
+// argmax over the class axis of (B,C,H,W) logits (any device/dtype) as u8 (B,H,W) on the host.
+Tensor argmax_classes(const Tensor& logits);
+
+class Validator {
+ public:
+  static constexpr int kPanelSamples = 3;
+
+  Validator(const PretrainConfig& cfg, const ObjectiveConfig& objective,
+            const data::PretrainDataset& dataset, std::vector<size_t> items,
+            const data::LoaderOptions& options, Distributed& dist, Device device, DType compute);
+
+  // Empty when there is no validation batch. picture_dir: "" writes no panels.
+  NamedValues run(SegmentationNet& net, int64_t epoch, const std::string& picture_dir);
+
+ private:
+  void write_panels(const DeviceBatch& d, const BranchLogits& y, int64_t epoch,
+                    const std::string& dir) const;
+
+  const PretrainConfig& cfg_;
+  const ObjectiveConfig& objective_;
+  Distributed& dist_;
+  Device device_;
+  DType compute_;
+  std::unique_ptr<data::Loader> loader_;
+};
+
+}  // namespace cromss

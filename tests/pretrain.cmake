@@ -1,0 +1,13 @@
+# End-to-end tests of `cromss pretrain` (tests/pretrain/pretrain_test.sh): bit-exact resume,
+# SIGTERM checkpoint, 2-rank MPI vs gradient accumulation. cromss_ckpt_compare compares two
+# checkpoints dataset by dataset.
+add_executable(cromss_ckpt_compare ${CMAKE_CURRENT_SOURCE_DIR}/pretrain/compare_checkpoints.cpp)
+target_link_libraries(cromss_ckpt_compare PRIVATE cromss_core)
+foreach(case resume sigterm mpi)
+  add_test(NAME pretrain_${case}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/pretrain/pretrain_test.sh ${case}
+                   $<TARGET_FILE:cromss> $<TARGET_FILE:cromss_ckpt_compare>
+                   ${CMAKE_BINARY_DIR}/pretrain_test_${case} ${MPIEXEC_EXECUTABLE})
+  set_tests_properties(pretrain_${case} PROPERTIES LABELS "cpu;pretrain" TIMEOUT 180)
+endforeach()
+set_tests_properties(pretrain_mpi PROPERTIES LABELS "cpu;pretrain;mpi")

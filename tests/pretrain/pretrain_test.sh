@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# End-to-end tests of `cromss pretrain` on a tiny synthetic dataset (ResNet-18, 32-64 px), run by
+# ctest (tests/pretrain.cmake): pretrain_test.sh CASE CROMSS COMPARE WORKDIR [MPIEXEC]
+#   resume   N steps straight == k steps, stop, --resume, N-k steps: every dataset of last.h5
+#            (model, optimizer, scaler, scheduler, data position, step) bit for bit; the stop is
+#            mid-epoch, so the resumed run must skip exactly the consumed batches. Also checks
+#            --save_interval/--keep_last file names.
+#   sigterm  SIGTERM to a running pretrain: exit 0, last.h5 written; --resume auto continues
+#            from its step.
+#   mpi      `mpirun -np 2` one SGD step == one process accumulating the same two micro-batches
+#            (rank r's batch of 1 is micro-batch r: data/sampler.h deals every world_size-th
+#            sample to a rank); parameters within fp32 tolerance, BN buffers excluded (§9.31).
+set -euo pipefail
+case_name=$1 cromss=$2 compare=$3 work=$4 mpiexec=${5:-mpiexec}
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+rm -rf "$work" && mkdir -p "$work"
+"$cromss" data synth --out "$work/data" --n 8 --seed 7 --size 64 --threads 1 >/dev/null
+common=(--data_path "$work/data" --model_type resnet18 --validation 0.25 --accelerator cpu
+        --num_workers 1 --display_interval 100 --sample_selection_rmdown_epoch 2)
+small=(--crop_size 32 --batch_size 2 --test_batch_size 2)
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+case "$case_name" in
+resume)
+  # 6 training locations, batch 2: 3 steps per epoch, 2 epochs = 6 steps; stop after step 2.
+  "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 2 --save_interval 1 --keep_last 1 \
+    --run_dir "$work/straight"
+  "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 2 --save_interval 1 --keep_last 1 \
+    --run_dir "$work/resumed" --max_steps 2 | grep -q "stopped after 2 optimizer steps" ||
+    fail "the run did not stop after step 2"
+  "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 2 --save_interval 1 --keep_last 1 \
+    --run_dir "$work/resumed" --resume "$work/resumed/checkpoints/last.h5"
+  "$compare" "$work/straight/checkpoints/last.h5" "$work/resumed/checkpoints/last.h5" ||
+    fail "resumed run differs from the straight run"
+  [[ "$(ls "$work/straight/checkpoints")" == $'epoch=1-step=6.h5\nlast.h5' ]] ||
+    fail "checkpoints/: $(ls "$work/straight/checkpoints" | tr '\n' ' ')"
+  rows=$(wc -l <"$work/resumed/metrics.jsonl")
+  [[ $rows == 2 ]] || fail "resumed metrics.jsonl has $rows rows, expected 2"
+  ;;
+sigterm)
+  log="$work/log.txt"
+  "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 1000 --run_dir "$work/run" \
+    >"$work/out.txt" 2>"$log" &
+  pid=$!
+  for _ in $(seq 600); do grep -q "steps per epoch" "$log" && break; sleep 0.1; done
+  sleep 1
+  kill -TERM "$pid"
+  rc=0 && wait "$pid" || rc=$?
+  [[ $rc == 0 ]] || fail "exit status $rc after SIGTERM; stderr: $(tail -3 "$log")"
+  step=$(sed -n 's/^stopped after \([0-9]*\) optimizer steps.*/\1/p' "$work/out.txt")
+  [[ -n $step && -f "$work/run/checkpoints/last.h5" ]] || fail "no checkpoint after SIGTERM"
+  "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 1000 --run_dir "$work/run" \
+    --resume auto --max_steps $((step + 1)) 2>/dev/null |
+    grep -q "stopped after $((step + 1)) optimizer steps" || fail "--resume auto did not continue"
+  ;;
+mpi)
+  one=(--crop_size 64 --batch_size 1 --test_batch_size 1 --optimizer sgd --learning_rate 0.01
+       --epochs 1 --max_steps 1)
+  "$cromss" pretrain "${common[@]}" "${one[@]}" --accumulate_grad_batches 2 \
+    --run_dir "$work/single" >/dev/null
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    "$mpiexec" -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS -x OMP_NUM_THREADS \
+    "$cromss" pretrain "${common[@]}" "${one[@]}" --run_dir "$work/ranks" >/dev/null
+  "$compare" "$work/single/checkpoints/last.h5" "$work/ranks/checkpoints/last.h5" \
+    --params-only --rtol 1e-4 --atol 1e-6 || fail "2 ranks differ from 1 process accumulating"
+  "$compare" "$work/single/checkpoints/last.h5" "$work/single/checkpoints/last.h5" >/dev/null
+  ;;
+*) fail "unknown case $case_name" ;;
+esac
+echo "pretrain $case_name: OK"

@@ -1,7 +1,8 @@
 // `cromss pretrain`: CromSS pretraining (issue 6) with upstream's flags (apps/pretrain_flags.h,
 // docs/flags.md) plus two engine-only test/debug options: --max_steps N (stop like on
-// preemption after N optimizer steps in total, writing last.h5) and --run_dir DIR (write there
-// instead of upstream's <save_dir>/<unet_type>/<job_type>/<run_tag>). SIGTERM/SIGUSR1 finish the
+// preemption after N optimizer steps in total, writing last.h5), --run_dir DIR (write there
+// instead of upstream's <save_dir>/<unet_type>/<job_type>/<run_tag>) and --no-entangle (the
+// selection-without-entangling ablation of tools/method_experiment.sh). SIGTERM/SIGUSR1 finish the
 // current step, write last.h5 and exit 0 (train/signals.h); `--resume auto` picks it up.
 #include <cstdio>
 #include <memory>
@@ -29,6 +30,9 @@ void setup_pretrain(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--run_dir", c->run.run_dir,
                   "Write the run here instead of <save_dir>/<unet_type>/<job_type>/<run_tag>");
+  cmd->add_flag("!--no-entangle", c->run.entangle,
+                "Selection without cross-modal entangling of the confidences (ablation; not an "
+                "upstream option)");
   cmd->callback([c] {
     c->config.validate();
     install_stop_signal_handlers();

@@ -39,6 +39,7 @@ struct GradientScales {
 struct ConfidenceArgs {
   double w_onehot = 1, w_prior = 0, w_uniform = 0;  // smoothed target weights (spec §3.2)
   bool gini = false;                                // prediction confidence type (spec §4.1)
+  bool entangle = true;  // cross-modal entangling (spec §4.2); off: each branch's own confidence
 };
 
 }  // namespace cromss

@@ -83,7 +83,8 @@ Plan make_plan(const ObjectiveConfig& config_in, int epoch, ObjectiveMode mode, 
   plan.config.validate();
   const TargetWeights tw = target_weights(plan.config);
   plan.conf = {tw.onehot, tw.prior, tw.uniform,
-               plan.config.sample_selection_confidence_type == ConfidenceType::gini};
+               plan.config.sample_selection_confidence_type == ConfidenceType::gini,
+               plan.config.entangle};
   plan.select = plan.config.sample_selection;
   if (plan.select) {
     plan.schedule = selection_schedule(plan.config, epoch);

@@ -27,6 +27,9 @@ struct ObjectiveConfig {
   int sample_selection_rmdown_epoch = 80;
   double sample_selection_prop = 0.5;
   ConfidenceType sample_selection_confidence_type = ConfidenceType::ce;
+  // Cross-modal entangling of the confidences (spec §4.2). Not an upstream option (always on
+  // there): off gives "selection without entangling" for the method experiment (issue 6 item 9).
+  bool entangle = true;
 
   bool use_ce() const;    // loss_type contains 'c'
   bool use_dice() const;  // loss_type contains 'd'

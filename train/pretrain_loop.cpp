@@ -92,7 +92,9 @@ data::LoaderOptions loader_options(const PretrainConfig& c, const ObjectiveConfi
 class PretrainLoop {
  public:
   PretrainLoop(const PretrainConfig& cfg, const PretrainRunOptions& opt)
-      : cfg_(cfg), opt_(opt), obj_(objective_config(cfg)) {}
+      : cfg_(cfg), opt_(opt), obj_(objective_config(cfg)) {
+    obj_.entangle = opt.entangle;
+  }
 
   PretrainResult run();
 
@@ -283,6 +285,7 @@ PretrainResult PretrainLoop::run() {
   setup_device();
   run_dir_ = opt_.run_dir.empty() ? run_dir(cfg_).string() : opt_.run_dir;
   config_json_ = params_json(cfg_);
+  if (!opt_.entangle) config_json_["entangle"] = false;
   CROMSS_CHECK(!cfg_.global_selection,
                "--global_selection: reducing selection thresholds and Dice sums across ranks is "
                "not supported yet (the objective has no cross-rank hook); thresholds are "
@@ -365,12 +368,15 @@ PretrainResult PretrainLoop::run() {
         dist_.is_main() && ((epoch + 1) % cfg_.display_interval == 0 || epoch + 1 == cfg_.epochs);
     const NamedValues val =
         validator.run(*net_, epoch, pictures ? run_dir_ + "/pictures" : std::string());
-    if (!val.empty() || !cfg_.multi_modal()) {
+    // ROP steps on the monitored validation value (no validation split: never reduces); exp
+    // every epoch; none never.
+    if (cfg_.lr_adjust_type == "rop") {
       const std::string monitored = cfg_.multi_modal() ? "v_loss" : "v_miou";
-      for (const auto& [k, v] : val)
-        if (k == monitored) optimizer_->set_lr(schedule_->step(v));
+      for (const auto& [key, value] : val)
+        if (key == monitored) optimizer_->set_lr(schedule_->step(value));
+    } else if (cfg_.lr_adjust_type == "exp") {
+      optimizer_->set_lr(schedule_->step(0.0));
     }
-    if (cfg_.lr_adjust_type == "exp") optimizer_->set_lr(schedule_->step(0.0));
     log_epoch(epoch, lr_used, seconds, val);
     if (dist_.is_main()) {
       char summary[160];

@@ -31,6 +31,10 @@ struct PretrainRunOptions {
   // Where the run writes (params.txt, checkpoints/, metrics, pictures/); empty: run_dir(cfg).
   std::string run_dir;
   bool quiet = false;  // no progress bar
+  // Cross-modal entangling of the selection confidences (spec §4.2; ObjectiveConfig::entangle).
+  // Not an upstream option: off is the "selection without entangling" ablation of
+  // tools/method_experiment.sh. Recorded as "entangle" in params.txt and the checkpoint config.
+  bool entangle = true;
 };
 
 struct PretrainResult {

@@ -44,10 +44,10 @@ void objective_confidences(const A* z1, const A* z2, const int32_t* labels, cons
       cl[d] = p[y];  // label confidence p[y] with the hard label (spec §4.1, §9.7)
       ce[d] = args.gini ? gini_confidence(p, C) : entropy_confidence(p, logp, C);
     }
-    conf_label1[i] = entangle(cl[0], cl[1]);
-    conf_label2[i] = entangle(cl[1], cl[0]);
-    conf_pred1[i] = entangle(ce[0], ce[1]);
-    conf_pred2[i] = entangle(ce[1], ce[0]);
+    conf_label1[i] = args.entangle ? entangle(cl[0], cl[1]) : cl[0];
+    conf_label2[i] = args.entangle ? entangle(cl[1], cl[0]) : cl[1];
+    conf_pred1[i] = args.entangle ? entangle(ce[0], ce[1]) : ce[0];
+    conf_pred2[i] = args.entangle ? entangle(ce[1], ce[0]) : ce[1];
   }
 }
 

@@ -40,10 +40,10 @@ __global__ void confidences_kernel(const T* z1, const T* z2, const int32_t* labe
       cl[d] = p[y];
       ce[d] = args.gini ? gini_confidence(p, C) : entropy_confidence(p, logp, C);
     }
-    cl1[i] = entangle(cl[0], cl[1]);
-    cl2[i] = entangle(cl[1], cl[0]);
-    ce1[i] = entangle(ce[0], ce[1]);
-    ce2[i] = entangle(ce[1], ce[0]);
+    cl1[i] = args.entangle ? entangle(cl[0], cl[1]) : cl[0];
+    cl2[i] = args.entangle ? entangle(cl[1], cl[0]) : cl[1];
+    ce1[i] = args.entangle ? entangle(ce[0], ce[1]) : ce[0];
+    ce2[i] = args.entangle ? entangle(ce[1], ce[0]) : ce[1];
   }
 }
 

@@ -1,0 +1,34 @@
+// Convolution kernels on contiguous NCHW buffers (geometry in kernels/conv2d.cuh). bias and
+// grad-bias pointers may be null (no bias). cpu_kernels:: run f32/f64 (im2col + OpenBLAS GEMM);
+// cuda_kernels:: run f32, f64, bf16 and f16 through cuDNN with fp32 accumulation for the 16-bit
+// types. Every kernel overwrites its output.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/dtype.h"
+#include "kernels/conv2d.cuh"
+
+namespace cromss::cpu_kernels {
+template <class T>
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* weight, const T* bias, T* y);
+template <class T>
+void conv2d_backward_input(const Conv2dGeometry& g, const T* grad_y, const T* weight, T* grad_x);
+template <class T>
+void conv2d_backward_weight(const Conv2dGeometry& g, const T* x, const T* grad_y, T* grad_weight);
+template <class T>
+void conv2d_backward_bias(const Conv2dGeometry& g, const T* grad_y, T* grad_bias);
+}  // namespace cromss::cpu_kernels
+
+namespace cromss::cuda_kernels {
+void conv2d_forward(const Conv2dGeometry& g, const void* x, const void* weight, const void* bias,
+                    void* y, DType dtype, int device);
+void conv2d_backward_input(const Conv2dGeometry& g, const void* grad_y, const void* weight,
+                           void* grad_x, DType dtype, int device);
+void conv2d_backward_weight(const Conv2dGeometry& g, const void* x, const void* grad_y,
+                            void* grad_weight, DType dtype, int device);
+// Custom kernels (kernels/cuda/conv2d_bias.cu): y[n, k, :, :] += bias[k] and its reduction.
+void conv2d_add_bias(const Conv2dGeometry& g, const void* bias, void* y, DType dtype, int device);
+void conv2d_backward_bias(const Conv2dGeometry& g, const void* grad_y, void* grad_bias, DType dtype,
+                          int device);
+}  // namespace cromss::cuda_kernels

@@ -1,0 +1,158 @@
+// CPU reference of the convolution kernels (see kernels/conv2d.h): im2col + OpenBLAS GEMM per
+// sample and per group. Samples run one after another and OpenBLAS's own threads do the heavy
+// lifting; the im2col/col2im/bias loops stay serial because OpenMP workers spin-waiting between
+// regions steal cores from OpenBLAS's threads (measured: up to 4x slower on 2 cores). Our own
+// reductions run in one fixed order, so results do not depend on the OpenMP thread count; they
+// are repeatable for a fixed OPENBLAS_NUM_THREADS but change with it (OpenBLAS partitions each
+// GEMM by thread).
+#include <cblas.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/conv2d.h"
+
+namespace cromss::cpu_kernels {
+namespace {
+
+// C (m x n) = alpha * op(A) * op(B) + beta * C, row-major, contiguous operands.
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          const float* b, float beta, float* c) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, trans_a ? m : k, b,
+              trans_b ? k : n, beta, c, n);
+}
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+          const double* a, const double* b, double beta, double* c) {
+  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, trans_a ? m : k, b,
+              trans_b ? k : n, beta, c, n);
+}
+
+// Calls f(q, s) for every output pixel q = oh*OW + ow whose tap (i, j) reads the in-bounds
+// input pixel s = h*W + w of one plane; taps that read padding are skipped.
+template <class F>
+void for_each_tap_pixel(const Conv2dGeometry& g, int64_t i, int64_t j, F&& f) {
+  for (int64_t oh = 0; oh < g.oh; ++oh) {
+    const int64_t h = conv_input_coord(oh, i, g.stride_h, g.pad_h, g.dilation_h);
+    if (h < 0 || h >= g.h) continue;
+    for (int64_t ow = 0; ow < g.ow; ++ow) {
+      const int64_t w = conv_input_coord(ow, j, g.stride_w, g.pad_w, g.dilation_w);
+      if (w >= 0 && w < g.w) f(oh * g.ow + ow, h * g.w + w);
+    }
+  }
+}
+
+// col (col_rows x col_cols) of the C/groups channels of one sample and group starting at x.
+template <class T>
+void im2col(const Conv2dGeometry& g, const T* x, T* col) {
+  const int64_t cols = g.col_cols(), plane = g.h * g.w;
+  for (int64_t c = 0; c < g.c_per_group(); ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * cols;
+        const T* src = x + c * plane;
+        std::fill(row, row + cols, T(0));
+        for_each_tap_pixel(g, i, j, [&](int64_t q, int64_t s) { row[q] = src[s]; });
+      }
+}
+
+// Adds every column element back into the input pixel it was read from (the adjoint of im2col).
+template <class T>
+void col2im_add(const Conv2dGeometry& g, const T* col, T* x) {
+  const int64_t cols = g.col_cols(), plane = g.h * g.w;
+  for (int64_t c = 0; c < g.c_per_group(); ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const T* row = col + ((c * g.kh + i) * g.kw + j) * cols;
+        T* dst = x + c * plane;
+        for_each_tap_pixel(g, i, j, [&](int64_t q, int64_t s) { dst[s] += row[q]; });
+      }
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
+  const int64_t cg = g.c_per_group(), kg = g.k_per_group(), rows = g.col_rows(),
+                cols = g.col_cols();
+  std::vector<T> col(g.is_pointwise() ? 0 : rows * cols);
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      const T* xg = x + (n * g.c + grp * cg) * g.h * g.w;
+      T* yg = y + (n * g.k + grp * kg) * cols;
+      const T* b = xg;
+      if (!g.is_pointwise()) {
+        im2col(g, xg, col.data());
+        b = col.data();
+      }
+      gemm(false, false, kg, cols, rows, T(1), weight + grp * kg * rows, b, T(0), yg);
+    }
+  if (!bias) return;
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t k = 0; k < g.k; ++k) {
+      T* yk = y + (n * g.k + k) * cols;
+      for (int64_t q = 0; q < cols; ++q) yk[q] += bias[k];
+    }
+}
+
+template <class T>
+void conv2d_backward_input(const Conv2dGeometry& g, const T* grad_y, const T* weight, T* grad_x) {
+  const int64_t cg = g.c_per_group(), kg = g.k_per_group(), rows = g.col_rows(),
+                cols = g.col_cols();
+  std::vector<T> col(g.is_pointwise() ? 0 : rows * cols);
+  std::fill(grad_x, grad_x + g.n * g.c * g.h * g.w, T(0));
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      T* dxg = grad_x + (n * g.c + grp * cg) * g.h * g.w;
+      const T* dyg = grad_y + (n * g.k + grp * kg) * cols;
+      // col = W_g^T * dy_g; for a pointwise kernel col is grad_x itself.
+      T* c = g.is_pointwise() ? dxg : col.data();
+      gemm(true, false, rows, cols, kg, T(1), weight + grp * kg * rows, dyg, T(0), c);
+      if (!g.is_pointwise()) col2im_add(g, col.data(), dxg);
+    }
+}
+
+template <class T>
+void conv2d_backward_weight(const Conv2dGeometry& g, const T* x, const T* grad_y, T* grad_weight) {
+  const int64_t cg = g.c_per_group(), kg = g.k_per_group(), rows = g.col_rows(),
+                cols = g.col_cols();
+  std::vector<T> col(g.is_pointwise() ? 0 : rows * cols);
+  // dW_g = sum over samples n, in order, of dy_g * col^T.
+  std::fill(grad_weight, grad_weight + g.k * rows, T(0));
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      const T* xg = x + (n * g.c + grp * cg) * g.h * g.w;
+      const T* dyg = grad_y + (n * g.k + grp * kg) * cols;
+      const T* b = xg;
+      if (!g.is_pointwise()) {
+        im2col(g, xg, col.data());
+        b = col.data();
+      }
+      gemm(false, true, kg, rows, cols, T(1), dyg, b, T(1), grad_weight + grp * kg * rows);
+    }
+}
+
+template <class T>
+void conv2d_backward_bias(const Conv2dGeometry& g, const T* grad_y, T* grad_bias) {
+  const int64_t cols = g.col_cols();
+  for (int64_t k = 0; k < g.k; ++k) {
+    T acc = 0;
+    for (int64_t n = 0; n < g.n; ++n) {
+      const T* dyk = grad_y + (n * g.k + k) * cols;
+      for (int64_t q = 0; q < cols; ++q) acc += dyk[q];
+    }
+    grad_bias[k] = acc;
+  }
+}
+
+#define INSTANTIATE(T)                                                                      \
+  template void conv2d_forward<T>(const Conv2dGeometry&, const T*, const T*, const T*, T*); \
+  template void conv2d_backward_input<T>(const Conv2dGeometry&, const T*, const T*, T*);    \
+  template void conv2d_backward_weight<T>(const Conv2dGeometry&, const T*, const T*, T*);   \
+  template void conv2d_backward_bias<T>(const Conv2dGeometry&, const T*, T*);
+INSTANTIATE(float)
+INSTANTIATE(double)
+#undef INSTANTIATE
+
+}  // namespace cromss::cpu_kernels

@@ -1,0 +1,80 @@
+// CPU reference of the pooling kernels (see kernels/pooling.h). Planes (n, c) are independent
+// and run in parallel; each plane is written by one thread, so results do not depend on the
+// thread count. The backward passes scatter into a zeroed grad_x within the plane.
+#include <algorithm>
+
+#include "kernels/pooling.h"
+
+namespace cromss::cpu_kernels {
+
+template <class T>
+void max_pool2d_forward(const PoolGeometry& g, const T* x, T* y, int64_t* indices) {
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.planes(); ++p) {
+    const T* plane = x + p * g.h * g.w;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const int64_t o = p * g.oh * g.ow + oh * g.ow + ow;
+        y[o] = max_pool_cell<T>(
+            g, oh, ow, [&](int64_t s) { return plane[s]; }, &indices[o]);
+      }
+  }
+}
+
+template <class T>
+void max_pool2d_backward(const PoolGeometry& g, const T* grad_y, const int64_t* indices,
+                         T* grad_x) {
+  std::fill(grad_x, grad_x + g.planes() * g.h * g.w, T(0));
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.planes(); ++p)
+    for (int64_t o = p * g.oh * g.ow; o < (p + 1) * g.oh * g.ow; ++o)
+      grad_x[p * g.h * g.w + indices[o]] += grad_y[o];
+}
+
+template <class T>
+void adaptive_avg_pool2d_forward(const PoolGeometry& g, const T* x, T* y) {
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.planes(); ++p) {
+    const T* plane = x + p * g.h * g.w;
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+      const int64_t h0 = adaptive_bin_begin(oh, g.h, g.oh), h1 = adaptive_bin_end(oh, g.h, g.oh);
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const int64_t w0 = adaptive_bin_begin(ow, g.w, g.ow), w1 = adaptive_bin_end(ow, g.w, g.ow);
+        T sum = 0;
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t w = w0; w < w1; ++w) sum += plane[h * g.w + w];
+        y[p * g.oh * g.ow + oh * g.ow + ow] = sum / static_cast<T>((h1 - h0) * (w1 - w0));
+      }
+    }
+  }
+}
+
+template <class T>
+void adaptive_avg_pool2d_backward(const PoolGeometry& g, const T* grad_y, T* grad_x) {
+  std::fill(grad_x, grad_x + g.planes() * g.h * g.w, T(0));
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.planes(); ++p) {
+    T* plane = grad_x + p * g.h * g.w;
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+      const int64_t h0 = adaptive_bin_begin(oh, g.h, g.oh), h1 = adaptive_bin_end(oh, g.h, g.oh);
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const int64_t w0 = adaptive_bin_begin(ow, g.w, g.ow), w1 = adaptive_bin_end(ow, g.w, g.ow);
+        const T share =
+            grad_y[p * g.oh * g.ow + oh * g.ow + ow] / static_cast<T>((h1 - h0) * (w1 - w0));
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t w = w0; w < w1; ++w) plane[h * g.w + w] += share;
+      }
+    }
+  }
+}
+
+#define INSTANTIATE(T)                                                                     \
+  template void max_pool2d_forward<T>(const PoolGeometry&, const T*, T*, int64_t*);        \
+  template void max_pool2d_backward<T>(const PoolGeometry&, const T*, const int64_t*, T*); \
+  template void adaptive_avg_pool2d_forward<T>(const PoolGeometry&, const T*, T*);         \
+  template void adaptive_avg_pool2d_backward<T>(const PoolGeometry&, const T*, T*);
+INSTANTIATE(float)
+INSTANTIATE(double)
+#undef INSTANTIATE
+
+}  // namespace cromss::cpu_kernels

@@ -1,0 +1,197 @@
+// CromSS objective kernels (kernels/cromss_objective.h, kernels/cromss_prior.h) at the training
+// shape, 128 x 9 x 256 x 256 per branch (spec §5: batch 128 per GPU), and a small batch of 8.
+// Reported bytes are the minimum each kernel must move (every input read once, every output
+// written once), so bytes_per_second is the achieved bandwidth against the memory-bound floor.
+// CUDA variants are registered only when a device exists; they synchronise the stream after each
+// iteration (wall time includes one launch latency).
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "engine/context.h"
+#include "engine/device.h"
+#include "engine/dispatch.h"
+#include "engine/tensor.h"
+#include "kernels/cromss_objective.h"
+#include "kernels/cromss_prior.h"
+
+namespace cromss {
+namespace {
+
+constexpr int kC = 9;
+constexpr int64_t kH = 256, kW = 256;
+
+struct Buffers {
+  int64_t B, HW, N;
+  Tensor z1, z2, labels, prior, target, cl1, cl2, ce1, ce2, ws, wc, grad, seasons, season;
+  std::vector<float> theta = std::vector<float>(kC);
+  std::vector<int64_t> k = std::vector<int64_t>(kC);
+
+  Buffers(int64_t b, Device dev) : B(b), HW(kH * kW), N(b * kH * kW) {
+    const Shape full{B, kC, kH, kW}, map{B, kH, kW};
+    z1 = Tensor::normal(full, 0, 2, 1).to(dev);
+    z2 = Tensor::normal(full, 0, 2, 2).to(dev);
+    labels = Tensor::uniform(map, 0, kC - 0.5, 3).to(DType::i32).to(dev);
+    prior = Tensor::full(full, 1.0 / kC, DType::f32, dev);
+    target = Tensor::empty(full, DType::f32, dev);
+    grad = Tensor::empty(full, DType::f32, dev);
+    for (Tensor* t : {&cl1, &cl2, &ce1, &ce2, &ws, &wc}) *t = Tensor::empty(map, DType::f32, dev);
+    seasons = Tensor::uniform({B, 4, kH, kW}, 0, kC - 0.5, 4).to(DType::i32).to(dev);
+    season = Tensor::zeros({B}, DType::i32, dev);
+  }
+  float* f(const Tensor& t) const { return t.data<float>(); }
+  const int32_t* y() const { return labels.data<int32_t>(); }
+};
+
+const ConfidenceArgs kArgs{0.8, 0.15, 0.05, false};
+
+void sync(Device dev) {
+  if (dev.is_cuda()) Context::get(dev).synchronize();
+}
+
+// Bytes: logits 2NC, prior NC, target NC (f32), labels N (i32), 4 maps N.
+void BM_ObjectiveConfidences(benchmark::State& state, Device dev) {
+  Buffers b(state.range(0), dev);
+  for (auto _ : state) {
+    if (dev.is_cuda()) {
+      CROMSS_ON_CUDA(cuda_kernels::objective_confidences(
+          b.z1.raw_data(), b.z2.raw_data(), DType::f32, b.y(), b.f(b.prior), b.B, kC, b.HW, kArgs,
+          b.f(b.target), b.f(b.cl1), b.f(b.cl2), b.f(b.ce1), b.f(b.ce2), dev.index));
+    } else {
+      cpu_kernels::objective_confidences<float>(b.f(b.z1), b.f(b.z2), b.y(), b.f(b.prior), b.B, kC,
+                                                b.HW, kArgs, b.f(b.target), b.f(b.cl1), b.f(b.cl2),
+                                                b.f(b.ce1), b.f(b.ce2));
+    }
+    sync(dev);
+  }
+  state.SetBytesProcessed(state.iterations() * 4 * b.N * (4 * kC + 5));
+}
+
+// Bytes: one read of confidences and labels (the floor; the GPU makes 5 passes).
+void BM_ObjectiveThresholds(benchmark::State& state, Device dev) {
+  Buffers b(state.range(0), dev);
+  Tensor u = Tensor::uniform({b.B, kH, kW}, 0, 1, 9).to(dev);
+  Tensor theta = Tensor::zeros({kC}, DType::f32, dev), k = Tensor::zeros({kC}, DType::i64, dev);
+  for (auto _ : state) {
+    if (dev.is_cuda())
+      CROMSS_ON_CUDA(cuda_kernels::class_thresholds(b.f(u), b.y(), b.N, kC, 0.5, b.f(theta),
+                                                    k.data<int64_t>(), dev.index));
+    else
+      cpu_kernels::class_thresholds<float>(b.f(u), b.y(), b.N, kC, 0.5, b.f(theta),
+                                           k.data<int64_t>());
+    sync(dev);
+  }
+  state.SetBytesProcessed(state.iterations() * 8 * b.N);
+}
+
+// Bytes: 2 confidence maps + labels in, 2 weight maps out.
+void BM_ObjectiveWeights(benchmark::State& state, Device dev) {
+  Buffers b(state.range(0), dev);
+  Tensor theta = Tensor::full({kC}, 0.3, DType::f32, dev);
+  Tensor k = Tensor::full({kC}, 1, DType::i64, dev);
+  for (auto _ : state) {
+    if (dev.is_cuda())
+      CROMSS_ON_CUDA(cuda_kernels::selection_weights(
+          b.f(b.cl1), b.f(b.ce1), b.y(), b.f(theta), k.data<int64_t>(), b.N,
+          SegWeightMode::thresholded, true, 0.5, true, b.f(b.ws), b.f(b.wc), dev.index));
+    else
+      cpu_kernels::selection_weights<float>(b.f(b.cl1), b.f(b.ce1), b.y(), b.f(theta),
+                                            k.data<int64_t>(), b.N, SegWeightMode::thresholded,
+                                            true, 0.5, true, b.f(b.ws), b.f(b.wc));
+    sync(dev);
+  }
+  state.SetBytesProcessed(state.iterations() * 4 * b.N * 5);
+}
+
+// Bytes: student and teacher logits and the target (3NC), two weight maps (2N).
+void BM_ObjectiveSums(benchmark::State& state, Device dev) {
+  Buffers b(state.range(0), dev);
+  b.target.fill_(1.0 / kC);
+  b.ws.fill_(1.0);
+  b.wc.fill_(1.0);
+  ObjectiveSums sums;
+  for (auto _ : state) {
+    if (dev.is_cuda())
+      CROMSS_ON_CUDA(cuda_kernels::objective_sums(b.z1.raw_data(), b.z2.raw_data(), DType::f32,
+                                                  b.f(b.target), b.f(b.ws), b.f(b.wc), b.B, kC,
+                                                  b.HW, ConsistencyKind::ce, &sums, dev.index));
+    else
+      cpu_kernels::objective_sums<float>(b.f(b.z1), b.f(b.z2), b.f(b.target), b.f(b.ws), b.f(b.wc),
+                                         b.B, kC, b.HW, ConsistencyKind::ce, &sums);
+    benchmark::DoNotOptimize(sums.seg_ce);
+  }
+  state.SetBytesProcessed(state.iterations() * 4 * b.N * (3 * kC + 2));
+}
+
+// Bytes: as the sums plus the gradient written (4NC + 2N).
+void BM_ObjectiveGradient(benchmark::State& state, Device dev) {
+  Buffers b(state.range(0), dev);
+  b.target.fill_(1.0 / kC);
+  b.ws.fill_(1.0);
+  b.wc.fill_(1.0);
+  GradientScales s;
+  s.ce = 1.0 / b.N;
+  s.dice = 1.0;
+  s.con = 1.0 / b.N;
+  for (int c = 0; c < kC; ++c) {
+    s.dice_a[c] = -1e-6;
+    s.dice_b[c] = 1e-7;
+  }
+  for (auto _ : state) {
+    if (dev.is_cuda())
+      CROMSS_ON_CUDA(cuda_kernels::objective_gradient(
+          b.z1.raw_data(), b.z2.raw_data(), DType::f32, b.f(b.target), b.f(b.ws), b.f(b.wc), b.B,
+          kC, b.HW, ConsistencyKind::ce, s, b.grad.raw_data(), dev.index));
+    else
+      cpu_kernels::objective_gradient<float>(b.f(b.z1), b.f(b.z2), b.f(b.target), b.f(b.ws),
+                                             b.f(b.wc), b.B, kC, b.HW, ConsistencyKind::ce, s,
+                                             b.f(b.grad));
+    sync(dev);
+  }
+  state.SetBytesProcessed(state.iterations() * 4 * b.N * (4 * kC + 2));
+}
+
+// Bytes: 4 seasonal label maps (i32) in, the prior (C planes, f32) out.
+void BM_LabelPrior(benchmark::State& state, Device dev) {
+  Buffers b(state.range(0), dev);
+  for (auto _ : state) {
+    if (dev.is_cuda())
+      CROMSS_ON_CUDA(cuda_kernels::label_prior(b.seasons.data<int32_t>(), b.season.data<int32_t>(),
+                                               b.B, 4, kC, kH, kW, 0.5f, 0.5f, b.f(b.prior),
+                                               dev.index));
+    else
+      cpu_kernels::label_prior(b.seasons.data<int32_t>(), b.season.data<int32_t>(), b.B, 4, kC, kH,
+                               kW, 0.5f, 0.5f, b.f(b.prior));
+    sync(dev);
+  }
+  state.SetBytesProcessed(state.iterations() * 4 * b.N * (4 + kC));
+}
+
+void register_all(const char* suffix, Device dev) {
+  struct Entry {
+    const char* name;
+    void (*fn)(benchmark::State&, Device);
+  };
+  const Entry entries[] = {{"BM_ObjectiveConfidences", BM_ObjectiveConfidences},
+                           {"BM_ObjectiveThresholds", BM_ObjectiveThresholds},
+                           {"BM_ObjectiveWeights", BM_ObjectiveWeights},
+                           {"BM_ObjectiveSums", BM_ObjectiveSums},
+                           {"BM_ObjectiveGradient", BM_ObjectiveGradient},
+                           {"BM_LabelPrior", BM_LabelPrior}};
+  for (const Entry& e : entries)
+    benchmark::RegisterBenchmark((std::string(e.name) + suffix).c_str(), e.fn, dev)
+        ->Arg(8)
+        ->Arg(128)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(0.5);
+}
+
+const bool registered = [] {
+  register_all("Cpu", Device::cpu());
+  if (built_with_cuda() && cuda_device_count() > 0) register_all("Cuda", Device::cuda(0));
+  return true;
+}();
+
+}  // namespace
+}  // namespace cromss

@@ -1,0 +1,17 @@
+// Spatial-temporal label prior kernels (spec §3.1). Inputs: seasonal labels (B,S,H,W) int32 in
+// 0..C-1, the drawn season per sample (B) int32; output (B,C,H,W) f32. `mix_t`/`mix_s` are the
+// weights of the temporal and spatial maps (t: 1/0, s: 0/1, ts: 0.5/0.5). Math in
+// kernels/prior_math.cuh (taps, reflect borders).
+#pragma once
+
+#include <cstdint>
+
+namespace cromss::cpu_kernels {
+void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
+                 int W, float mix_t, float mix_s, float* prior);
+}  // namespace cromss::cpu_kernels
+
+namespace cromss::cuda_kernels {
+void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
+                 int W, float mix_t, float mix_s, float* prior, int device);
+}  // namespace cromss::cuda_kernels

@@ -1,0 +1,105 @@
+// Class-balanced top-proportion thresholds on the GPU (spec §4.4, kernels/cromss_objective.h):
+// theta_c = k_c-th largest entangled label confidence among the pixels of class c over the whole
+// local batch, k_c = floor(f32(n_c) f32(r)) (spec §9.29), found by radix selection over the float
+// bit patterns (kernels/cromss_radix_select.cuh): one counting pass, then four 8-bit digit passes,
+// each a per-class histogram (shared memory per block, merged with global atomics) and a
+// one-thread-per-class digit choice. No sort of the batch, no host synchronisation.
+#include "engine/allocator.h"
+#include "engine/cuda/context_cuda.h"
+#include "kernels/cromss_objective.h"
+#include "kernels/cromss_radix_select.cuh"
+#include "kernels/cuda/types.cuh"
+
+namespace cromss::cuda_kernels {
+namespace {
+
+__global__ void class_count_kernel(const int32_t* labels, int64_t n, int C,
+                                   unsigned long long* counts) {
+  __shared__ unsigned int local[kMaxObjectiveClasses];
+  for (int c = threadIdx.x; c < C; c += blockDim.x) local[c] = 0;
+  __syncthreads();
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    atomicAdd(&local[labels[i]], 1u);
+  }
+  __syncthreads();
+  for (int c = threadIdx.x; c < C; c += blockDim.x)
+    if (local[c]) atomicAdd(&counts[c], static_cast<unsigned long long>(local[c]));
+}
+
+// k_c from n_c; rank = k_c, prefix = 0.
+__global__ void init_select_kernel(const unsigned long long* counts, int C, double ratio,
+                                   int64_t* k, uint32_t* rank, uint32_t* prefix) {
+  const int c = threadIdx.x;
+  if (c >= C) return;
+  k[c] = selection_count(static_cast<long long>(counts[c]), ratio);
+  rank[c] = static_cast<uint32_t>(k[c]);
+  prefix[c] = 0u;
+}
+
+__global__ void digit_histogram_kernel(const float* conf, const int32_t* labels, int64_t n, int C,
+                                       int pass, const uint32_t* rank, const uint32_t* prefix,
+                                       uint32_t* hist) {
+  extern __shared__ uint32_t local[];  // C x kRadixBuckets
+  for (int j = threadIdx.x; j < C * kRadixBuckets; j += blockDim.x) local[j] = 0;
+  __syncthreads();
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    const int c = labels[i];
+    if (rank[c] == 0) continue;
+    const uint32_t bits = ordered_bits(conf[i]);
+    if (!radix_prefix_matches(bits, prefix[c], pass)) continue;
+    atomicAdd(&local[c * kRadixBuckets + radix_digit(bits, pass)], 1u);
+  }
+  __syncthreads();
+  for (int j = threadIdx.x; j < C * kRadixBuckets; j += blockDim.x)
+    if (local[j]) atomicAdd(&hist[j], local[j]);
+}
+
+__global__ void choose_digit_kernel(const uint32_t* hist, int C, int pass, uint32_t* rank,
+                                    uint32_t* prefix) {
+  const int c = threadIdx.x;
+  if (c >= C || rank[c] == 0) return;
+  uint32_t r = rank[c];
+  const uint32_t d = select_digit(hist + c * kRadixBuckets, &r);
+  rank[c] = r;
+  prefix[c] |= d << radix_shift(pass);
+}
+
+__global__ void finish_select_kernel(const int64_t* k, const uint32_t* prefix, int C,
+                                     float* theta) {
+  const int c = threadIdx.x;
+  if (c < C) theta[c] = k[c] > 0 ? float_from_bits(prefix[c]) : 0.f;
+}
+
+}  // namespace
+
+void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C, double ratio,
+                      float* theta, int64_t* k, int device) {
+  cudaStream_t stream = stream_of(device);
+  Allocator& alloc = allocator_for(Device::cuda(device));
+  const size_t hist_bytes = sizeof(uint32_t) * C * kRadixBuckets;
+  const size_t bytes = sizeof(unsigned long long) * C + 2 * sizeof(uint32_t) * C + hist_bytes;
+  char* scratch = static_cast<char*>(alloc.allocate(bytes));
+  auto* counts = reinterpret_cast<unsigned long long*>(scratch);
+  auto* rank = reinterpret_cast<uint32_t*>(counts + C);
+  uint32_t* prefix = rank + C;
+  uint32_t* hist = prefix + C;
+  CUDA_CHECK(cudaMemsetAsync(counts, 0, sizeof(unsigned long long) * C, stream));
+  const unsigned blocks = n > 0 ? (blocks_for(n) < 1024u ? blocks_for(n) : 1024u) : 1u;
+  if (n > 0) class_count_kernel<<<blocks, kThreads, 0, stream>>>(labels, n, C, counts);
+  CUDA_CHECK_LAUNCH();
+  init_select_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(counts, C, ratio, k, rank, prefix);
+  CUDA_CHECK_LAUNCH();
+  for (int pass = 0; pass < kRadixPasses && n > 0; ++pass) {
+    CUDA_CHECK(cudaMemsetAsync(hist, 0, hist_bytes, stream));
+    digit_histogram_kernel<<<blocks, kThreads, hist_bytes, stream>>>(conf, labels, n, C, pass, rank,
+                                                                     prefix, hist);
+    CUDA_CHECK_LAUNCH();
+    choose_digit_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(hist, C, pass, rank, prefix);
+    CUDA_CHECK_LAUNCH();
+  }
+  finish_select_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(k, prefix, C, theta);
+  CUDA_CHECK_LAUNCH();
+  alloc.deallocate(scratch, bytes);
+}
+
+}  // namespace cromss::cuda_kernels

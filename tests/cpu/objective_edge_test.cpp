@@ -1,0 +1,97 @@
+// Edge cases of the CromSS objective that the fixtures do not pin down: upstream's float32
+// selection count (spec §9.29), ties at the threshold, the schedule table of spec §4.3, and the
+// errors for bad inputs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/cromss_objective.h"
+#include "train/cromss_objective.h"
+#include "train/pretrain_config.h"
+#include "train/selection_schedule.h"
+
+namespace cromss {
+namespace {
+
+TEST(ObjectiveEdge, SelectionCountUsesFloat32Product) {
+  const double r0 = selection_schedule(ObjectiveConfig{}, 0).ratio;
+  EXPECT_EQ(std::floor(8608 * r0), 8578);      // exact product 8578.9999...
+  EXPECT_EQ(selection_count(8608, r0), 8579);  // upstream's float32 product
+  EXPECT_EQ(selection_count(1, 0.5), 0);       // fewer than 1/r pixels: k = 0 (spec §9.6)
+  EXPECT_EQ(selection_count(0, 0.9), 0);       // absent class
+  EXPECT_EQ(selection_count(7, 1.0), 7);
+}
+
+TEST(ObjectiveEdge, ScheduleTableOfSpec43) {
+  ObjectiveConfig c;
+  const double ratio[] = {0.99663, 0.970, 0.857, 0.634, 0.5, 0.5};
+  const double ramp[] = {0.0067, 0.060, 0.287, 0.732, 1.0, 1.0};
+  const int epochs[] = {0, 20, 40, 60, 80, 150};
+  for (int i = 0; i < 6; ++i) {
+    const SelectionSchedule s = selection_schedule(c, epochs[i]);
+    EXPECT_NEAR(s.ratio, ratio[i], 1e-3) << epochs[i];
+    EXPECT_NEAR(s.ramp, ramp[i], 1e-3) << epochs[i];
+    EXPECT_EQ(s.ramping, epochs[i] <= 80);
+  }
+  c.sample_selection_rmup_func = RampFunction::none;  // f = 1 (upstream crashes, spec §9.28)
+  EXPECT_EQ(selection_schedule(c, 0).ratio, 0.5);
+  c.sample_selection_rmup_func = RampFunction::linear;
+  EXPECT_DOUBLE_EQ(selection_schedule(c, 20).ramp, 0.25);
+}
+
+TEST(ObjectiveEdge, TiesAtTheThresholdAllGetWeightOne) {
+  const std::vector<float> conf = {0.5f, 0.5f, 0.5f, 0.2f, 0.0f, 0.0f};
+  const std::vector<int32_t> y = {0, 0, 0, 0, 1, 1};
+  float theta[2];
+  int64_t k[2];
+  cpu_kernels::class_thresholds(conf.data(), y.data(), 6, 2, 0.5, theta, k);
+  EXPECT_EQ(k[0], 2);
+  EXPECT_EQ(theta[0], 0.5f);
+  EXPECT_EQ(k[1], 1);
+  EXPECT_EQ(theta[1], 0.0f);
+  std::vector<float> ws(6), wc(6);
+  cpu_kernels::selection_weights(conf.data(), conf.data(), y.data(), theta, k, 6,
+                                 SegWeightMode::thresholded, true, 1.0, false, ws.data(),
+                                 wc.data());
+  EXPECT_EQ(ws, (std::vector<float>{1, 1, 1, 0.4f, 1, 1}));  // theta <= 0: weight 1
+}
+
+TEST(ObjectiveEdge, BadInputsGiveClearErrors) {
+  Tensor z = Tensor::zeros({1, 3, 2, 2});
+  Tensor prior = Tensor::full({1, 3, 2, 2}, 1.0 / 3);
+  Tensor y = Tensor::from_vector<int64_t>({0, 1, 2, 3}, {1, 2, 2});
+  ObjectiveConfig c;
+  auto message = [&](const Tensor& z2, const Tensor& labels, const Tensor& p) {
+    try {
+      cromss_objective(z, z2, labels, p, 0, c);
+    } catch (const ValueError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(z, y, prior).find("labels: value 3"), std::string::npos);
+  Tensor ok = Tensor::from_vector<int64_t>({0, 1, 2, 0}, {1, 2, 2});
+  EXPECT_NE(message(Tensor::zeros({1, 3, 2, 3}), ok, prior).find("logits_s2"), std::string::npos);
+  EXPECT_NE(message(z, ok, Tensor()).find("prior: required"), std::string::npos);
+  EXPECT_NE(message(z, Tensor::zeros({1, 2, 2}), prior).find("integer"), std::string::npos);
+  EXPECT_EQ(message(z, ok, prior), "no error");
+}
+
+TEST(ObjectiveEdge, PretrainDefaultsAreTheObjectiveDefaults) {
+  const ObjectiveConfig a = objective_config(PretrainConfig{});
+  const ObjectiveConfig b;
+  EXPECT_EQ(a.loss_type, b.loss_type);
+  EXPECT_EQ(a.consist_loss_type, b.consist_loss_type);
+  EXPECT_EQ(a.consist_loss_weight, b.consist_loss_weight);
+  EXPECT_EQ(a.label_smoothing, b.label_smoothing);
+  EXPECT_EQ(a.label_smoothing_factor, b.label_smoothing_factor);
+  EXPECT_EQ(a.label_smoothing_prior_type, b.label_smoothing_prior_type);
+  EXPECT_EQ(a.sample_selection, b.sample_selection);
+  EXPECT_EQ(a.sample_selection_rmup_func, b.sample_selection_rmup_func);
+  EXPECT_EQ(a.sample_selection_rmdown_epoch, b.sample_selection_rmdown_epoch);
+  EXPECT_EQ(a.sample_selection_prop, b.sample_selection_prop);
+  EXPECT_EQ(a.sample_selection_confidence_type, b.sample_selection_confidence_type);
+}
+
+}  // namespace
+}  // namespace cromss

@@ -1,0 +1,16 @@
+// The spatial-temporal label prior of CromSS (spec §3.1) from the four seasonal DW label maps and
+// the drawn season: temporal (t), spatial (s) or their mean (ts). CPU reference and CUDA kernel
+// (kernels/cromss_prior.h); both use kernels/prior_math.cuh.
+#pragma once
+
+#include "engine/tensor.h"
+#include "train/objective_config.h"
+
+namespace cromss {
+
+// labels_seasons (B,S,H,W) integer in 0..num_classes-1, season (B) integer in 0..S-1; returns
+// (B,num_classes,H,W) f32 on the device of labels_seasons. type must not be PriorType::none.
+Tensor label_prior(const Tensor& labels_seasons, const Tensor& season, int num_classes,
+                   PriorType type);
+
+}  // namespace cromss

@@ -39,7 +39,7 @@ std::string ProgressBar::line(int64_t step, double loss, double lr, int64_t pair
   if (tty_) {
     constexpr int kWidth = 20;
     const int64_t filled = steps_ > 0 ? std::min<int64_t>(kWidth, step * kWidth / steps_) : 0;
-    bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
+    bar = fmt::format("[{:#<{}}{:.<{}}] ", "", filled, "", kWidth - filled);
   }
   return fmt::format("epoch {}/{} {}{}/{} loss {:.4f} lr {:.2e} {:.1f} pairs/s ETA {}", epoch_,
                      epochs_, bar, step, steps_, loss, lr, rate, format_duration(eta));

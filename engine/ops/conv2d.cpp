@@ -60,8 +60,9 @@ Tensor conv2d_grad_input(const Conv2dGeometry& g, const Tensor& grad_y, const Te
 }
 
 Tensor conv2d_grad_weight(const Conv2dGeometry& g, const Tensor& x, const Tensor& grad_y) {
-  Tensor gw = Tensor::zeros({g.k, g.c_per_group(), g.kh, g.kw}, grad_y.dtype(), grad_y.device());
-  if (g.n == 0) return gw;
+  const Shape shape{g.k, g.c_per_group(), g.kh, g.kw};
+  if (g.n == 0) return Tensor::zeros(shape, grad_y.dtype(), grad_y.device());
+  Tensor gw = Tensor::empty(shape, grad_y.dtype(), grad_y.device());
   if (grad_y.device().is_cpu()) {
     CROMSS_DISPATCH_CPU_FLOAT(grad_y.dtype(), "conv2d_backward_weight", [&] {
       cpu_kernels::conv2d_backward_weight(g, x.data<scalar_t>(), grad_y.data<scalar_t>(),
@@ -75,8 +76,8 @@ Tensor conv2d_grad_weight(const Conv2dGeometry& g, const Tensor& x, const Tensor
 }
 
 Tensor conv2d_grad_bias(const Conv2dGeometry& g, const Tensor& grad_y) {
-  Tensor gb = Tensor::zeros({g.k}, grad_y.dtype(), grad_y.device());
-  if (g.n == 0) return gb;
+  if (g.n == 0) return Tensor::zeros({g.k}, grad_y.dtype(), grad_y.device());
+  Tensor gb = Tensor::empty({g.k}, grad_y.dtype(), grad_y.device());
   if (grad_y.device().is_cpu()) {
     CROMSS_DISPATCH_CPU_FLOAT(grad_y.dtype(), "conv2d_backward_bias", [&] {
       cpu_kernels::conv2d_backward_bias(g, grad_y.data<scalar_t>(), gb.data<scalar_t>());

@@ -49,8 +49,9 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
     record_op("max_pool2d", y, {&x},
               [g, indices](const Tensor& gy, const std::vector<bool>&) -> std::vector<Tensor> {
                 Tensor grad_y = gy.contiguous();
-                Tensor gx = Tensor::zeros({g.n, g.c, g.h, g.w}, gy.dtype(), gy.device());
-                if (grad_y.numel() == 0) return {gx};
+                const Shape shape{g.n, g.c, g.h, g.w};
+                if (grad_y.numel() == 0) return {Tensor::zeros(shape, gy.dtype(), gy.device())};
+                Tensor gx = Tensor::empty(shape, gy.dtype(), gy.device());
                 if (gy.device().is_cpu()) {
                   CROMSS_DISPATCH_CPU_FLOAT(gy.dtype(), "max_pool2d_backward", [&] {
                     cpu_kernels::max_pool2d_backward(g, grad_y.data<scalar_t>(),
@@ -89,8 +90,9 @@ Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w) {
     record_op("adaptive_avg_pool2d", y, {&x},
               [g](const Tensor& gy, const std::vector<bool>&) -> std::vector<Tensor> {
                 Tensor grad_y = gy.contiguous();
-                Tensor gx = Tensor::zeros({g.n, g.c, g.h, g.w}, gy.dtype(), gy.device());
-                if (grad_y.numel() == 0) return {gx};
+                const Shape shape{g.n, g.c, g.h, g.w};
+                if (grad_y.numel() == 0) return {Tensor::zeros(shape, gy.dtype(), gy.device())};
+                Tensor gx = Tensor::empty(shape, gy.dtype(), gy.device());
                 if (gy.device().is_cpu()) {
                   CROMSS_DISPATCH_CPU_FLOAT(gy.dtype(), "adaptive_avg_pool2d_backward", [&] {
                     cpu_kernels::adaptive_avg_pool2d_backward(g, grad_y.data<scalar_t>(),

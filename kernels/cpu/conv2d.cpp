@@ -1,7 +1,10 @@
 // CPU reference of the convolution kernels (see kernels/conv2d.h): im2col + OpenBLAS GEMM per
-// sample and per group. Samples run one after another so that BLAS does the heavy lifting on
-// every core; the im2col/col2im loops are parallel over channels, each channel written by one
-// thread, so results never depend on the thread count.
+// sample and per group. Samples run one after another and OpenBLAS's own threads do the heavy
+// lifting; the im2col/col2im/bias loops stay serial because OpenMP workers spin-waiting between
+// regions steal cores from OpenBLAS's threads (measured: up to 4x slower on 2 cores). Our own
+// reductions run in one fixed order, so results do not depend on the OpenMP thread count; they
+// are repeatable for a fixed OPENBLAS_NUM_THREADS but change with it (OpenBLAS partitions each
+// GEMM by thread).
 #include <cblas.h>
 
 #include <algorithm>
@@ -44,7 +47,6 @@ void for_each_tap_pixel(const Conv2dGeometry& g, int64_t i, int64_t j, F&& f) {
 template <class T>
 void im2col(const Conv2dGeometry& g, const T* x, T* col) {
   const int64_t cols = g.col_cols(), plane = g.h * g.w;
-#pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.c_per_group(); ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
@@ -59,7 +61,6 @@ void im2col(const Conv2dGeometry& g, const T* x, T* col) {
 template <class T>
 void col2im_add(const Conv2dGeometry& g, const T* col, T* x) {
   const int64_t cols = g.col_cols(), plane = g.h * g.w;
-#pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.c_per_group(); ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
@@ -135,7 +136,6 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const T* x, const T* grad_y
 template <class T>
 void conv2d_backward_bias(const Conv2dGeometry& g, const T* grad_y, T* grad_bias) {
   const int64_t cols = g.col_cols();
-#pragma omp parallel for schedule(static)
   for (int64_t k = 0; k < g.k; ++k) {
     T acc = 0;
     for (int64_t n = 0; n < g.n; ++n) {

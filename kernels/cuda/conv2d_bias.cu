@@ -1,7 +1,9 @@
 // Bias of the CUDA convolution (see kernels/conv2d.h): y[n, k, :, :] += bias[k] after cuDNN's
-// forward, and grad_bias[k] = sum over n, oh, ow of grad_y[n, k, oh, ow]. The reduction runs
-// one block per channel with a fixed-order tree, so it is deterministic; fp32 accumulation for
-// bf16/f16.
+// forward, and grad_bias[k] = sum over n, oh, ow of grad_y[n, k, oh, ow]: one block per channel,
+// strided per-thread sums and a CUB block reduction, all in a fixed order (deterministic); fp32
+// accumulation for bf16/f16.
+#include <cub/block/block_reduce.cuh>
+
 #include "engine/cuda/context_cuda.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/types.cuh"
@@ -19,18 +21,14 @@ __global__ void add_bias_kernel(T* y, const T* bias, int64_t channels, int64_t p
 template <class T>
 __global__ void bias_grad_kernel(const T* grad_y, T* grad_bias, int64_t batch, int64_t channels,
                                  int64_t plane) {
-  __shared__ acc_t<T> partial[kThreads];
+  using BlockReduce = cub::BlockReduce<acc_t<T>, kThreads>;
+  __shared__ typename BlockReduce::TempStorage temp;
   const int64_t k = blockIdx.x;
   acc_t<T> acc = 0;
   for (int64_t i = threadIdx.x; i < batch * plane; i += blockDim.x)
     acc += load(grad_y, ((i / plane) * channels + k) * plane + i % plane);
-  partial[threadIdx.x] = acc;
-  __syncthreads();
-  for (int stride = kThreads / 2; stride > 0; stride /= 2) {
-    if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) store(grad_bias, k, partial[0]);
+  const acc_t<T> total = BlockReduce(temp).Sum(acc);
+  if (threadIdx.x == 0) store(grad_bias, k, total);
 }
 
 }  // namespace

@@ -1,19 +1,22 @@
 // Pooling on the CPU: forward against naive loops written here, PyTorch semantics (padding is
-// -inf, the first maximum wins, adaptive bins may overlap), and finite-difference gradients in
-// f64. Max-pool inputs are tie-free (distinct values spaced far wider than the FD step), so the
-// argmax does not move under the perturbation.
+// -inf, the first maximum wins, adaptive bins may overlap), finite-difference gradients in f64,
+// and results independent of the OpenMP thread count. Max-pool inputs are tie-free (distinct
+// values spaced far wider than the FD step), so the argmax does not move under the perturbation.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "engine/autograd.h"
 #include "engine/ops/pooling.h"
+#include "kernels/pooling.cuh"
 #include "tests/gradcheck.h"
 #include "tests/tolerance.h"
 
@@ -37,6 +40,11 @@ struct MaxPoolCase {
   Shape shape;
   int64_t kernel, stride, pad;
 };
+
+// gtest prints a case by its name.
+void PrintTo(const MaxPoolCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::vector<double> naive_max_pool(const MaxPoolCase& cs, const std::vector<double>& x) {
   const int64_t n = cs.shape[0] * cs.shape[1], h = cs.shape[2], w = cs.shape[3];
@@ -110,6 +118,11 @@ struct AdaptiveCase {
   int64_t out_h, out_w;
 };
 
+// gtest prints a case by its name.
+void PrintTo(const AdaptiveCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<double> naive_adaptive_avg(const AdaptiveCase& cs, const std::vector<double>& x) {
   const int64_t n = cs.shape[0] * cs.shape[1], h = cs.shape[2], w = cs.shape[3];
   std::vector<double> y;
@@ -152,6 +165,52 @@ INSTANTIATE_TEST_SUITE_P(Table, AdaptiveCases,
                                            AdaptiveCase{"channels31", {1, 31, 9, 10}, 4, 3},
                                            AdaptiveCase{"image255x257", {1, 2, 255, 257}, 2, 3}),
                          [](const auto& info) { return info.param.name; });
+
+// The CUDA backward passes gather over the outputs whose window/bin holds each input; the
+// ranges come from kernels/pooling.cuh and are checked here against brute force.
+TEST(Pooling, GatherRangesMatchBruteForce) {
+  for (int64_t in = 1; in <= 12; ++in)
+    for (int64_t kernel = 1; kernel <= std::min<int64_t>(in, 5); ++kernel)
+      for (int64_t stride = 1; stride <= 3; ++stride)
+        for (int64_t pad = 0; 2 * pad <= kernel; ++pad) {
+          const int64_t out = max_pool_output_size(in, kernel, stride, pad);
+          for (int64_t i = 0; i < in; ++i)
+            for (int64_t o = 0; o < out; ++o) {
+              const bool holds = pool_window_begin(o, stride, pad) <= i &&
+                                 i < pool_window_end(o, kernel, stride, pad, in);
+              const bool in_range = pool_first_output(i, kernel, stride, pad) <= o &&
+                                    o <= pool_last_output(i, stride, pad, out);
+              EXPECT_EQ(holds, in_range) << "in " << in << " kernel " << kernel << " stride "
+                                         << stride << " pad " << pad << " i " << i << " o " << o;
+            }
+        }
+  for (int64_t in = 1; in <= 12; ++in)
+    for (int64_t out = 1; out <= 12; ++out)
+      for (int64_t i = 0; i < in; ++i)
+        for (int64_t o = 0; o < out; ++o) {
+          const bool holds =
+              adaptive_bin_begin(o, in, out) <= i && i < adaptive_bin_end(o, in, out);
+          const bool in_range =
+              adaptive_first_output(i, in, out) <= o && o < adaptive_end_output(i, in, out);
+          EXPECT_EQ(holds, in_range) << "in " << in << " out " << out << " i " << i << " o " << o;
+        }
+}
+
+TEST(Pooling, ResultsDoNotDependOnThreadCount) {
+  auto run = [](int threads) {
+    omp_set_num_threads(threads);
+    Tensor x = Tensor::uniform({2, 5, 17, 19}, -1, 1, 700).set_requires_grad(true);
+    Tensor m = max_pool2d(x, 3, 2, 1), a = adaptive_avg_pool2d(x, 5, 3);
+    m.backward(Tensor::uniform(m.shape(), -1, 1, 701));
+    a.backward(Tensor::uniform(a.shape(), -1, 1, 702));
+    return std::vector<std::vector<float>>{m.to_vector<float>(), a.to_vector<float>(),
+                                           x.grad().to_vector<float>()};
+  };
+  const int saved = omp_get_max_threads();
+  auto one = run(1), two = run(2);
+  omp_set_num_threads(saved);
+  EXPECT_EQ(one, two);
+}
 
 }  // namespace
 }  // namespace cromss

@@ -134,7 +134,7 @@ void run_golden(const std::string& name, const ModelConfig& config, DType dtype,
   const double limit = test::nmse_limit_for(dtype);
   const bool compare_gradients = dtype == DType::f64;
 
-  auto net = build_model(config, 0);
+  auto net = build_model(config, 0, /*initialize=*/false);  // every value comes from fill()
   for (auto& s : net->state()) fill(s.name, *s.tensor);
   net->to(dtype);
   net->to(device);

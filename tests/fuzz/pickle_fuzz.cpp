@@ -1,0 +1,17 @@
+// libFuzzer target for the strict pickle-subset parser (data/pickle_reader.h): any input must
+// either parse or raise IoError; crashes, sanitizer reports, hangs and other exceptions are bugs.
+#include <cstddef>
+#include <cstdint>
+
+#include "data/pickle_reader.h"
+#include "engine/error.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  try {
+    const auto r = cromss::data::parse_array_record(data, size, "fuzz");
+    volatile size_t sink = r.data.size() + r.shape.size();
+    (void)sink;
+  } catch (const cromss::IoError&) {
+  }
+  return 0;
+}

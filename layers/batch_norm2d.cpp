@@ -1,0 +1,24 @@
+// BatchNorm2d layer (see batch_norm2d.h).
+#include "layers/batch_norm2d.h"
+
+#include "engine/ops/batch_norm.h"
+
+namespace cromss {
+
+BatchNorm2d::BatchNorm2d(int64_t channels)
+    : channels_(channels),
+      weight_(register_parameter("weight", Tensor::full({channels}, 1.0), {Init::Kind::ones})),
+      bias_(register_parameter("bias", Tensor::zeros({channels}), {Init::Kind::zeros})),
+      running_mean_(register_buffer("running_mean", Tensor::zeros({channels}))),
+      running_var_(register_buffer("running_var", Tensor::full({channels}, 1.0))),
+      num_batches_tracked_(register_buffer("num_batches_tracked", Tensor::zeros({}, DType::i64))) {}
+
+Tensor BatchNorm2d::forward(const Tensor& x) {
+  CROMSS_CHECK(x.dim() == 4 && x.size(1) == channels_,
+               "BatchNorm2d({}): expected an NCHW input with {} channels, got {}", channels_,
+               channels_, x.str());
+  if (training()) ++num_batches_tracked_.data<int64_t>()[0];
+  return batch_norm2d(x, weight_, bias_, running_mean_, running_var_, training(), kMomentum, kEps);
+}
+
+}  // namespace cromss

@@ -1,0 +1,30 @@
+// BatchNorm2d layer: torch.nn.BatchNorm2d's state ("weight" = 1, "bias" = 0, buffers
+// "running_mean" = 0, "running_var" = 1, "num_batches_tracked" a 0-d int64), eps 1e-5,
+// momentum 0.1 (spec §1.1). Training mode normalises with batch statistics and updates the
+// running stats in place (engine/ops/batch_norm.h) and counts the batch; eval mode uses the
+// running stats. num_batches_tracked is a host counter: it never moves to a device.
+#pragma once
+
+#include "layers/module.h"
+
+namespace cromss {
+
+class BatchNorm2d : public Layer {
+ public:
+  static constexpr double kMomentum = 0.1;
+  static constexpr double kEps = 1e-5;
+
+  explicit BatchNorm2d(int64_t channels);
+  Tensor forward(const Tensor& x) override;
+  int64_t channels() const { return channels_; }
+
+ private:
+  int64_t channels_;
+  Tensor& weight_;
+  Tensor& bias_;
+  Tensor& running_mean_;
+  Tensor& running_var_;
+  Tensor& num_batches_tracked_;
+};
+
+}  // namespace cromss

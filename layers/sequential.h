@@ -1,0 +1,33 @@
+// Sequential: layers applied in order and named "0", "1", ... like torch.nn.Sequential, so
+// their parameters get keys such as "downsample.1.running_mean" or "conv1.0.weight".
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layers/module.h"
+
+namespace cromss {
+
+class Sequential : public Layer {
+ public:
+  template <class L>
+  L& add(std::unique_ptr<L> layer) {
+    L& ref = add_child(std::to_string(layers_.size()), std::move(layer));
+    layers_.push_back(&ref);
+    return ref;
+  }
+  Tensor forward(const Tensor& x) override {
+    Tensor y = x;
+    for (Layer* l : layers_) y = l->forward(y);
+    return y;
+  }
+  size_t size() const { return layers_.size(); }
+  Layer& operator[](size_t i) { return *layers_.at(i); }
+
+ private:
+  std::vector<Layer*> layers_;
+};
+
+}  // namespace cromss

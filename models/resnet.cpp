@@ -1,0 +1,113 @@
+// ResNet encoders (see resnet.h).
+#include "models/resnet.h"
+
+namespace cromss {
+
+namespace {
+
+// torchvision's ResNet init for every conv of a block: kaiming-normal, fan_out, relu.
+Conv2d& torchvision_conv(Conv2d& conv) {
+  conv.set_init("weight", {Init::Kind::kaiming_normal_fan_out_relu, conv.fan_in(), conv.fan_out()});
+  return conv;
+}
+
+template <class Owner>
+Conv2d& add_conv(Owner& owner, const std::string& name, int64_t in, int64_t out, int64_t kernel,
+                 int64_t stride, int64_t padding) {
+  return torchvision_conv(owner.template add_child<Conv2d>(
+      name, std::make_unique<Conv2d>(in, out, kernel, stride, padding)));
+}
+
+Sequential* make_downsample(int64_t in, int64_t out, int64_t stride) {
+  if (stride == 1 && in == out) return nullptr;
+  auto seq = std::make_unique<Sequential>();
+  torchvision_conv(seq->add(std::make_unique<Conv2d>(in, out, 1, stride, 0)));
+  seq->add(std::make_unique<BatchNorm2d>(out));
+  return seq.release();
+}
+
+}  // namespace
+
+ResNetSpec ResNetSpec::parse(const std::string& model_type) {
+  if (model_type == "resnet18") return {model_type, false, {2, 2, 2, 2}};
+  if (model_type == "resnet34") return {model_type, false, {3, 4, 6, 3}};
+  if (model_type == "resnet50") return {model_type, true, {3, 4, 6, 3}};
+  CROMSS_THROW(ValueError, "--model_type '{}': expected resnet18, resnet34 or resnet50",
+               model_type);
+}
+
+BasicBlock::BasicBlock(int64_t in, int64_t width, int64_t stride)
+    : conv1_(add_conv(*this, "conv1", in, width, 3, stride, 1)),
+      bn1_(add_child<BatchNorm2d>("bn1", std::make_unique<BatchNorm2d>(width))),
+      conv2_(add_conv(*this, "conv2", width, width, 3, 1, 1)),
+      bn2_(add_child<BatchNorm2d>("bn2", std::make_unique<BatchNorm2d>(width))) {
+  if (Sequential* ds = make_downsample(in, width * kExpansion, stride))
+    downsample_ = &add_child<Sequential>("downsample", std::unique_ptr<Sequential>(ds));
+}
+
+Tensor BasicBlock::forward(const Tensor& x) {
+  Tensor out = relu(bn1_.forward(conv1_.forward(x)));
+  out = bn2_.forward(conv2_.forward(out));
+  return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+}
+
+Bottleneck::Bottleneck(int64_t in, int64_t width, int64_t stride)
+    : conv1_(add_conv(*this, "conv1", in, width, 1, 1, 0)),
+      bn1_(add_child<BatchNorm2d>("bn1", std::make_unique<BatchNorm2d>(width))),
+      conv2_(add_conv(*this, "conv2", width, width, 3, stride, 1)),
+      bn2_(add_child<BatchNorm2d>("bn2", std::make_unique<BatchNorm2d>(width))),
+      conv3_(add_conv(*this, "conv3", width, width * kExpansion, 1, 1, 0)),
+      bn3_(add_child<BatchNorm2d>("bn3", std::make_unique<BatchNorm2d>(width * kExpansion))) {
+  if (Sequential* ds = make_downsample(in, width * kExpansion, stride))
+    downsample_ = &add_child<Sequential>("downsample", std::unique_ptr<Sequential>(ds));
+}
+
+Tensor Bottleneck::forward(const Tensor& x) {
+  Tensor out = relu(bn1_.forward(conv1_.forward(x)));
+  out = relu(bn2_.forward(conv2_.forward(out)));
+  out = bn3_.forward(conv3_.forward(out));
+  return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+}
+
+ResNetEncoder::ResNetEncoder(const std::string& model_type, int64_t in_channels)
+    : conv1_(add_child<Conv2d>("conv1", std::make_unique<Conv2d>(in_channels, 64, 7, 2, 3))),
+      bn1_(add_child<BatchNorm2d>("bn1", std::make_unique<BatchNorm2d>(64))) {
+  ResNetSpec spec = ResNetSpec::parse(model_type);
+  // smp patch_first_conv: C_in != 3 without pretrained weights keeps torch's reset_parameters
+  // init (the Conv2d default); C_in == 3 keeps torchvision's.
+  if (in_channels == 3) torchvision_conv(conv1_);
+  const int64_t expansion = spec.bottleneck ? Bottleneck::kExpansion : BasicBlock::kExpansion;
+  out_channels_ = {in_channels, 64};
+  int64_t in = 64;
+  const int64_t widths[4] = {64, 128, 256, 512};
+  for (int l = 0; l < 4; ++l) {
+    auto layer = std::make_unique<Sequential>();
+    for (int b = 0; b < spec.blocks[l]; ++b) {
+      int64_t stride = (l > 0 && b == 0) ? 2 : 1;
+      if (spec.bottleneck)
+        layer->add(std::make_unique<Bottleneck>(in, widths[l], stride));
+      else
+        layer->add(std::make_unique<BasicBlock>(in, widths[l], stride));
+      in = widths[l] * expansion;
+    }
+    layers_.push_back(&add_child<Sequential>("layer" + std::to_string(l + 1), std::move(layer)));
+    out_channels_.push_back(in);
+  }
+}
+
+std::vector<Tensor> ResNetEncoder::forward(const Tensor& x) {
+  CROMSS_CHECK(x.dim() == 4 && x.size(1) == in_channels(),
+               "ResNet encoder: expected an NCHW input with {} channels, got {}", in_channels(),
+               x.str());
+  std::vector<Tensor> features{x};
+  Tensor f = relu(bn1_.forward(conv1_.forward(x)));
+  features.push_back(f);
+  f = max_pool2d(f, 3, 2, 1);
+  for (Sequential* layer : layers_) {
+    f = layer->forward(f);
+    features.push_back(f);
+  }
+  return features;
+}
+
+}  // namespace cromss

@@ -1,0 +1,36 @@
+// smp.Unet with a ResNet encoder (spec §1.1, §1.5): encoder, decoder, segmentation_head; raw
+// logits (N, classes, H, W). Like smp's check_input_shape, H and W must be multiples of the
+// encoder's output stride 32.
+#pragma once
+
+#include <string>
+
+#include "models/resnet.h"
+#include "models/unet_decoder.h"
+
+namespace cromss {
+
+constexpr int64_t kEncoderOutputStride = 32;
+
+// ValueError naming `what` unless x is NCHW with `channels` channels and H, W divisible by 32.
+void check_unet_input(const Tensor& x, int64_t channels, const std::string& what);
+
+// Initialises a freshly built model the way smp/torch do (spec §1.1), reproducibly from `seed`.
+// Every parameter draws from its own counter-based stream keyed by (seed, state_dict key).
+void initialize_model(Module& model, uint64_t seed);
+
+class Unet : public Module {
+ public:
+  Unet(const std::string& model_type, int64_t in_channels, int64_t classes);
+  Tensor forward(const Tensor& x);
+  ResNetEncoder& encoder() { return encoder_; }
+  UnetDecoder& decoder() { return decoder_; }
+  SegmentationHead& segmentation_head() { return head_; }
+
+ private:
+  ResNetEncoder& encoder_;
+  UnetDecoder& decoder_;
+  SegmentationHead& head_;
+};
+
+}  // namespace cromss

@@ -24,7 +24,13 @@ nlohmann::json ModelConfig::to_json() const {
 ModelConfig ModelConfig::from_json(const nlohmann::json& config) {
   ModelConfig c;
   auto read = [&](const char* key, auto& field) {
-    if (config.contains(key) && !config[key].is_null()) config[key].get_to(field);
+    if (!config.contains(key) || config[key].is_null()) return;
+    try {
+      config[key].get_to(field);
+    } catch (const nlohmann::json::exception& e) {
+      CROMSS_THROW(ValueError, "config '{}': unexpected value {} ({})", key, config[key].dump(),
+                   e.what());
+    }
   };
   read("input_type", c.input_type);
   read("fusion_type", c.fusion_type);

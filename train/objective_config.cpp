@@ -2,6 +2,7 @@
 #include "train/objective_config.h"
 
 #include "engine/error.h"
+#include "train/pretrain_config.h"
 
 namespace cromss {
 
@@ -34,6 +35,23 @@ TargetWeights target_weights(const ObjectiveConfig& config) {
   if (config.label_smoothing_prior_type == PriorType::none) return {1 - a, 0, a};
   if (f.size() == 1) return {1 - a, a, 0};
   return {1 - a - f[1], a, f[1]};
+}
+
+ObjectiveConfig objective_config(const PretrainConfig& p) {
+  ObjectiveConfig c;
+  c.loss_type = p.loss_type;
+  c.consist_loss_type = parse_consistency_kind(p.consist_loss_type);
+  c.consist_loss_weight = p.consist_loss_weight;
+  c.label_smoothing = p.label_smoothing;
+  c.label_smoothing_factor = p.label_smoothing_factor;
+  c.label_smoothing_prior_type = parse_prior_type(p.label_smoothing_prior_type);
+  c.sample_selection = p.sample_selection;
+  c.sample_selection_rmup_func = parse_ramp_function(p.sample_selection_rmup_func);
+  c.sample_selection_rmdown_epoch = p.sample_selection_rmdown_epoch;
+  c.sample_selection_prop = p.sample_selection_prop;
+  c.sample_selection_confidence_type = parse_confidence_type(p.sample_selection_confidence_type);
+  c.validate();
+  return c;
 }
 
 ConsistencyKind parse_consistency_kind(const std::string& s) {

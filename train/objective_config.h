@@ -47,6 +47,11 @@ struct TargetWeights {
 };
 TargetWeights target_weights(const ObjectiveConfig& config);
 
+// The objective options of a `cromss pretrain` run (train/pretrain_config.h). Single-modal runs
+// (input_type s1|s2) use single_branch_objective, which ignores selection and consistency.
+struct PretrainConfig;
+ObjectiveConfig objective_config(const PretrainConfig& pretrain);
+
 ConsistencyKind parse_consistency_kind(const std::string& s);
 RampFunction parse_ramp_function(const std::string& s);
 ConfidenceType parse_confidence_type(const std::string& s);

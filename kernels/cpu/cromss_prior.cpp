@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kernels/cromss_prior.h"
-#include "kernels/prior_math.cuh"
+#include "kernels/prior.cuh"
 
 namespace cromss::cpu_kernels {
 namespace {

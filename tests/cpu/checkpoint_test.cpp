@@ -63,10 +63,13 @@ TEST(Checkpoint, RoundTripsBitExactlyWithPyTorchNamesAndDtypes) {
 TEST(Checkpoint, ReportsEveryMismatchInOneError) {
   std::string path = temp_path("mismatch.h5");
   auto a = build_model(small_config(13), 1);
-  save_checkpoint(path, *a, a->config().to_json(),
-                  [](H5File& f) { f.write("model/net.extra.weight", Tensor::zeros({3})); });
-  // Delete one key by rewriting without it is awkward; instead load into a 9-band model with a
-  // different head: mis-shaped conv1 and head, plus the unexpected key.
+  save_checkpoint(path, *a, a->config().to_json(), [](H5File& f) {
+    f.write("model/net.extra.weight", Tensor::zeros({3}));
+    // f32 instead of PyTorch's 0-d int64
+    f.write("model/net.encoder1.bn1.num_batches_tracked", Tensor::zeros({}));
+  });
+  // Loaded into a 9-band model with 4 classes: mis-shaped conv1 and head, plus the unexpected
+  // key and the wrong dtype.
   ModelConfig other = small_config(9);
   other.n_classes = 4;
   auto b = build_model(other, 1);
@@ -80,7 +83,10 @@ TEST(Checkpoint, ReportsEveryMismatchInOneError) {
     EXPECT_NE(msg.find("mis-shaped net.segmentation_head.0.weight"), std::string::npos) << msg;
     EXPECT_NE(msg.find("mis-shaped net.segmentation_head.0.bias"), std::string::npos) << msg;
     EXPECT_NE(msg.find("unexpected net.extra.weight"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("4 problems"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("wrong dtype net.encoder1.bn1.num_batches_tracked: file f32, model i64"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("5 problems"), std::string::npos) << msg;
   }
   // A late-fusion model finds none of its keys: all reported as missing.
   ModelConfig late = small_config(13);
@@ -102,7 +108,7 @@ TEST(Checkpoint, TruncatedFileIsAnIoError) {
   save_checkpoint(path, *a, nlohmann::json::object());
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 3);
   auto b = build_model(small_config(), 1);
-  EXPECT_THROW(load_checkpoint(path, *b), Error);
+  EXPECT_THROW(load_checkpoint(path, *b), IoError);
   std::ofstream(temp_path("garbage.h5")) << "not an hdf5 file";
   EXPECT_THROW(load_checkpoint(temp_path("garbage.h5"), *b), IoError);
 }

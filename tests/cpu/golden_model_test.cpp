@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "engine/device.h"
 #include "engine/hdf5_file.h"
 #include "engine/ops.h"
 #include "kernels/random.cuh"
@@ -121,20 +122,24 @@ void expect_summary_close(const std::string& what, const Tensor& actual, double 
   EXPECT_LE(err, limit * energy + 1e-30) << what << ": samples NMSE " << err / energy;
 }
 
-void run_golden(const std::string& name, const ModelConfig& config, DType dtype) {
+void run_golden(const std::string& name, const ModelConfig& config, DType dtype,
+                Device device = Device::cpu()) {
+  if (device.is_cuda() && cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   std::string path = std::string(CROMSS_SOURCE_DIR) + "/tests/fixtures/golden_" + name + ".h5";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "no fixture " << path;
   H5File golden(path, H5File::Mode::read);
   std::printf("fixture %s: torch %s, smp %s\n", path.c_str(),
               golden.read_attr("/", "torch").c_str(), golden.read_attr("/", "smp").c_str());
-  std::printf("engine dtype %s\n", dtype_name(dtype));
+  std::printf("engine dtype %s on %s\n", dtype_name(dtype), device.str().c_str());
   const double limit = test::nmse_limit_for(dtype);
   const bool compare_gradients = dtype == DType::f64;
 
-  auto net = build_model(config, 0);
+  auto net = build_model(config, 0, /*initialize=*/false);  // every value comes from fill()
   for (auto& s : net->state()) fill(s.name, *s.tensor);
   net->to(dtype);
-  Tensor s1 = input("input.s1", 2).to(dtype), s2 = input("input.s2", kBands).to(dtype);
+  net->to(device);
+  Tensor s1 = input("input.s1", 2).to(dtype).to(device);
+  Tensor s2 = input("input.s2", kBands).to(dtype).to(device);
   const bool has_s1 = config.has_s1();
 
   auto logits_keys = split_lines(golden.read_attr("/", "logits_keys"));
@@ -164,7 +169,7 @@ void run_golden(const std::string& name, const ModelConfig& config, DType dtype)
   ParameterStore store(*net);
   net->train();
   BranchLogits t = net->forward(s1, s2);
-  Tensor y = target_one_hot().to(dtype);
+  Tensor y = target_one_hot().to(dtype).to(device);
   Tensor loss = cross_entropy(t.s2, y);
   if (has_s1) {
     loss = add(cross_entropy(t.s1, y), loss);
@@ -237,6 +242,21 @@ TEST(GoldenPyTorch, LateFusionUnetResNet50Float32) {
 }
 TEST(GoldenPyTorch, SingleModalUnetResNet50Float32) {
   run_golden("single", golden_config("s2", "mid"), DType::f32);
+}
+
+// The same comparisons with the model on CUDA (skipped without a device). cuDNN runs f32
+// convolutions without TF32 (kernels/cuda/conv2d_cudnn.cpp), so the f32 limits hold there too.
+TEST(GoldenPyTorch, MiddleFusionUnetResNet50Float64Cuda) {
+  run_golden("mid", golden_config("s12", "mid"), DType::f64, Device::cuda());
+}
+TEST(GoldenPyTorch, LateFusionUnetResNet50Float32Cuda) {
+  run_golden("late", golden_config("s12", "late"), DType::f32, Device::cuda());
+}
+TEST(GoldenPyTorch, SingleModalUnetResNet50Float64Cuda) {
+  run_golden("single", golden_config("s2", "mid"), DType::f64, Device::cuda());
+}
+TEST(GoldenPyTorch, SingleModalUnetResNet50Float32Cuda) {
+  run_golden("single", golden_config("s2", "mid"), DType::f32, Device::cuda());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "kernels/cromss_objective.h"
 #include "train/cromss_objective.h"
+#include "train/pretrain_config.h"
 #include "train/selection_schedule.h"
 
 namespace cromss {
@@ -74,6 +75,22 @@ TEST(ObjectiveEdge, BadInputsGiveClearErrors) {
   EXPECT_NE(message(z, ok, Tensor()).find("prior: required"), std::string::npos);
   EXPECT_NE(message(z, Tensor::zeros({1, 2, 2}), prior).find("integer"), std::string::npos);
   EXPECT_EQ(message(z, ok, prior), "no error");
+}
+
+TEST(ObjectiveEdge, PretrainDefaultsAreTheObjectiveDefaults) {
+  const ObjectiveConfig a = objective_config(PretrainConfig{});
+  const ObjectiveConfig b;
+  EXPECT_EQ(a.loss_type, b.loss_type);
+  EXPECT_EQ(a.consist_loss_type, b.consist_loss_type);
+  EXPECT_EQ(a.consist_loss_weight, b.consist_loss_weight);
+  EXPECT_EQ(a.label_smoothing, b.label_smoothing);
+  EXPECT_EQ(a.label_smoothing_factor, b.label_smoothing_factor);
+  EXPECT_EQ(a.label_smoothing_prior_type, b.label_smoothing_prior_type);
+  EXPECT_EQ(a.sample_selection, b.sample_selection);
+  EXPECT_EQ(a.sample_selection_rmup_func, b.sample_selection_rmup_func);
+  EXPECT_EQ(a.sample_selection_rmdown_epoch, b.sample_selection_rmdown_epoch);
+  EXPECT_EQ(a.sample_selection_prop, b.sample_selection_prop);
+  EXPECT_EQ(a.sample_selection_confidence_type, b.sample_selection_confidence_type);
 }
 
 }  // namespace

@@ -129,6 +129,7 @@ TEST(ModelConfig, ValidatesFlagsAndRoundTripsJson) {
   ModelConfig c = config("s12", "late", 9, "resnet34");
   EXPECT_EQ(ModelConfig::from_json(c.to_json()).to_json(), c.to_json());
   EXPECT_THROW(config("s3", "mid", 13).validate(), ValueError);
+  EXPECT_THROW(ModelConfig::from_json({{"n_channels", "thirteen"}}), ValueError);
   EXPECT_THROW(config("s12", "early", 13).validate(), ValueError);
 }
 

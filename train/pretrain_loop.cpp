@@ -51,21 +51,10 @@ bool cuda_has_bf16() {
 #endif
 }
 
-ObjectiveConfig objective_config(const PretrainConfig& c) {
-  ObjectiveConfig o;
-  o.loss_type = c.loss_type;
-  o.consist_loss_type = parse_consistency_kind(c.consist_loss_type);
-  o.consist_loss_weight = c.consist_loss_weight;
-  o.label_smoothing = c.label_smoothing;
-  o.label_smoothing_factor = c.label_smoothing_factor;
-  o.label_smoothing_prior_type = parse_prior_type(c.label_smoothing_prior_type);
-  o.sample_selection = c.sample_selection;
-  o.sample_selection_rmup_func = parse_ramp_function(c.sample_selection_rmup_func);
-  o.sample_selection_rmdown_epoch = c.sample_selection_rmdown_epoch;
-  o.sample_selection_prop = c.sample_selection_prop;
-  o.sample_selection_confidence_type = parse_confidence_type(c.sample_selection_confidence_type);
-  if (!c.multi_modal()) o.label_smoothing = false;  // upstream script 1 never smooths
-  o.validate();
+// The objective of this run: upstream script 1 (single-modal) never smooths.
+ObjectiveConfig run_objective(const PretrainConfig& c) {
+  ObjectiveConfig o = objective_config(c);
+  if (!c.multi_modal()) o.label_smoothing = false;
   return o;
 }
 
@@ -92,7 +81,7 @@ data::LoaderOptions loader_options(const PretrainConfig& c, const ObjectiveConfi
 class PretrainLoop {
  public:
   PretrainLoop(const PretrainConfig& cfg, const PretrainRunOptions& opt)
-      : cfg_(cfg), opt_(opt), obj_(objective_config(cfg)) {
+      : cfg_(cfg), opt_(opt), obj_(run_objective(cfg)) {
     obj_.entangle = opt.entangle;
   }
 

@@ -7,6 +7,8 @@
 #            --save_interval/--keep_last file names.
 #   sigterm  SIGTERM to a running pretrain: exit 0, last.h5 written; --resume auto continues
 #            from its step.
+#   variants late fusion, single-modal S1 (script 1: v_* metrics, ROP max on v_miou) and
+#            --accumulate_grad_batches run an epoch and log what they should.
 #   mpi      `mpirun -np 2` one SGD step == one process accumulating the same two micro-batches
 #            (rank r's batch of 1 is micro-batch r: data/sampler.h deals every world_size-th
 #            sample to a rank); parameters within fp32 tolerance, BN buffers excluded (§9.31).
@@ -53,6 +55,16 @@ sigterm)
   "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 1000 --run_dir "$work/run" \
     --resume auto --max_steps $((step + 1)) 2>/dev/null |
     grep -q "stopped after $((step + 1)) optimizer steps" || fail "--resume auto did not continue"
+  ;;
+variants)
+  "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 1 --fusion_type late \
+    --accumulate_grad_batches 2 --lr_adjust_type exp --lr_adjust 0.5 --run_dir "$work/late"
+  grep -q '"tr_conloss_2i"' "$work/late/metrics.jsonl" || fail "late fusion: no tr_conloss_2i"
+  grep -q '"step":2.0' "$work/late/metrics.jsonl" || fail "late fusion: 3 micro-batches, k=2: 2 steps"
+  "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 1 --input_type s1 --n_channels 2 \
+    --run_dir "$work/s1"
+  grep -q '"v_miou"' "$work/s1/metrics.jsonl" || fail "single-modal: no v_miou"
+  grep -q '"v_clean_miou"' "$work/s1/metrics.jsonl" || fail "single-modal: no v_clean_miou"
   ;;
 mpi)
   one=(--crop_size 64 --batch_size 1 --test_batch_size 1 --optimizer sgd --learning_rate 0.01

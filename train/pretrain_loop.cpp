@@ -308,7 +308,7 @@ PretrainResult PretrainLoop::run() {
                       device_, compute_);
   if (dist_.is_main())
     std::fprintf(stderr,
-                 "cromss pretrain: %s on %s (%s), %zu train / %zu val locations, %lld steps "
+                 "cromss pretrain: %s on %s (%s), %zu train / %zu val locations, %lld batches "
                  "per epoch, %d rank(s); run dir %s\n",
                  cfg_.model_type.c_str(), device_.str().c_str(), precision_name(precision_),
                  split_.train.size(), split_.val.size(), static_cast<long long>(nb),

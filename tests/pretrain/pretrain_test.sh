@@ -45,7 +45,7 @@ sigterm)
   "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 1000 --run_dir "$work/run" \
     >"$work/out.txt" 2>"$log" &
   pid=$!
-  for _ in $(seq 600); do grep -q "steps per epoch" "$log" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q "batches per epoch" "$log" && break; sleep 0.1; done
   sleep 1
   kill -TERM "$pid"
   rc=0 && wait "$pid" || rc=$?

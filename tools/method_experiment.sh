@@ -10,10 +10,11 @@
 # epochs instead of 80). Prints a markdown table of clean-label mIoU per branch (v1 = S1, v2 = S2,
 # on the validation split) and the selection precision (share of the segmentation weight on
 # pixels whose noisy label is right; 1 - noise rate when nothing is selected) per epoch.
-# Each configuration runs once per seed in $SEEDS (model init and sample order; default
-# "42 43 44"); the per-epoch table is the first seed's, the summary averages the last 3 epochs
+# Each configuration runs once per seed in $SEEDS (the seed draws the model init, the sample order
+# and the validation split; default "42 43 44"); EPOCHS (10) and RMDOWN (5,
+# --sample_selection_rmdown_epoch) scale the budget; the per-epoch table is the first seed's, the summary averages the last 3 epochs
 # over seeds (mean ± sample standard deviation across seeds).
-# Usage: [SEEDS="42 43 44"] tools/method_experiment.sh [CROMSS_BINARY] [OUT_DIR]
+# Usage: [SEEDS="42 43 44"] [EPOCHS=10] [RMDOWN=5] tools/method_experiment.sh [CROMSS_BINARY] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cromss=${1:-./build/cromss}
@@ -23,8 +24,8 @@ export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
 rm -rf "$out" && mkdir -p "$out"
 "$cromss" data synth --out "$out/data" --n 64 --seed 3 --noise 0.3
 common=(--data_path "$out/data" --input_type s12 --fusion_type mid --model_type resnet18
-        --crop_size 64 --batch_size 8 --test_batch_size 8 --validation 0.25 --epochs 10
-        --sample_selection_rmdown_epoch 5 --accelerator cpu --num_workers 2
+        --crop_size 64 --batch_size 8 --test_batch_size 8 --validation 0.25 --epochs "${EPOCHS:-10}"
+        --sample_selection_rmdown_epoch "${RMDOWN:-5}" --accelerator cpu --num_workers 2
         --display_interval 5 --save_interval 100)
 declare -A extra=(
   [cromss]=""

@@ -185,7 +185,7 @@ void broadcast_buffers(Distributed& dist, Module& net) {
 
 void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch) {
   broadcast_buffers(dist_, *net_);
-  DeviceBatch d = upload_batch(b, device_, compute_);
+  StepTensors d = upload_batch(b, device_, compute_);
   BranchLogits y = net_->forward(d.s1, d.s2);
   Tensor loss;
   auto& s = pos_.epoch_sums;

@@ -21,11 +21,11 @@ Tensor host_tensor(const void* src, const Shape& shape, DType dtype) {
 
 }  // namespace
 
-DeviceBatch upload_batch(const data::Batch& b, Device device, DType compute) {
+StepTensors upload_batch(const data::Batch& b, Device device, DType compute) {
   const auto n = static_cast<int64_t>(b.batch), c = static_cast<int64_t>(b.channels),
              s = static_cast<int64_t>(b.size);
   Tensor img = host_tensor(b.img_data(), {n, c, s, s}, DType::f32);
-  DeviceBatch d;
+  StepTensors d;
   d.s1 = img.narrow(1, 0, 2).contiguous().to(device).to(compute);
   d.s2 = img.narrow(1, 2, c - 2).contiguous().to(device).to(compute);
   d.labels = host_tensor(b.label_data(), {n, s, s}, DType::u8).to(device);
@@ -78,7 +78,7 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
   data::Batch batch;
   int64_t i = 0;
   for (; loader_->next(batch); ++i) {
-    const DeviceBatch d = upload_batch(batch, device_, compute_);
+    const StepTensors d = upload_batch(batch, device_, compute_);
     const BranchLogits y = net.forward(d.s1, d.s2);
     std::vector<Tensor> logits;
     if (multi) {
@@ -131,7 +131,7 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
   return out;
 }
 
-void Validator::write_panels(const DeviceBatch& d, const BranchLogits& y, int64_t epoch,
+void Validator::write_panels(const StepTensors& d, const BranchLogits& y, int64_t epoch,
                              const std::string& dir) const {
   std::filesystem::create_directories(dir);
   Tensor confidence, weight;

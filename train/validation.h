@@ -30,10 +30,10 @@ namespace cromss {
 // One loader batch as tensors on the device: s1 (B,2,H,W) and s2 (B,C,H,W) in `compute` dtype,
 // labels / clean (B,H,W) u8 (clean undefined without clean labels), prior (B,9,H,W) f32 or
 // undefined.
-struct DeviceBatch {
+struct StepTensors {
   Tensor s1, s2, labels, clean, prior;
 };
-DeviceBatch upload_batch(const data::Batch& batch, Device device, DType compute);
+StepTensors upload_batch(const data::Batch& batch, Device device, DType compute);
 
 // argmax over the class axis of (B,C,H,W) logits (any device/dtype) as u8 (B,H,W) on the host.
 Tensor argmax_classes(const Tensor& logits);
@@ -50,7 +50,7 @@ class Validator {
   NamedValues run(SegmentationNet& net, int64_t epoch, const std::string& picture_dir);
 
  private:
-  void write_panels(const DeviceBatch& d, const BranchLogits& y, int64_t epoch,
+  void write_panels(const StepTensors& d, const BranchLogits& y, int64_t epoch,
                     const std::string& dir) const;
 
   const PretrainConfig& cfg_;

@@ -33,6 +33,15 @@ void print_note_to_stderr(const std::string& note);  // "cromss pretrain: note: 
 // left to the caller, which should call cfg.validate() before running anything.
 void add_pretrain_flags(CLI::App& cmd, PretrainConfig& cfg, NoteSink note = print_note_to_stderr);
 
+// The subset shared with `cromss objective`: the flags of the CromSS objective (spec §2-§4,
+// --loss_type ... --sample_selection_confidence_type) bound to the matching fields of `cfg`;
+// objective_config(cfg) (train/objective_config.h) turns them into an ObjectiveConfig and
+// validates it. add_pretrain_flags registers them with the pretrain-only ones; `cromss objective`
+// registers them alone, with allow_prior_none (--label_smoothing_prior_type none: uniform
+// smoothing only, not in upstream).
+void add_objective_flags(CLI::App& cmd, PretrainConfig& cfg, const NoteSink& note,
+                         bool allow_prior_none = false);
+
 // argparse accepts any unique prefix of a long flag (upstream never sets allow_abbrev=False);
 // CLI11 does not. Returns `args` (the arguments after the subcommand name) with every `--prefix`
 // or `--prefix=value` that is not itself a flag of `cmd` but starts exactly one of cmd's long

@@ -1,5 +1,5 @@
 // The command-line surface of `cromss pretrain`: every upstream pretraining flag (spec §5,
-// /work/shared/UPSTREAM_FLAGS.md §1) with upstream's spelling, short aliases and nargs, bound to a
+// ../shared/UPSTREAM_FLAGS.md §1) with upstream's spelling, short aliases and nargs, bound to a
 // PretrainConfig whose defaults are the upstream README CromSS command (spec §9.27). The table of
 // every flag and its status is docs/flags.md.
 //

@@ -1,18 +1,25 @@
 // `cromss objective --input IN.h5 --output OUT.h5 --epoch E`: evaluates the CromSS objective on
 // given logits and labels and writes every intermediate (train/objective_file.h), for people
-// learning the method and for checking it against other implementations (issue 4).
+// learning the method and for checking it against other implementations (issue 4). The objective
+// flags are `cromss pretrain`'s own (apps/pretrain_flags.h).
+#include <cstdio>
+
+#include "apps/pretrain_flags.h"
 #include "apps/registry.h"
+#include "train/objective_config.h"
 #include "train/objective_file.h"
-#include "train/objective_flags.h"
 
 namespace {
 
 struct ObjectiveCommand {
   cromss::ObjectiveFileOptions files;
-  cromss::ObjectiveConfig config;
-  cromss::ObjectiveFlagStrings strings;
+  cromss::PretrainConfig flags;  // only its objective fields are registered and read
   std::string device = "cpu";
 };
+
+void print_objective_note(const std::string& note) {
+  std::fprintf(stderr, "cromss objective: note: %s\n", note.c_str());
+}
 
 void setup_objective(CLI::App& root) {
   static ObjectiveCommand c;
@@ -30,11 +37,12 @@ void setup_objective(CLI::App& root) {
   cmd->add_option("--device", c.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  cromss::add_objective_flags(*cmd, c.config, c.strings);
+  cromss::app::add_objective_flags(*cmd, c.flags, print_objective_note,
+                                   /*allow_prior_none=*/true);
   cmd->callback([] {
-    cromss::finish_objective_flags(c.config, c.strings);
+    const cromss::ObjectiveConfig config = cromss::objective_config(c.flags);
     c.files.device = c.device == "cuda" ? cromss::Device::cuda(0) : cromss::Device::cpu();
-    cromss::run_objective_file(c.files, c.config);
+    cromss::run_objective_file(c.files, config);
   });
 }
 

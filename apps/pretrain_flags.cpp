@@ -1,5 +1,6 @@
-// Registers upstream's pretraining flags on the `cromss pretrain` subcommand (see
-// pretrain_flags.h); the status of every flag is tabulated in docs/flags.md.
+// Registers upstream's pretraining flags on the `cromss pretrain` subcommand, and the objective
+// subset that `cromss objective` shares (see pretrain_flags.h); the status of every flag is
+// tabulated in docs/flags.md.
 #include "apps/pretrain_flags.h"
 
 #include <algorithm>
@@ -157,34 +158,9 @@ void add_model_flags(CLI::App& cmd, PretrainConfig& c, const NoteSink& note) {
       ->group(g);
 }
 
-void add_objective_flags(CLI::App& cmd, PretrainConfig& c, const NoteSink& note) {
+// The objective flags of upstream's pretraining scripts that `cromss objective` does not take.
+void add_pretrain_only_objective_flags(CLI::App& cmd, PretrainConfig& c, const NoteSink& note) {
   const char* g = "Objective";
-  cmd.add_option("--loss_type", c.loss_type, "Segmentation losses: c cross-entropy, d Dice")
-      ->capture_default_str()
-      ->group(g);
-  cmd.add_option("--consist_loss_type", c.consist_loss_type, "Cross-modal consistency loss")
-      ->check(CLI::IsMember(Strings{"mse", "ce", "kl", "none"}))
-      ->capture_default_str()
-      ->group(g);
-  cmd.add_option("--consist_loss_weight", c.consist_loss_weight, "Weight of the consistency loss")
-      ->capture_default_str()
-      ->group(g);
-  store_true(cmd, "--label_smoothing", c.label_smoothing,
-             "Spatial-temporal label smoothing (on by default; --no-label_smoothing turns it off)")
-      ->group(g);
-  list_option<double>(
-      cmd, "--label_smoothing_factor",
-      [&c, note](std::vector<double> v) {
-        if (v.size() > 2) {
-          v.resize(2);
-          note(
-              "--label_smoothing_factor: more than 2 factors given, only the first 2 are used "
-              "(as upstream)");
-        }
-        c.label_smoothing_factor = std::move(v);
-      },
-      "Smoothing weights: a (prior) [b (uniform)]; default 0.15 0.05")
-      ->group(g);
   list_option<int>(
       cmd, "--label_smoothing_exclude_class",
       [&c, note](std::vector<int> v) {
@@ -192,32 +168,6 @@ void add_objective_flags(CLI::App& cmd, PretrainConfig& c, const NoteSink& note)
         note("--label_smoothing_exclude_class: never used in upstream training");
       },
       "Accepted and ignored: never used in upstream training")
-      ->group(g);
-  cmd.add_option("--label_smoothing_prior_type", c.label_smoothing_prior_type,
-                 "Prior: ts (mean of temporal and spatial), t, s")
-      ->check(CLI::IsMember(Strings{"ts", "t", "s"}))
-      ->capture_default_str()
-      ->group(g);
-  store_true(cmd, "--sample_selection", c.sample_selection,
-             "Cross-modal sample selection (on by default; --no-sample_selection turns it off)")
-      ->group(g);
-  cmd.add_option("--sample_selection_rmup_func", c.sample_selection_rmup_func,
-                 "Ramp f(e): exp, linear, none (f = 1)")
-      ->check(CLI::IsMember(Strings{"linear", "exp", "none"}))
-      ->capture_default_str()
-      ->group(g);
-  cmd.add_option("--sample_selection_rmdown_epoch", c.sample_selection_rmdown_epoch,
-                 "Ramp length N in epochs")
-      ->capture_default_str()
-      ->group(g);
-  cmd.add_option("--sample_selection_prop", c.sample_selection_prop,
-                 "Final kept proportion per class")
-      ->capture_default_str()
-      ->group(g);
-  cmd.add_option("--sample_selection_confidence_type", c.sample_selection_confidence_type,
-                 "Prediction confidence: ce (1 - entropy/ln K) or gini")
-      ->check(CLI::IsMember(Strings{"ce", "gini"}))
-      ->capture_default_str()
       ->group(g);
   const std::string m_only =
       "a flag of upstream script M, which only puts it in M's run name; cromss runs M as "
@@ -336,6 +286,67 @@ void add_run_flags(CLI::App& cmd, PretrainConfig& c, const NoteSink& note) {
 
 }  // namespace
 
+void add_objective_flags(CLI::App& cmd, PretrainConfig& c, const NoteSink& note,
+                         bool allow_prior_none) {
+  const char* g = "Objective";
+  cmd.add_option("--loss_type", c.loss_type, "Segmentation losses: c cross-entropy, d Dice")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--consist_loss_type", c.consist_loss_type, "Cross-modal consistency loss")
+      ->check(CLI::IsMember(Strings{"mse", "ce", "kl", "none"}))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--consist_loss_weight", c.consist_loss_weight, "Weight of the consistency loss")
+      ->capture_default_str()
+      ->group(g);
+  store_true(cmd, "--label_smoothing", c.label_smoothing,
+             "Spatial-temporal label smoothing (on by default; --no-label_smoothing turns it off)")
+      ->group(g);
+  list_option<double>(
+      cmd, "--label_smoothing_factor",
+      [&c, note](std::vector<double> v) {
+        if (v.size() > 2) {
+          v.resize(2);
+          note(
+              "--label_smoothing_factor: more than 2 factors given, only the first 2 are used "
+              "(as upstream)");
+        }
+        c.label_smoothing_factor = std::move(v);
+      },
+      "Smoothing weights: a (prior) [b (uniform)]; default 0.15 0.05")
+      ->group(g);
+  const Strings prior_types =
+      allow_prior_none ? Strings{"ts", "t", "s", "none"} : Strings{"ts", "t", "s"};
+  cmd.add_option("--label_smoothing_prior_type", c.label_smoothing_prior_type,
+                 allow_prior_none ? "Prior: ts (mean of temporal and spatial), t, s, or none "
+                                    "(uniform smoothing only; not in upstream)"
+                                  : "Prior: ts (mean of temporal and spatial), t, s")
+      ->check(CLI::IsMember(prior_types))
+      ->capture_default_str()
+      ->group(g);
+  store_true(cmd, "--sample_selection", c.sample_selection,
+             "Cross-modal sample selection (on by default; --no-sample_selection turns it off)")
+      ->group(g);
+  cmd.add_option("--sample_selection_rmup_func", c.sample_selection_rmup_func,
+                 "Ramp f(e): exp, linear, none (f = 1)")
+      ->check(CLI::IsMember(Strings{"linear", "exp", "none"}))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--sample_selection_rmdown_epoch", c.sample_selection_rmdown_epoch,
+                 "Ramp length N in epochs")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--sample_selection_prop", c.sample_selection_prop,
+                 "Final kept proportion per class")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--sample_selection_confidence_type", c.sample_selection_confidence_type,
+                 "Prediction confidence: ce (1 - entropy/ln K) or gini")
+      ->check(CLI::IsMember(Strings{"ce", "gini"}))
+      ->capture_default_str()
+      ->group(g);
+}
+
 void print_note_to_stderr(const std::string& note) {
   std::fprintf(stderr, "cromss pretrain: note: %s\n", note.c_str());
 }
@@ -344,6 +355,7 @@ void add_pretrain_flags(CLI::App& cmd, PretrainConfig& cfg, NoteSink note) {
   add_data_flags(cmd, cfg);
   add_model_flags(cmd, cfg, note);
   add_objective_flags(cmd, cfg, note);
+  add_pretrain_only_objective_flags(cmd, cfg, note);
   add_training_flags(cmd, cfg);
   add_run_flags(cmd, cfg, note);
 }

@@ -1,5 +1,5 @@
 // The command-line surface of `cromss pretrain`: every upstream pretraining flag (spec §5,
-// /work/shared/UPSTREAM_FLAGS.md §1) with upstream's spelling, short aliases and nargs, bound to a
+// ../shared/UPSTREAM_FLAGS.md §1) with upstream's spelling, short aliases and nargs, bound to a
 // PretrainConfig whose defaults are the upstream README CromSS command (spec §9.27). The table of
 // every flag and its status is docs/flags.md.
 //
@@ -32,6 +32,15 @@ void print_note_to_stderr(const std::string& note);  // "cromss pretrain: note: 
 // cut to two as upstream) go to `note` while CLI11 runs the option callbacks. cmd.callback() is
 // left to the caller, which should call cfg.validate() before running anything.
 void add_pretrain_flags(CLI::App& cmd, PretrainConfig& cfg, NoteSink note = print_note_to_stderr);
+
+// The subset shared with `cromss objective`: the flags of the CromSS objective (spec §2-§4,
+// --loss_type ... --sample_selection_confidence_type) bound to the matching fields of `cfg`;
+// objective_config(cfg) (train/objective_config.h) turns them into an ObjectiveConfig and
+// validates it. add_pretrain_flags registers them with the pretrain-only ones; `cromss objective`
+// registers them alone, with allow_prior_none (--label_smoothing_prior_type none: uniform
+// smoothing only, not in upstream).
+void add_objective_flags(CLI::App& cmd, PretrainConfig& cfg, const NoteSink& note,
+                         bool allow_prior_none = false);
 
 // argparse accepts any unique prefix of a long flag (upstream never sets allow_abbrev=False);
 // CLI11 does not. Returns `args` (the arguments after the subcommand name) with every `--prefix`

@@ -41,6 +41,12 @@ struct Buffers {
   }
   float* f(const Tensor& t) const { return t.data<float>(); }
   const int32_t* y() const { return labels.data<int32_t>(); }
+  // Inputs of the sums and gradient benchmarks: a uniform target, every pixel selected.
+  void fill_uniform_target_and_weights() {
+    target.fill_(1.0 / kC);
+    ws.fill_(1.0);
+    wc.fill_(1.0);
+  }
 };
 
 const ConfidenceArgs kArgs{0.8, 0.15, 0.05, false};
@@ -106,9 +112,7 @@ void BM_ObjectiveWeights(benchmark::State& state, Device dev) {
 // Bytes: student and teacher logits and the target (3NC), two weight maps (2N).
 void BM_ObjectiveSums(benchmark::State& state, Device dev) {
   Buffers b(state.range(0), dev);
-  b.target.fill_(1.0 / kC);
-  b.ws.fill_(1.0);
-  b.wc.fill_(1.0);
+  b.fill_uniform_target_and_weights();
   ObjectiveSums sums;
   for (auto _ : state) {
     if (dev.is_cuda())
@@ -126,9 +130,7 @@ void BM_ObjectiveSums(benchmark::State& state, Device dev) {
 // Bytes: as the sums plus the gradient written (4NC + 2N).
 void BM_ObjectiveGradient(benchmark::State& state, Device dev) {
   Buffers b(state.range(0), dev);
-  b.target.fill_(1.0 / kC);
-  b.ws.fill_(1.0);
-  b.wc.fill_(1.0);
+  b.fill_uniform_target_and_weights();
   GradientScales s;
   s.ce = 1.0 / b.N;
   s.dice = 1.0;

@@ -1,5 +1,5 @@
-// The spatial-temporal prior of spec §3.1 on the CPU: one-hot label planes, Gaussian blur per
-// class (kernels/prior.cuh taps and borders, separable, float32), renormalised across classes.
+// The spatial-temporal prior of spec §3.1 for the data pipeline: a per-sample adapter over the one
+// CPU implementation (cpu_kernels::label_prior_sample, kernels/cromss_prior.h).
 // Type t: temporal frequency of the 4 seasons; s: the drawn season; ts (CromSS): their mean.
 #pragma once
 
@@ -15,8 +15,5 @@ PriorType parse_prior_type(const std::string& s);  // "t", "s" or "ts"
 // drawn season s*; out: (n_classes, H, W).
 void compute_prior(const uint8_t* labels, int seasons, int height, int width, int season,
                    PriorType type, int n_classes, float* out);
-
-// In-place separable blur of one (H, W) float plane; scratch holds H*W floats.
-void blur_plane(float* plane, int height, int width, float* scratch);
 
 }  // namespace cromss::data

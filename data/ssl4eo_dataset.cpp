@@ -67,6 +67,18 @@ void copy_bytes(const ArrayRecord& r, std::vector<uint8_t>& out) {
   std::memcpy(out.data(), r.data.data(), r.data.size());
 }
 
+// Runs `read`: true, or false with the IoError's message in *error (the try_read of both datasets).
+template <class Read>
+bool succeeds(Read read, std::string* error) {
+  try {
+    read();
+    return true;
+  } catch (const IoError& e) {
+    if (error) *error = e.what();
+    return false;
+  }
+}
+
 }  // namespace
 
 PretrainDataset::PretrainDataset(const PretrainPaths& paths) {
@@ -141,13 +153,7 @@ void PretrainDataset::read(size_t index, LocationData& out) const {
 }
 
 bool PretrainDataset::try_read(size_t index, LocationData& out, std::string* error) const {
-  try {
-    read(index, out);
-    return true;
-  } catch (const IoError& e) {
-    if (error) *error = e.what();
-    return false;
-  }
+  return succeeds([&] { read(index, out); }, error);
 }
 
 DownstreamKind parse_downstream_kind(const std::string& s) {
@@ -256,13 +262,7 @@ void DownstreamDataset::read(size_t index, DownstreamSample& out) const {
 }
 
 bool DownstreamDataset::try_read(size_t index, DownstreamSample& out, std::string* error) const {
-  try {
-    read(index, out);
-    return true;
-  } catch (const IoError& e) {
-    if (error) *error = e.what();
-    return false;
-  }
+  return succeeds([&] { read(index, out); }, error);
 }
 
 }  // namespace cromss::data

@@ -52,15 +52,18 @@ bool grad_mode_enabled() { return t_grad_mode; }
 NoGrad::NoGrad() : previous_(t_grad_mode) { t_grad_mode = false; }
 NoGrad::~NoGrad() { t_grad_mode = previous_; }
 
-bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
+namespace {
+
+template <class Inputs>
+bool any_input_requires_grad(const Inputs& inputs) {
   if (!t_grad_mode) return false;
   for (const Tensor* t : inputs)
     if (t && t->defined() && t->requires_grad()) return true;
   return false;
 }
 
-void record_op(const char* op, Tensor& output, std::initializer_list<const Tensor*> inputs,
-               BackwardFn backward) {
+template <class Inputs>
+void record_node(const char* op, Tensor& output, const Inputs& inputs, BackwardFn backward) {
   auto& meta = output.mutable_autograd_meta();
   meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
@@ -72,6 +75,26 @@ void record_op(const char* op, Tensor& output, std::initializer_list<const Tenso
     node.inputs.push_back(t && t->defined() && t->requires_grad() ? t->autograd_meta() : nullptr);
   node.backward = std::move(backward);
   Tape::current().record(std::move(node));
+}
+
+}  // namespace
+
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
+  return any_input_requires_grad(inputs);
+}
+
+bool any_requires_grad(const std::vector<const Tensor*>& inputs) {
+  return any_input_requires_grad(inputs);
+}
+
+void record_op(const char* op, Tensor& output, std::initializer_list<const Tensor*> inputs,
+               BackwardFn backward) {
+  record_node(op, output, inputs, std::move(backward));
+}
+
+void record_op(const char* op, Tensor& output, const std::vector<const Tensor*>& inputs,
+               BackwardFn backward) {
+  record_node(op, output, inputs, std::move(backward));
 }
 
 void accumulate_grad(AutogradMeta& meta, const Tensor& grad) {

@@ -69,10 +69,14 @@ class NoGrad {
 
 // True when grad mode is on and any defined input requires grad.
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
+bool any_requires_grad(const std::vector<const Tensor*>& inputs);
 
 // Marks `output` as produced by an op and records its backward on the tape. Inputs may be
 // undefined (optional arguments); they then get no gradient. Call only if any_requires_grad().
 void record_op(const char* op, Tensor& output, std::initializer_list<const Tensor*> inputs,
+               BackwardFn backward);
+// The same for a number of inputs known only at run time (concat).
+void record_op(const char* op, Tensor& output, const std::vector<const Tensor*>& inputs,
                BackwardFn backward);
 
 // Adds `grad` into meta.grad: in place into a preset buffer, otherwise out of place.

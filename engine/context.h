@@ -22,6 +22,7 @@ class Context {
 
   int device() const { return device_; }
   void* stream() const { return stream_; }
+  void* copy_stream() const { return copy_stream_; }  // side stream for host-to-device uploads
   void* cudnn() const { return cudnn_; }
   void* cublaslt() const { return cublaslt_; }
   void* workspace() const { return workspace_; }
@@ -33,6 +34,7 @@ class Context {
  private:
   int device_ = 0;
   void* stream_ = nullptr;
+  void* copy_stream_ = nullptr;
   void* cudnn_ = nullptr;
   void* cublaslt_ = nullptr;
   void* workspace_ = nullptr;

@@ -21,4 +21,14 @@ void copy_device_to_device(void* dst, const void* src, size_t bytes, int device)
 void memset_device(void* dst, int value, size_t bytes, int device);
 void synchronize(int device);
 
+// The side stream for host-to-device uploads, so input copies overlap compute (data/
+// device_batch.h). Events order the two streams on the device without host syncs.
+enum class Stream { compute, copy };
+void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
+void* event_create(int device);
+void event_destroy(void* event) noexcept;
+void event_record(void* event, int device, Stream stream);
+void stream_wait_event(int device, Stream stream, void* event);  // device-side wait
+void event_synchronize(void* event);                             // host waits
+
 }  // namespace cromss::cuda_api

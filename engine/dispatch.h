@@ -4,6 +4,7 @@
 // reference runs in f32 and, for gradient checks, f64).
 #pragma once
 
+#include "engine/dtype_case.h"
 #include "engine/error.h"
 #include "engine/tensor.h"
 
@@ -17,19 +18,13 @@ namespace cromss {
 #define CROMSS_ON_CUDA(...) ::cromss::throw_no_cuda(__FILE__, __LINE__)
 #endif
 
-#define CROMSS_DISPATCH_CPU_FLOAT(dtype, op_name, ...)                                   \
-  [&] {                                                                                  \
-    switch (dtype) {                                                                     \
-      case ::cromss::DType::f32: {                                                       \
-        using scalar_t = float;                                                          \
-        return __VA_ARGS__();                                                            \
-      }                                                                                  \
-      case ::cromss::DType::f64: {                                                       \
-        using scalar_t = double;                                                         \
-        return __VA_ARGS__();                                                            \
-      }                                                                                  \
-      default:                                                                           \
+#define CROMSS_DISPATCH_CPU_FLOAT(dtype, op_name, ...)                                     \
+  [&] {                                                                                    \
+    switch (dtype) {                                                                       \
+      CROMSS_DTYPE_CASE(f32, float, __VA_ARGS__)                                           \
+      CROMSS_DTYPE_CASE(f64, double, __VA_ARGS__)                                          \
+      default:                                                                             \
         CROMSS_THROW(ValueError, "{}: the CPU path supports f32 and f64, got {}", op_name, \
-                     ::cromss::dtype_name(dtype));                                       \
-    }                                                                                    \
+                     ::cromss::dtype_name(dtype));                                         \
+    }                                                                                      \
   }()

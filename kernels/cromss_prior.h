@@ -7,6 +7,10 @@
 #include <cstdint>
 
 namespace cromss::cpu_kernels {
+// One sample: labels (S,H,W) uint8, the drawn season in 0..S-1; out (C,H,W). On the CPU, labels
+// outside 0..C-1 count for no class.
+void label_prior_sample(const uint8_t* labels, int S, int H, int W, int season, int C, float mix_t,
+                        float mix_s, float* out);
 void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
                  int W, float mix_t, float mix_s, float* prior);
 }  // namespace cromss::cpu_kernels

@@ -2,7 +2,8 @@
 // truncate 4 -> radius int(4*3 + 0.5) = 12, weights proportional to exp(-k^2 / 18), normalised to
 // sum 1, computed in double like scipy) and scipy's 'reflect' border (half-sample symmetric,
 // "d c b a | a b c d | d c b a", periodic with period 2n, so any offset is valid). Used by the
-// CPU prior (data/prior.cpp) and the CUDA blur kernel; keep this header small and stable.
+// CPU prior (kernels/cpu/cromss_prior.cpp) and the CUDA blur kernel; keep this header small and
+// stable.
 #pragma once
 
 #include <math.h>

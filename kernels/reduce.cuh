@@ -25,26 +25,26 @@ struct ReduceLayout {
   int64_t reduced_count = 1;  // elements summed per output
 };
 
-// Input offset of the first element that contributes to output `o`.
-CROMSS_HD int64_t kept_offset(const ReduceLayout& l, int64_t o) {
+// Input offset of the k-th element of the sub-grid spanned by the dims whose `reduced` flag
+// equals `reduced` (row-major over those dims).
+CROMSS_HD int64_t sub_grid_offset(const ReduceLayout& l, int64_t k, bool reduced) {
   int64_t off = 0;
   for (int d = l.ndim - 1; d >= 0; --d) {
-    if (l.reduced[d]) continue;
-    off += (o % l.size[d]) * l.in_stride[d];
-    o /= l.size[d];
+    if (l.reduced[d] != reduced) continue;
+    off += (k % l.size[d]) * l.in_stride[d];
+    k /= l.size[d];
   }
   return off;
 }
 
+// Input offset of the first element that contributes to output `o`.
+CROMSS_HD int64_t kept_offset(const ReduceLayout& l, int64_t o) {
+  return sub_grid_offset(l, o, false);
+}
+
 // Input offset (relative to kept_offset) of the r-th element summed into one output.
 CROMSS_HD int64_t reduced_offset(const ReduceLayout& l, int64_t r) {
-  int64_t off = 0;
-  for (int d = l.ndim - 1; d >= 0; --d) {
-    if (!l.reduced[d]) continue;
-    off += (r % l.size[d]) * l.in_stride[d];
-    r /= l.size[d];
-  }
-  return off;
+  return sub_grid_offset(l, r, true);
 }
 
 // Output index that input element `i` contributes to.

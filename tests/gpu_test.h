@@ -1,8 +1,11 @@
 // Helpers for CUDA tests (label gpu): skip with a message when no device exists, and run an op
-// with guard bytes around every buffer it allocates.
+// with guard bytes around every buffer it allocates; names for table-driven tests.
 #pragma once
 
 #include <gtest/gtest.h>
+
+#include <string>
+#include <tuple>
 
 #include "engine/device.h"
 #include "engine/tensor.h"
@@ -27,6 +30,14 @@ class GuardBytesScope {
 
  private:
   int64_t before_;
+};
+
+// Names the tests of a Combine(ValuesIn(cases), Values(dtypes...)) table "<case name>_<dtype>".
+struct CaseDtypeName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    return std::get<0>(info.param).name + "_" + dtype_name(std::get<1>(info.param));
+  }
 };
 
 }  // namespace cromss::test

@@ -27,6 +27,9 @@ struct GradCheckOptions {
 
 using OpFn = std::function<Tensor(const std::vector<Tensor>&)>;
 
+// A seeded uniform [lo, hi) f64 CPU tensor that requires grad: an input to check.
+Tensor grad_input(const Shape& shape, uint64_t seed, double lo = -1, double hi = 1);
+
 // Adds gtest failures naming the input, coordinate, analytic and numeric values.
 void expect_gradients_match(const OpFn& f, std::vector<Tensor> inputs,
                             const GradCheckOptions& options = {});

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Independent numpy reference of the CromSS objective, written from the method spec
-(/work/shared/CROMSS.md §2, §3, §4 and quirks §9.3, §9.6-9.8, §9.27-9.30), not from the C++ code.
+(../shared/CROMSS.md §2, §3, §4 and quirks §9.3, §9.6-9.8, §9.27-9.30), not from the C++ code.
 
 Writes the committed fixtures tests/fixtures/objective_*.h5. Each file holds the inputs of
 `cromss objective` (logits_s1, logits_s2, labels, and prior or labels_seasons + season), the

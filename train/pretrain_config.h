@@ -1,6 +1,6 @@
 // Every option of `cromss pretrain`, as one plain struct (issue 6).
 //
-// Field names are upstream's flag names (spec §5, /work/shared/UPSTREAM_FLAGS.md §1); the comment
+// Field names are upstream's flag names (spec §5, ../shared/UPSTREAM_FLAGS.md §1); the comment
 // after each field gives upstream's argparse dest, which is also the key used by to_json() (so
 // params.txt and the checkpoint `config` attribute read like upstream's params.txt, spec §9.33).
 // Defaults are the upstream README CromSS command (spec §9.27), NOT upstream's argparse defaults;

@@ -27,6 +27,12 @@ void copy_device_to_host(void*, const void*, size_t, int) { CROMSS_NO_CUDA(); }
 void copy_device_to_device(void*, const void*, size_t, int) { CROMSS_NO_CUDA(); }
 void memset_device(void*, int, size_t, int) { CROMSS_NO_CUDA(); }
 void synchronize(int) {}
+void copy_host_to_device_async(void*, const void*, size_t, int, Stream) { CROMSS_NO_CUDA(); }
+void* event_create(int) { CROMSS_NO_CUDA(); }
+void event_destroy(void*) noexcept {}
+void event_record(void*, int, Stream) { CROMSS_NO_CUDA(); }
+void stream_wait_event(int, Stream, void*) { CROMSS_NO_CUDA(); }
+void event_synchronize(void*) { CROMSS_NO_CUDA(); }
 }  // namespace cuda_api
 
 }  // namespace cromss

@@ -29,6 +29,9 @@ Context::Context(int device) : device_(device) {
   cudaStream_t stream;
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   stream_ = stream;
+  cudaStream_t copy_stream;
+  CUDA_CHECK(cudaStreamCreateWithFlags(&copy_stream, cudaStreamNonBlocking));
+  copy_stream_ = copy_stream;
   cudnnHandle_t cudnn;
   CUDNN_CHECK(cudnnCreate(&cudnn));
   CUDNN_CHECK(cudnnSetStream(cudnn, stream));
@@ -47,6 +50,7 @@ Context::~Context() {
     if (workspace_) cudaFree(workspace_);
     if (cublaslt_) cublasLtDestroy(static_cast<cublasLtHandle_t>(cublaslt_));
     if (cudnn_) cudnnDestroy(static_cast<cudnnHandle_t>(cudnn_));
+    if (copy_stream_) cudaStreamDestroy(static_cast<cudaStream_t>(copy_stream_));
     if (stream_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
   } catch (const std::exception& e) {
     log_destructor_error("Context::~Context", e.what());

@@ -33,9 +33,9 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     offset += x.size(d);
     sizes.push_back(x.size(d));
   }
-  bool needs_grad = false;
-  for (const Tensor& x : xs) needs_grad = needs_grad || any_requires_grad({&x});
-  if (needs_grad) {
+  std::vector<const Tensor*> inputs;
+  for (const Tensor& x : xs) inputs.push_back(&x);
+  if (any_requires_grad(inputs)) {
     auto backward = [sizes, d](const Tensor& g, const std::vector<bool>& needs) {
       Tensor gc = g.contiguous();
       std::vector<Tensor> grads(sizes.size());
@@ -51,19 +51,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
       }
       return grads;
     };
-    // record_op takes a fixed initializer_list of inputs; a variable number of inputs needs the
-    // same node built by hand (same fields as record_op in engine/autograd.cpp).
-    auto& meta = out.mutable_autograd_meta();
-    meta = std::make_shared<AutogradMeta>();
-    meta->requires_grad = true;
-    meta->is_leaf = false;
-    TapeNode node;
-    node.op = "concat";
-    node.output = meta;
-    for (const Tensor& x : xs)
-      node.inputs.push_back(x.requires_grad() ? x.autograd_meta() : nullptr);
-    node.backward = backward;
-    Tape::current().record(std::move(node));
+    record_op("concat", out, inputs, std::move(backward));
   }
   return out;
 }

@@ -1,7 +1,10 @@
-// CPU reference of the spatial-temporal label prior (spec §3.1): per sample and class, the
-// temporal frequency F_c = (1/S) sum_s [Y_s = c] and the spatial one-hot O_c = [Y_s* = c] are
-// blurred with scipy's gaussian_filter (sigma 3, truncate 4, reflect; rows then columns, float32
-// between the passes as scipy's float32 output), renormalised over classes, then mixed.
+// CPU spatial-temporal label prior (spec §3.1): per sample and class, the temporal frequency
+// F_c = (1/S) sum_s [Y_s = c] and the spatial one-hot O_c = [Y_s* = c] are blurred with scipy's
+// gaussian_filter (kernels/prior.cuh: sigma 3, truncate 4, reflect; separable, float32),
+// renormalised over classes, then mixed. The blur is linear and zero planes stay zero, so classes
+// absent from every season are skipped. Rows are blurred through a reflect-padded copy, columns
+// by accumulating whole shifted rows (both loops vectorise). This is the one CPU implementation:
+// the data pipeline (data/prior.h) and `cromss objective` (train/label_prior.h) both call it.
 #include <omp.h>
 
 #include <algorithm>
@@ -13,67 +16,116 @@
 namespace cromss::cpu_kernels {
 namespace {
 
-// Separable blur of one H x W plane in place (tmp: H x W scratch, acc: max(H, W) + 2 radius
-// doubles). Rows pass: whole image rows weighted by the taps (reflected row indices); columns
-// pass: each row extended by reflection, then the 25-tap dot product. Accumulates in double as
-// scipy does, stores float32 between the passes.
-void blur_plane(float* plane, float* tmp, double* acc, int H, int W, const float* taps) {
-  for (int h = 0; h < H; ++h) {
-    for (int w = 0; w < W; ++w) acc[w] = 0;
-    for (int k = -kPriorRadius; k <= kPriorRadius; ++k) {
-      const float* src = plane + int64_t(reflect_index(h + k, H)) * W;
-      const double t = taps[k + kPriorRadius];
-      for (int w = 0; w < W; ++w) acc[w] += t * src[w];
+struct Taps {
+  float w[kPriorTaps];
+  Taps() { gaussian_taps(w); }
+};
+const Taps& taps() {
+  static const Taps t;
+  return t;
+}
+
+// In-place separable blur of one (H, W) plane; scratch holds H*W floats.
+void blur_plane(float* plane, int height, int width, float* scratch) {
+  const float* w = taps().w;
+  std::vector<float> padded(static_cast<size_t>(width) + 2 * kPriorRadius);
+  for (int y = 0; y < height; ++y) {  // rows (axis 1) into scratch
+    const float* row = plane + static_cast<size_t>(y) * width;
+    for (int x = -kPriorRadius; x < width + kPriorRadius; ++x)
+      padded[x + kPriorRadius] = row[reflect_index(x, width)];
+    float* o = scratch + static_cast<size_t>(y) * width;
+    std::fill(o, o + width, 0.f);
+    for (int k = 0; k < kPriorTaps; ++k) {
+      const float wk = w[k];
+      const float* src = padded.data() + k;
+      for (int x = 0; x < width; ++x) o[x] += wk * src[x];
     }
-    for (int w = 0; w < W; ++w) tmp[int64_t(h) * W + w] = float(acc[w]);
   }
-  for (int h = 0; h < H; ++h) {
-    const float* row = tmp + int64_t(h) * W;
-    for (int x = -kPriorRadius; x < W + kPriorRadius; ++x)
-      acc[x + kPriorRadius] = row[reflect_index(x, W)];
-    float* out = plane + int64_t(h) * W;
-    for (int w = 0; w < W; ++w) {
-      double v = 0;
-      for (int k = 0; k < kPriorTaps; ++k) v += double(taps[k]) * acc[w + k];
-      out[w] = float(v);
+  for (int y = 0; y < height; ++y) {  // columns (axis 0) back into plane
+    float* o = plane + static_cast<size_t>(y) * width;
+    std::fill(o, o + width, 0.f);
+    for (int k = 0; k < kPriorTaps; ++k) {
+      const float* src =
+          scratch + static_cast<size_t>(reflect_index(y + k - kPriorRadius, height)) * width;
+      const float wk = w[k];
+      for (int x = 0; x < width; ++x) o[x] += wk * src[x];
     }
   }
 }
 
-// Divides every class plane by the per-pixel class sum.
-void normalise(float* maps, int C, int64_t HW) {
-  for (int64_t i = 0; i < HW; ++i) {
-    float s = 0;
-    for (int c = 0; c < C; ++c) s += maps[c * HW + i];
-    for (int c = 0; c < C; ++c) maps[c * HW + i] /= s;
+// Renormalises the class planes so that each pixel sums to 1 (pixels summing to 0 stay 0).
+void normalise(float* planes, int n_classes, size_t hw) {
+  for (size_t i = 0; i < hw; ++i) {
+    float s = 0.f;
+    for (int c = 0; c < n_classes; ++c) s += planes[c * hw + i];
+    if (s > 0.f) {
+      const float inv = 1.f / s;
+      for (int c = 0; c < n_classes; ++c) planes[c * hw + i] *= inv;
+    }
+  }
+}
+
+// Blurs the present class planes and renormalises them.
+void blur_and_normalise(float* planes, const std::vector<bool>& present, int n_classes, int height,
+                        int width, float* scratch) {
+  const size_t hw = static_cast<size_t>(height) * width;
+  for (int c = 0; c < n_classes; ++c)
+    if (present[c]) blur_plane(planes + c * hw, height, width, scratch);
+  normalise(planes, n_classes, hw);
+}
+
+template <typename Label>
+void prior_sample(const Label* labels, int seasons, int height, int width, int season,
+                  int n_classes, float mix_t, float mix_s, float* out) {
+  const size_t hw = static_cast<size_t>(height) * width;
+  std::vector<float> scratch(hw);
+  std::vector<float> temporal;
+  const bool want_t = mix_t != 0.f;
+  const bool want_s = mix_s != 0.f;
+  std::fill(out, out + n_classes * hw, 0.f);
+  if (want_t) temporal.assign(n_classes * hw, 0.f);
+  std::vector<bool> present_t(n_classes, false), present_s(n_classes, false);
+  const float inv_seasons = 1.f / static_cast<float>(seasons);
+  for (int s = 0; s < seasons; ++s) {
+    const Label* l = labels + s * hw;
+    for (size_t i = 0; i < hw; ++i) {
+      const int c = static_cast<int>(l[i]);
+      if (c < 0 || c >= n_classes) continue;
+      if (want_t) {
+        temporal[c * hw + i] += inv_seasons;
+        present_t[c] = true;
+      }
+      if (want_s && s == season) {
+        out[c * hw + i] = 1.f;
+        present_s[c] = true;
+      }
+    }
+  }
+  if (want_s) blur_and_normalise(out, present_s, n_classes, height, width, scratch.data());
+  if (want_t) {
+    blur_and_normalise(temporal.data(), present_t, n_classes, height, width, scratch.data());
+    if (want_s) {
+      for (size_t i = 0; i < n_classes * hw; ++i) out[i] = mix_s * out[i] + mix_t * temporal[i];
+    } else {
+      for (size_t i = 0; i < n_classes * hw; ++i) out[i] = mix_t * temporal[i];
+    }
   }
 }
 
 }  // namespace
 
+void label_prior_sample(const uint8_t* labels, int seasons, int height, int width, int season,
+                        int n_classes, float mix_t, float mix_s, float* out) {
+  prior_sample(labels, seasons, height, width, season, n_classes, mix_t, mix_s, out);
+}
+
 void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
                  int W, float mix_t, float mix_s, float* prior) {
-  float taps[kPriorTaps];
-  gaussian_taps(taps);
-  const int64_t HW = int64_t(H) * W;
+  const int64_t sample_labels = int64_t(S) * H * W, sample_prior = int64_t(C) * H * W;
 #pragma omp parallel for schedule(dynamic)
-  for (int64_t b = 0; b < B; ++b) {
-    std::vector<float> temporal(C * HW, 0.f), spatial(C * HW, 0.f), tmp(HW);
-    std::vector<double> acc(std::max(H, W) + 2 * kPriorRadius);
-    const int32_t* y = seasons + b * S * HW;
-    for (int s = 0; s < S; ++s)
-      for (int64_t i = 0; i < HW; ++i) temporal[y[s * HW + i] * HW + i] += 1.f / S;
-    for (int64_t i = 0; i < HW; ++i) spatial[y[season[b] * HW + i] * HW + i] = 1.f;
-    for (int c = 0; c < C; ++c) {
-      if (mix_t != 0) blur_plane(temporal.data() + c * HW, tmp.data(), acc.data(), H, W, taps);
-      if (mix_s != 0) blur_plane(spatial.data() + c * HW, tmp.data(), acc.data(), H, W, taps);
-    }
-    normalise(temporal.data(), C, HW);
-    normalise(spatial.data(), C, HW);
-    float* out = prior + b * C * HW;
-    for (int64_t i = 0; i < C * HW; ++i)
-      out[i] = (mix_t != 0 ? mix_t * temporal[i] : 0.f) + (mix_s != 0 ? mix_s * spatial[i] : 0.f);
-  }
+  for (int64_t b = 0; b < B; ++b)
+    prior_sample(seasons + b * sample_labels, S, H, W, season[b], C, mix_t, mix_s,
+                 prior + b * sample_prior);
 }
 
 }  // namespace cromss::cpu_kernels

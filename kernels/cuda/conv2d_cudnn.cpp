@@ -124,98 +124,114 @@ AlgoChoice cached_algo(const Conv2dAlgoKey& key, Choose choose) {
   return it->second;
 }
 
-AlgoChoice forward_algo(cudnnHandle_t handle, const ConvDescriptors& d, const Conv2dGeometry& g,
-                        DType dtype, int device) {
-  return cached_algo(make_conv2d_algo_key(g, dtype, ConvDirection::forward, device), [&] {
-    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    int count = 0;
-    CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
-        handle, d.x, d.w, d.conv, d.y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
-    return pick(
-        perf, count,
-        [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
-          return cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.conv, d.y, algo,
-                                                         bytes) == CUDNN_STATUS_SUCCESS;
-        },
-        "forward");
-  });
-}
+// The per-direction cuDNN entry points, so that algorithm choice, caching, workspace and the call
+// itself are written once (run_convolution). Each direction computes out = op(a, b).
+struct Forward {  // y = conv(x, w)
+  using Perf = cudnnConvolutionFwdAlgoPerf_t;
+  using Algo = cudnnConvolutionFwdAlgo_t;
+  static constexpr int kCount = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
+  static constexpr ConvDirection kDirection = ConvDirection::forward;
+  static constexpr const char* kName = "forward";
+  static cudnnStatus_t find(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
+    return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, kCount, count, perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo algo,
+                                 size_t* bytes) {
+    return cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y, algo, bytes);
+  }
+  static cudnnStatus_t run(cudnnHandle_t h, const Scaling& s, const ConvDescriptors& d,
+                           const void* x, const void* w, Algo algo, void* ws, size_t ws_bytes,
+                           void* y) {
+    return cudnnConvolutionForward(h, s.one(), d.x, x, d.w, w, d.conv, algo, ws, ws_bytes, s.zero(),
+                                   d.y, y);
+  }
+};
 
-AlgoChoice backward_data_algo(cudnnHandle_t handle, const ConvDescriptors& d,
-                              const Conv2dGeometry& g, DType dtype, int device) {
-  return cached_algo(make_conv2d_algo_key(g, dtype, ConvDirection::backward_data, device), [&] {
-    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    int count = 0;
-    CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-        handle, d.w, d.y, d.conv, d.x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-    return pick(
-        perf, count,
-        [&](cudnnConvolutionBwdDataAlgo_t algo, size_t* bytes) {
-          return cudnnGetConvolutionBackwardDataWorkspaceSize(handle, d.w, d.y, d.conv, d.x, algo,
-                                                              bytes) == CUDNN_STATUS_SUCCESS;
-        },
-        "backward-data");
-  });
-}
+struct BackwardData {  // grad_x = conv_transpose(grad_y, w)
+  using Perf = cudnnConvolutionBwdDataAlgoPerf_t;
+  using Algo = cudnnConvolutionBwdDataAlgo_t;
+  static constexpr int kCount = CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT;
+  static constexpr ConvDirection kDirection = ConvDirection::backward_data;
+  static constexpr const char* kName = "backward-data";
+  static cudnnStatus_t find(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
+    return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, kCount, count,
+                                                       perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo algo,
+                                 size_t* bytes) {
+    return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w, d.y, d.conv, d.x, algo, bytes);
+  }
+  static cudnnStatus_t run(cudnnHandle_t h, const Scaling& s, const ConvDescriptors& d,
+                           const void* grad_y, const void* w, Algo algo, void* ws, size_t ws_bytes,
+                           void* grad_x) {
+    return cudnnConvolutionBackwardData(h, s.one(), d.w, w, d.y, grad_y, d.conv, algo, ws, ws_bytes,
+                                        s.zero(), d.x, grad_x);
+  }
+};
 
-AlgoChoice backward_filter_algo(cudnnHandle_t handle, const ConvDescriptors& d,
-                                const Conv2dGeometry& g, DType dtype, int device) {
-  return cached_algo(make_conv2d_algo_key(g, dtype, ConvDirection::backward_filter, device), [&] {
-    cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    int count = 0;
-    CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-        handle, d.x, d.y, d.conv, d.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-    return pick(
-        perf, count,
-        [&](cudnnConvolutionBwdFilterAlgo_t algo, size_t* bytes) {
-          return cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, d.x, d.y, d.conv, d.w, algo,
-                                                                bytes) == CUDNN_STATUS_SUCCESS;
-        },
-        "backward-filter");
-  });
+struct BackwardFilter {  // grad_w = correlate(x, grad_y)
+  using Perf = cudnnConvolutionBwdFilterAlgoPerf_t;
+  using Algo = cudnnConvolutionBwdFilterAlgo_t;
+  static constexpr int kCount = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
+  static constexpr ConvDirection kDirection = ConvDirection::backward_filter;
+  static constexpr const char* kName = "backward-filter";
+  static cudnnStatus_t find(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
+    return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, kCount, count,
+                                                         perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo algo,
+                                 size_t* bytes) {
+    return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x, d.y, d.conv, d.w, algo, bytes);
+  }
+  static cudnnStatus_t run(cudnnHandle_t h, const Scaling& s, const ConvDescriptors& d,
+                           const void* x, const void* grad_y, Algo algo, void* ws, size_t ws_bytes,
+                           void* grad_w) {
+    return cudnnConvolutionBackwardFilter(h, s.one(), d.x, x, d.y, grad_y, d.conv, algo, ws,
+                                          ws_bytes, s.zero(), d.w, grad_w);
+  }
+};
+
+// out = Api's op(a, b) with the cached algorithm and a workspace from Context::scratch.
+template <class Api>
+void run_convolution(const Conv2dGeometry& g, const void* a, const void* b, void* out, DType dtype,
+                     int device) {
+  Context& ctx = Context::get(Device::cuda(device));
+  cudnnHandle_t handle = cudnn_of(ctx);
+  ConvDescriptors d(g, dtype);
+  const AlgoChoice choice =
+      cached_algo(make_conv2d_algo_key(g, dtype, Api::kDirection, device), [&] {
+        typename Api::Perf perf[Api::kCount];
+        int count = 0;
+        CUDNN_CHECK(Api::find(handle, d, perf, &count));
+        return pick(
+            perf, count,
+            [&](typename Api::Algo algo, size_t* bytes) {
+              return Api::workspace(handle, d, algo, bytes) == CUDNN_STATUS_SUCCESS;
+            },
+            Api::kName);
+      });
+  void* workspace = choice.workspace ? ctx.scratch(choice.workspace) : nullptr;
+  const Scaling s(dtype);
+  CUDNN_CHECK(Api::run(handle, s, d, a, b, static_cast<typename Api::Algo>(choice.algo), workspace,
+                       choice.workspace, out));
 }
 
 }  // namespace
 
 void conv2d_forward(const Conv2dGeometry& g, const void* x, const void* weight, const void* bias,
                     void* y, DType dtype, int device) {
-  Context& ctx = Context::get(Device::cuda(device));
-  cudnnHandle_t handle = cudnn_of(ctx);
-  ConvDescriptors d(g, dtype);
-  const AlgoChoice choice = forward_algo(handle, d, g, dtype, device);
-  void* workspace = choice.workspace ? ctx.scratch(choice.workspace) : nullptr;
-  const Scaling s(dtype);
-  CUDNN_CHECK(cudnnConvolutionForward(handle, s.one(), d.x, x, d.w, weight, d.conv,
-                                      static_cast<cudnnConvolutionFwdAlgo_t>(choice.algo),
-                                      workspace, choice.workspace, s.zero(), d.y, y));
+  run_convolution<Forward>(g, x, weight, y, dtype, device);
   if (bias) conv2d_add_bias(g, bias, y, dtype, device);
 }
 
 void conv2d_backward_input(const Conv2dGeometry& g, const void* grad_y, const void* weight,
                            void* grad_x, DType dtype, int device) {
-  Context& ctx = Context::get(Device::cuda(device));
-  cudnnHandle_t handle = cudnn_of(ctx);
-  ConvDescriptors d(g, dtype);
-  const AlgoChoice choice = backward_data_algo(handle, d, g, dtype, device);
-  void* workspace = choice.workspace ? ctx.scratch(choice.workspace) : nullptr;
-  const Scaling s(dtype);
-  CUDNN_CHECK(cudnnConvolutionBackwardData(handle, s.one(), d.w, weight, d.y, grad_y, d.conv,
-                                           static_cast<cudnnConvolutionBwdDataAlgo_t>(choice.algo),
-                                           workspace, choice.workspace, s.zero(), d.x, grad_x));
+  run_convolution<BackwardData>(g, grad_y, weight, grad_x, dtype, device);
 }
 
 void conv2d_backward_weight(const Conv2dGeometry& g, const void* x, const void* grad_y,
                             void* grad_weight, DType dtype, int device) {
-  Context& ctx = Context::get(Device::cuda(device));
-  cudnnHandle_t handle = cudnn_of(ctx);
-  ConvDescriptors d(g, dtype);
-  const AlgoChoice choice = backward_filter_algo(handle, d, g, dtype, device);
-  void* workspace = choice.workspace ? ctx.scratch(choice.workspace) : nullptr;
-  const Scaling s(dtype);
-  CUDNN_CHECK(
-      cudnnConvolutionBackwardFilter(handle, s.one(), d.x, x, d.y, grad_y, d.conv,
-                                     static_cast<cudnnConvolutionBwdFilterAlgo_t>(choice.algo),
-                                     workspace, choice.workspace, s.zero(), d.w, grad_weight));
+  run_convolution<BackwardFilter>(g, x, grad_y, grad_weight, dtype, device);
 }
 
 }  // namespace cromss::cuda_kernels

@@ -10,6 +10,7 @@
 
 #include "engine/cuda/check.h"
 #include "engine/dtype.h"
+#include "engine/dtype_case.h"
 
 namespace cromss::cuda_kernels {
 
@@ -76,48 +77,27 @@ inline unsigned blocks_for(int64_t n, int threads = kThreads) {
 }  // namespace cromss::cuda_kernels
 
 // Runs the body with `scalar_t` bound to the CUDA type of a floating dtype.
-#define CROMSS_DISPATCH_CUDA_FLOAT(dtype, op_name, ...)                                        \
-  [&] {                                                                                        \
-    switch (dtype) {                                                                           \
-      case ::cromss::DType::f32: {                                                             \
-        using scalar_t = float;                                                                \
-        return __VA_ARGS__();                                                                  \
-      }                                                                                        \
-      case ::cromss::DType::f64: {                                                             \
-        using scalar_t = double;                                                               \
-        return __VA_ARGS__();                                                                  \
-      }                                                                                        \
-      case ::cromss::DType::bf16: {                                                            \
-        using scalar_t = __nv_bfloat16;                                                        \
-        return __VA_ARGS__();                                                                  \
-      }                                                                                        \
-      case ::cromss::DType::f16: {                                                             \
-        using scalar_t = __half;                                                               \
-        return __VA_ARGS__();                                                                  \
-      }                                                                                        \
-      default:                                                                                 \
-        CROMSS_THROW(ValueError, "{}: unsupported dtype {} on CUDA", op_name,                  \
-                     ::cromss::dtype_name(dtype));                                             \
-    }                                                                                          \
+#define CROMSS_DISPATCH_CUDA_FLOAT(dtype, op_name, ...)                       \
+  [&] {                                                                       \
+    switch (dtype) {                                                          \
+      CROMSS_DTYPE_CASE(f32, float, __VA_ARGS__)                              \
+      CROMSS_DTYPE_CASE(f64, double, __VA_ARGS__)                             \
+      CROMSS_DTYPE_CASE(bf16, __nv_bfloat16, __VA_ARGS__)                     \
+      CROMSS_DTYPE_CASE(f16, __half, __VA_ARGS__)                             \
+      default:                                                                \
+        CROMSS_THROW(ValueError, "{}: unsupported dtype {} on CUDA", op_name, \
+                     ::cromss::dtype_name(dtype));                            \
+    }                                                                         \
   }()
 
 // Any dtype (integers included), for layout kernels.
-#define CROMSS_DISPATCH_CUDA_ALL(dtype, op_name, ...)                                          \
-  [&] {                                                                                        \
-    switch (dtype) {                                                                           \
-      case ::cromss::DType::i32: {                                                             \
-        using scalar_t = int32_t;                                                              \
-        return __VA_ARGS__();                                                                  \
-      }                                                                                        \
-      case ::cromss::DType::i64: {                                                             \
-        using scalar_t = int64_t;                                                              \
-        return __VA_ARGS__();                                                                  \
-      }                                                                                        \
-      case ::cromss::DType::u8: {                                                              \
-        using scalar_t = uint8_t;                                                              \
-        return __VA_ARGS__();                                                                  \
-      }                                                                                        \
-      default:                                                                                 \
-        return CROMSS_DISPATCH_CUDA_FLOAT(dtype, op_name, __VA_ARGS__);                        \
-    }                                                                                          \
+#define CROMSS_DISPATCH_CUDA_ALL(dtype, op_name, ...)                   \
+  [&] {                                                                 \
+    switch (dtype) {                                                    \
+      CROMSS_DTYPE_CASE(i32, int32_t, __VA_ARGS__)                      \
+      CROMSS_DTYPE_CASE(i64, int64_t, __VA_ARGS__)                      \
+      CROMSS_DTYPE_CASE(u8, uint8_t, __VA_ARGS__)                       \
+      default:                                                          \
+        return CROMSS_DISPATCH_CUDA_FLOAT(dtype, op_name, __VA_ARGS__); \
+    }                                                                   \
   }()

@@ -97,4 +97,8 @@ void expect_gradients_match(const OpFn& f, std::vector<Tensor> inputs, const Gra
   }
 }
 
+Tensor grad_input(const Shape& shape, uint64_t seed, double lo, double hi) {
+  return Tensor::uniform(shape, lo, hi, seed, DType::f64).set_requires_grad(true);
+}
+
 }  // namespace cromss::test

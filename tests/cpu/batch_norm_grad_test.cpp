@@ -12,9 +12,7 @@
 namespace cromss {
 namespace {
 
-Tensor input(const Shape& s, uint64_t seed, double lo = -1, double hi = 1) {
-  return Tensor::uniform(s, lo, hi, seed, DType::f64).set_requires_grad(true);
-}
+using test::grad_input;
 
 void check_bn_gradients(const Shape& s, bool training, uint64_t seed,
                         test::GradCheckOptions options = {}) {
@@ -27,7 +25,8 @@ void check_bn_gradients(const Shape& s, bool training, uint64_t seed,
       [&](const std::vector<Tensor>& in) {
         return batch_norm2d(in[0], in[1], in[2], rm, rv, training);
       },
-      {input(s, seed), input({c}, seed + 1, 0.5, 1.5), input({c}, seed + 2)}, options);
+      {grad_input(s, seed), grad_input({c}, seed + 1, 0.5, 1.5), grad_input({c}, seed + 2)},
+      options);
 }
 
 TEST(BatchNormGrad, Training) {
@@ -56,7 +55,7 @@ TEST(BatchNormGrad, WithoutAffine) {
       [&](const std::vector<Tensor>& in) {
         return batch_norm2d(in[0], Tensor(), Tensor(), rm, rv, true);
       },
-      {input({2, 4, 3, 3}, 41)});
+      {grad_input({2, 4, 3, 3}, 41)});
 }
 
 // Naive per-channel reference: biased variance for normalisation, unbiased for running_var.

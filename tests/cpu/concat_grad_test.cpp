@@ -9,9 +9,7 @@
 namespace cromss {
 namespace {
 
-Tensor input(const Shape& s, uint64_t seed) {
-  return Tensor::uniform(s, -1, 1, seed, DType::f64).set_requires_grad(true);
-}
+using test::grad_input;
 
 TEST(Concat, ForwardPlacesInputsAlongDim) {
   Tensor a = Tensor::from_vector<float>({1, 2, 3, 4}, {2, 2});
@@ -31,29 +29,29 @@ TEST(ConcatGrad, ChannelsAndOtherAxes) {
       [](auto& in) {
         return concat({in[0], in[1], in[2]}, 1);
       },
-      {input({2, 31, 3, 4}, 1), input({2, 33, 3, 4}, 2), input({2, 1, 3, 4}, 3)});
+      {grad_input({2, 31, 3, 4}, 1), grad_input({2, 33, 3, 4}, 2), grad_input({2, 1, 3, 4}, 3)});
   test::expect_gradients_match(
       [](auto& in) {
         return concat({in[0], in[1]}, 1);
       },
-      {input({1, 2, 255, 257}, 10), input({1, 1, 255, 257}, 11)});
+      {grad_input({1, 2, 255, 257}, 10), grad_input({1, 1, 255, 257}, 11)});
   test::expect_gradients_match(
       [](auto& in) {
         return concat({in[0], in[1]}, 0);
       },
-      {input({1, 3, 5}, 4), input({2, 3, 5}, 5)});
+      {grad_input({1, 3, 5}, 4), grad_input({2, 3, 5}, 5)});
   test::expect_gradients_match(
       [](auto& in) {
         return concat({in[0], in[1]}, -1);
       },
-      {input({3, 255}, 6), input({3, 257}, 7)});
+      {grad_input({3, 255}, 6), grad_input({3, 257}, 7)});
   // An input that needs no gradient gets none; the same tensor twice accumulates both ranges.
   Tensor fixed = Tensor::uniform({2, 3}, -1, 1, 8, DType::f64);
   test::expect_gradients_match(
       [fixed](auto& in) {
         return concat({in[0], fixed, in[0]}, 1);
       },
-      {input({2, 4}, 9)});
+      {grad_input({2, 4}, 9)});
 }
 
 }  // namespace

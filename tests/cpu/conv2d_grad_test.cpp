@@ -8,28 +8,18 @@
 #include <omp.h>
 
 #include <cstdio>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include "engine/ops/conv2d.h"
+#include "tests/conv_case.h"
 #include "tests/gradcheck.h"
 #include "tests/tolerance.h"
 
 namespace cromss {
 namespace {
 
-struct ConvCase {
-  std::string name;
-  int64_t n, c, h, w, k, kh, kw;
-  Conv2dParams p;
-  bool bias;
-};
-
-// gtest prints a case by its name.
-void PrintTo(const ConvCase& c, std::ostream* os) {
-  *os << c.name;
-}
+using test::ConvCase;
 
 const std::vector<ConvCase>& cases() {
   static const std::vector<ConvCase> all = {

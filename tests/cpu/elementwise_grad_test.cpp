@@ -7,20 +7,21 @@
 namespace cromss {
 namespace {
 
-Tensor input(const Shape& s, uint64_t seed) {
-  return Tensor::uniform(s, -1, 1, seed, DType::f64).set_requires_grad(true);
-}
+using test::grad_input;
 
 TEST(ElementwiseGrad, BinaryOps) {
   const Shape s{2, 33, 5};
-  test::expect_gradients_match([](auto& in) { return add(in[0], in[1]); }, {input(s, 1), input(s, 2)});
-  test::expect_gradients_match([](auto& in) { return sub(in[0], in[1]); }, {input(s, 3), input(s, 4)});
-  test::expect_gradients_match([](auto& in) { return mul(in[0], in[1]); }, {input(s, 5), input(s, 6)});
-  test::expect_gradients_match([](auto& in) { return mul(in[0], in[0]); }, {input(s, 7)});
+  test::expect_gradients_match([](auto& in) { return add(in[0], in[1]); },
+                               {grad_input(s, 1), grad_input(s, 2)});
+  test::expect_gradients_match([](auto& in) { return sub(in[0], in[1]); },
+                               {grad_input(s, 3), grad_input(s, 4)});
+  test::expect_gradients_match([](auto& in) { return mul(in[0], in[1]); },
+                               {grad_input(s, 5), grad_input(s, 6)});
+  test::expect_gradients_match([](auto& in) { return mul(in[0], in[0]); }, {grad_input(s, 7)});
 }
 
 TEST(ElementwiseGrad, ScaleAndRelu) {
-  test::expect_gradients_match([](auto& in) { return scale(in[0], -0.75); }, {input({31}, 8)});
+  test::expect_gradients_match([](auto& in) { return scale(in[0], -0.75); }, {grad_input({31}, 8)});
   // Inputs kept away from the kink at 0 so central differences are valid.
   Tensor x = Tensor::uniform({1, 255, 7}, 0.05, 1, 9, DType::f64);
   Tensor sign = Tensor::uniform({1, 255, 7}, -1, 1, 10, DType::f64);

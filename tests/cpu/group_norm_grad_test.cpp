@@ -12,9 +12,7 @@
 namespace cromss {
 namespace {
 
-Tensor input(const Shape& s, uint64_t seed, double lo = -1, double hi = 1) {
-  return Tensor::uniform(s, lo, hi, seed, DType::f64).set_requires_grad(true);
-}
+using test::grad_input;
 
 void check_gn_gradients(const Shape& s, int64_t groups, uint64_t seed,
                         test::GradCheckOptions options = {}) {
@@ -23,7 +21,8 @@ void check_gn_gradients(const Shape& s, int64_t groups, uint64_t seed,
   const int64_t c = s[1];
   test::expect_gradients_match(
       [groups](const std::vector<Tensor>& in) { return group_norm(in[0], groups, in[1], in[2]); },
-      {input(s, seed), input({c}, seed + 1, 0.5, 1.5), input({c}, seed + 2)}, options);
+      {grad_input(s, seed), grad_input({c}, seed + 1, 0.5, 1.5), grad_input({c}, seed + 2)},
+      options);
 }
 
 TEST(GroupNormGrad, GroupCounts) {
@@ -45,7 +44,7 @@ TEST(GroupNormGrad, LargeMapFewChannels) {
 TEST(GroupNormGrad, WithoutAffine) {
   test::expect_gradients_match(
       [](const std::vector<Tensor>& in) { return group_norm(in[0], 2, Tensor(), Tensor()); },
-      {input({2, 6, 3, 3}, 31)});
+      {grad_input({2, 6, 3, 3}, 31)});
 }
 
 TEST(GroupNormForward, MatchesNaiveFormula) {

@@ -9,10 +9,11 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "apps/pretrain_flags.h"
 #include "engine/hdf5_file.h"
 #include "tests/tolerance.h"
+#include "train/objective_config.h"
 #include "train/objective_file.h"
-#include "train/objective_flags.h"
 
 namespace cromss {
 namespace {
@@ -34,12 +35,13 @@ std::vector<std::string> fixtures() {
 // Parses `args` with the CLI's flags into options + config.
 void parse_args(const std::string& args, ObjectiveFileOptions& options, ObjectiveConfig& config) {
   CLI::App app;
-  ObjectiveFlagStrings strings;
+  PretrainConfig flags;
   app.add_option("--epoch", options.epoch);
   app.add_flag("--validation_loss", options.validation_loss);
-  add_objective_flags(app, config, strings);
+  const app::NoteSink ignore_notes = [](const std::string&) {};
+  app::add_objective_flags(app, flags, ignore_notes, /*allow_prior_none=*/true);
   app.parse(args, false);
-  finish_objective_flags(config, strings);
+  config = objective_config(flags);
 }
 
 // Compares every expected/<name> of `fixture` with <name> of `output`.

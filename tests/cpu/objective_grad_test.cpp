@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "tests/random_prior.h"
 #include "tests/tolerance.h"
 #include "train/cromss_loss.h"
 #include "train/objective_frozen_loss.h"
@@ -30,16 +31,7 @@ Inputs make_inputs(uint64_t seed, int64_t B = 2, int64_t C = 5, int64_t H = 3, i
       Tensor::uniform({B * H * W}, 0, 1, seed + 2, DType::f64).to_vector<double>();
   for (size_t i = 0; i < y.size(); ++i) y[i] = std::min<int64_t>(C - 2, int64_t(u[i] * (C - 1)));
   in.labels = Tensor::from_vector(y, {B, H, W});  // class C-1 absent
-  std::vector<double> p =
-      Tensor::uniform({B, C, H, W}, 0.05, 1, seed + 3, DType::f64).to_vector<double>();
-  const int64_t HW = H * W;
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t i = 0; i < HW; ++i) {
-      double s = 0;
-      for (int64_t c = 0; c < C; ++c) s += p[(b * C + c) * HW + i];
-      for (int64_t c = 0; c < C; ++c) p[(b * C + c) * HW + i] /= s;
-    }
-  in.prior = Tensor::from_vector(p, {B, C, H, W});
+  in.prior = test::random_prior(B, C, H, W, 0.05, seed + 3, DType::f64);
   return in;
 }
 

@@ -11,9 +11,7 @@
 namespace cromss {
 namespace {
 
-Tensor input(const Shape& s, uint64_t seed) {
-  return Tensor::uniform(s, -1, 1, seed, DType::f64).set_requires_grad(true);
-}
+using test::grad_input;
 
 std::vector<double> mean_ref(std::vector<double> sums, double count) {
   for (double& v : sums) v /= count;
@@ -60,20 +58,21 @@ TEST(Reduce, RejectsBadAxes) {
 }
 
 TEST(ReduceGrad, SumAndMean) {
-  test::expect_gradients_match([](auto& in) { return sum(in[0]); }, {input({2, 33, 5}, 1)});
+  test::expect_gradients_match([](auto& in) { return sum(in[0]); }, {grad_input({2, 33, 5}, 1)});
   test::expect_gradients_match([](auto& in) { return sum(in[0], {1}, true); },
-                               {input({2, 31, 3, 4}, 2)});
+                               {grad_input({2, 31, 3, 4}, 2)});
   test::expect_gradients_match(
       [](auto& in) {
         return mean(in[0], {0, 2, 3});
       },
-      {input({3, 33, 4, 5}, 3)});
-  test::expect_gradients_match([](auto& in) { return mean(in[0], {-1}); }, {input({1, 31, 7}, 4)});
+      {grad_input({3, 33, 4, 5}, 3)});
+  test::expect_gradients_match([](auto& in) { return mean(in[0], {-1}); },
+                               {grad_input({1, 31, 7}, 4)});
   test::expect_gradients_match(
       [](auto& in) {
         return mean(in[0], {2, 3}, true);
       },
-      {input({1, 3, 255, 257}, 5)});
+      {grad_input({1, 3, 255, 257}, 5)});
 }
 
 }  // namespace

@@ -16,15 +16,13 @@
 namespace cromss {
 namespace {
 
-Tensor input(const Shape& s, uint64_t seed) {
-  return Tensor::uniform(s, -1, 1, seed, DType::f64).set_requires_grad(true);
-}
+using test::grad_input;
 
 TEST(ResizeGrad, NearestX2) {
   test::expect_gradients_match([](auto& in) { return upsample_nearest2x(in[0]); },
-                               {input({2, 3, 4, 5}, 1)});
+                               {grad_input({2, 3, 4, 5}, 1)});
   test::expect_gradients_match([](auto& in) { return upsample_nearest2x(in[0]); },
-                               {input({1, 33, 1, 3}, 2)});
+                               {grad_input({1, 33, 1, 3}, 2)});
 }
 
 struct BilinearCase {
@@ -43,15 +41,15 @@ TEST(ResizeGrad, Bilinear) {
                    << k.out_w << " align " << align);
       test::expect_gradients_match(
           [&](auto& in) { return resize_bilinear(in[0], k.out_h, k.out_w, align); },
-          {input({2, 3, k.in_h, k.in_w}, seed)});
+          {grad_input({2, 3, k.in_h, k.in_w}, seed)});
     }
 }
 
 TEST(ResizeGrad, LargeMapFewChannels) {
   test::expect_gradients_match([](auto& in) { return resize_bilinear(in[0], 64, 100, false); },
-                               {input({1, 2, 255, 257}, 31)});
+                               {grad_input({1, 2, 255, 257}, 31)});
   test::expect_gradients_match([](auto& in) { return upsample_nearest2x(in[0]); },
-                               {input({1, 2, 255, 257}, 32)});
+                               {grad_input({1, 2, 255, 257}, 32)});
 }
 
 // Naive bilinear sample of plane `p` at source coordinates (sy, sx), clamped to the border.

@@ -9,9 +9,7 @@
 namespace cromss {
 namespace {
 
-Tensor input(const Shape& s, uint64_t seed) {
-  return Tensor::uniform(s, -1, 1, seed, DType::f64).set_requires_grad(true);
-}
+using test::grad_input;
 
 TEST(ShapeOps, ReshapeIsAViewAndSliceCopiesARange) {
   Tensor x = Tensor::from_vector<float>({0, 1, 2, 3, 4, 5}, {2, 3});
@@ -33,13 +31,14 @@ TEST(ShapeOpsGrad, ReshapeAndSlice) {
       [](auto& in) {
         return reshape(in[0], {31, -1});
       },
-      {input({1, 31, 3, 4}, 1)});
+      {grad_input({1, 31, 3, 4}, 1)});
   // S1+S2 split: 2 + 13 bands of a 15-band stack.
   test::expect_gradients_match([](auto& in) { return slice(in[0], 1, 2, 13); },
-                               {input({2, 15, 5, 6}, 2)});
+                               {grad_input({2, 15, 5, 6}, 2)});
   test::expect_gradients_match([](auto& in) { return slice(in[0], 2, 100, 57); },
-                               {input({1, 2, 255, 257}, 3)});
-  test::expect_gradients_match([](auto& in) { return slice(in[0], 0, 1, 1); }, {input({3, 33}, 4)});
+                               {grad_input({1, 2, 255, 257}, 3)});
+  test::expect_gradients_match([](auto& in) { return slice(in[0], 0, 1, 1); },
+                               {grad_input({3, 33}, 4)});
 }
 
 }  // namespace

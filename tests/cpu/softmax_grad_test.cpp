@@ -14,7 +14,7 @@ namespace cromss {
 namespace {
 
 Tensor input(const Shape& s, uint64_t seed) {
-  return Tensor::uniform(s, -3, 3, seed, DType::f64).set_requires_grad(true);
+  return test::grad_input(s, seed, -3, 3);
 }
 
 // Naive softmax over axis 1 of [N, C, P] (no max subtraction: inputs are small).

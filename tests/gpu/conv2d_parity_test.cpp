@@ -5,29 +5,19 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "engine/ops/conv2d.h"
+#include "tests/conv_case.h"
 #include "tests/gpu_test.h"
 #include "tests/tolerance.h"
 
 namespace cromss {
 namespace {
 
-struct ConvCase {
-  std::string name;
-  int64_t n, c, h, w, k, kh, kw;
-  Conv2dParams p;
-  bool bias;
-};
-
-// gtest prints a case by its name.
-void PrintTo(const ConvCase& c, std::ostream* os) {
-  *os << c.name;
-}
+using test::ConvCase;
 
 const std::vector<ConvCase> kCases = {
     {"basic3x3", 2, 4, 9, 8, 6, 3, 3, Conv2dParams::square(1, 1), true},
@@ -77,10 +67,7 @@ TEST_P(Conv2dParity, ForwardAndBackward) {
 INSTANTIATE_TEST_SUITE_P(Table, Conv2dParity,
                          ::testing::Combine(::testing::ValuesIn(kCases),
                                             ::testing::Values(DType::f32, DType::bf16, DType::f16)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param).name + "_" +
-                                  dtype_name(std::get<1>(info.param));
-                         });
+                         test::CaseDtypeName());
 
 }  // namespace
 }  // namespace cromss

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "tests/gpu_test.h"
+#include "tests/random_prior.h"
 #include "tests/tolerance.h"
 #include "train/cromss_loss.h"
 #include "train/cromss_objective.h"
@@ -29,16 +30,7 @@ Case make_case(uint64_t seed, int64_t B, int64_t C, int64_t H, int64_t W) {
   for (size_t i = 0; i < u.size(); ++i)
     y[i] = std::min<int32_t>(int32_t(C) - 1, int32_t(u[i] * u[i] * C));
   k.labels = Tensor::from_vector(y, {B, H, W});
-  Tensor p = Tensor::uniform({B, C, H, W}, 0.1, 1, seed + 3);
-  std::vector<float> v = p.to_vector<float>();
-  const int64_t HW = H * W;
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t i = 0; i < HW; ++i) {
-      float s = 0;
-      for (int64_t c = 0; c < C; ++c) s += v[(b * C + c) * HW + i];
-      for (int64_t c = 0; c < C; ++c) v[(b * C + c) * HW + i] /= s;
-    }
-  k.prior = Tensor::from_vector(v, {B, C, H, W});
+  k.prior = test::random_prior(B, C, H, W, 0.1, seed + 3, DType::f32);
   return k;
 }
 

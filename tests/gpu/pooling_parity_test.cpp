@@ -68,10 +68,7 @@ TEST_P(PoolingParity, ForwardAndBackward) {
 INSTANTIATE_TEST_SUITE_P(Table, PoolingParity,
                          ::testing::Combine(::testing::ValuesIn(kCases),
                                             ::testing::Values(DType::f32, DType::bf16, DType::f16)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param).name + "_" +
-                                  dtype_name(std::get<1>(info.param));
-                         });
+                         test::CaseDtypeName());
 
 }  // namespace
 }  // namespace cromss

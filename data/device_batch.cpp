@@ -1,0 +1,88 @@
+// Host-to-device batch uploads on the side copy stream (see device_batch.h).
+#include "data/device_batch.h"
+
+#include <cstring>
+
+#include "engine/cuda_api.h"
+
+namespace cromss::data {
+namespace {
+
+// A tensor of `shape` viewing `count` elements of the pinned buffer (CPU) - copied so the
+// loader may reuse its buffer at once.
+Tensor host_copy(const PinnedBuffer& buf, const Shape& shape, DType dtype) {
+  Tensor t = Tensor::empty(shape, dtype);
+  std::memcpy(t.raw_data(), buf.data(), t.nbytes());
+  return t;
+}
+
+// Reuses `slot` when its shape already matches (the steady state), else allocates.
+void ensure(Tensor& slot, const Shape& shape, DType dtype, Device device) {
+  if (!slot.defined() || slot.shape() != shape || slot.dtype() != dtype)
+    slot = Tensor::empty(shape, dtype, device);
+}
+
+}  // namespace
+
+DeviceBatchUploader::DeviceBatchUploader(Device device) : device_(device) {
+  if (!device.is_cuda()) return;
+  for (Slot& s : slots_) {
+    s.released = cuda_api::event_create(device.index);
+    s.ready = cuda_api::event_create(device.index);
+    cuda_api::event_record(s.released, device.index, cuda_api::Stream::compute);
+  }
+}
+
+DeviceBatchUploader::~DeviceBatchUploader() {
+  for (Slot& s : slots_) {
+    if (s.released) cuda_api::event_destroy(s.released);
+    if (s.ready) cuda_api::event_destroy(s.ready);
+  }
+}
+
+const DeviceBatch& DeviceBatchUploader::upload(const Batch& b) {
+  const int64_t n = static_cast<int64_t>(b.batch), hw = b.size;
+  const Shape img_shape{n, b.channels, hw, hw}, label_shape{n, hw, hw};
+  const Shape prior_shape{n, 9, hw, hw};
+  current_ = (current_ + 1) % 2;
+  Slot& slot = slots_[current_];
+  DeviceBatch& t = slot.tensors;
+  if (device_.is_cpu()) {
+    t.img = host_copy(b.img, img_shape, DType::f32);
+    t.labels = host_copy(b.labels, label_shape, DType::u8);
+    t.clean_labels = b.clean_labels.bytes() ? host_copy(b.clean_labels, label_shape, DType::u8) : Tensor();
+    t.prior = b.prior.bytes() ? host_copy(b.prior, prior_shape, DType::f32) : Tensor();
+    return t;
+  }
+  const int dev = device_.index;
+  ensure(t.img, img_shape, DType::f32, device_);
+  ensure(t.labels, label_shape, DType::u8, device_);
+  if (b.clean_labels.bytes()) ensure(t.clean_labels, label_shape, DType::u8, device_);
+  else t.clean_labels = Tensor();
+  if (b.prior.bytes()) ensure(t.prior, prior_shape, DType::f32, device_);
+  else t.prior = Tensor();
+  cuda_api::stream_wait_event(dev, cuda_api::Stream::copy, slot.released);
+  auto copy = [&](Tensor& dst, const PinnedBuffer& src) {
+    if (dst.defined())
+      cuda_api::copy_host_to_device_async(dst.raw_data(), src.data(), dst.nbytes(), dev,
+                                          cuda_api::Stream::copy);
+  };
+  copy(t.img, b.img);
+  copy(t.labels, b.labels);
+  copy(t.clean_labels, b.clean_labels);
+  copy(t.prior, b.prior);
+  cuda_api::event_record(slot.ready, dev, cuda_api::Stream::copy);
+  cuda_api::stream_wait_event(dev, cuda_api::Stream::compute, slot.ready);
+  return t;
+}
+
+void DeviceBatchUploader::release() {
+  if (device_.is_cuda() && current_ >= 0)
+    cuda_api::event_record(slots_[current_].released, device_.index, cuda_api::Stream::compute);
+}
+
+void DeviceBatchUploader::wait_host() {
+  if (device_.is_cuda() && current_ >= 0) cuda_api::event_synchronize(slots_[current_].ready);
+}
+
+}  // namespace cromss::data

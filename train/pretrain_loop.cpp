@@ -106,6 +106,7 @@ class PretrainLoop {
   std::unique_ptr<RunDir> dir_;
   std::unique_ptr<MetricsLog> metrics_;
   std::unique_ptr<data::PretrainDataset> dataset_;
+  std::unique_ptr<data::DeviceBatchUploader> uploader_;
   data::TrainValSplit split_;
   std::unique_ptr<SegmentationNet> net_;
   std::unique_ptr<ParameterStore> store_;
@@ -129,6 +130,7 @@ void PretrainLoop::setup_device() {
   if (device_.is_cuda() && dist_.active())
     device_ = Device::cuda(dist_.local_rank() % std::max(1, cuda_device_count()));
   precision_ = resolve_precision(cfg_, device_.is_cuda(), device_.is_cuda() && cuda_has_bf16());
+  uploader_ = std::make_unique<data::DeviceBatchUploader>(device_);
   compute_ = precision_ == TrainPrecision::bf16   ? DType::bf16
              : precision_ == TrainPrecision::fp16 ? DType::f16
                                                   : DType::f32;
@@ -185,7 +187,7 @@ void broadcast_buffers(Distributed& dist, Module& net) {
 
 void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch) {
   broadcast_buffers(dist_, *net_);
-  StepTensors d = upload_batch(b, device_, compute_);
+  StepTensors d = upload_batch(*uploader_, b, compute_);
   BranchLogits y = net_->forward(d.s1, d.s2);
   Tensor loss;
   auto& s = pos_.epoch_sums;

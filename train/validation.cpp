@@ -9,30 +9,23 @@
 #include "train/png_panel.h"
 
 namespace cromss {
-namespace {
 
-constexpr int64_t kDwClasses = 9;  // channels of the label prior (DW classes, spec §6.1)
-
-Tensor host_tensor(const void* src, const Shape& shape, DType dtype) {
-  Tensor t = Tensor::empty(shape, dtype);
-  std::memcpy(t.raw_data(), src, t.nbytes());
-  return t;
-}
-
-}  // namespace
-
-StepTensors upload_batch(const data::Batch& b, Device device, DType compute) {
-  const auto n = static_cast<int64_t>(b.batch), c = static_cast<int64_t>(b.channels),
-             s = static_cast<int64_t>(b.size);
-  Tensor img = host_tensor(b.img_data(), {n, c, s, s}, DType::f32);
+StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch& b,
+                         DType compute) {
+  const data::DeviceBatch& up = uploader.upload(b);
+  const int64_t c = up.img.size(1);
+  // On CUDA the slot is reused two uploads later: copy what still aliases it.
+  auto own = [](const Tensor& t, const Tensor& slot) {
+    return t.defined() && t.device().is_cuda() && t.storage() == slot.storage() ? t.clone() : t;
+  };
   StepTensors d;
-  d.s1 = img.narrow(1, 0, 2).contiguous().to(device).to(compute);
-  d.s2 = img.narrow(1, 2, c - 2).contiguous().to(device).to(compute);
-  d.labels = host_tensor(b.label_data(), {n, s, s}, DType::u8).to(device);
-  if (b.clean_labels.bytes() > 0)
-    d.clean = host_tensor(b.clean_label_data(), {n, s, s}, DType::u8).to(device);
-  if (b.prior.bytes() > 0)
-    d.prior = host_tensor(b.prior_data(), {n, kDwClasses, s, s}, DType::f32).to(device);
+  d.s1 = own(up.img.narrow(1, 0, 2).contiguous().to(compute), up.img);
+  d.s2 = own(up.img.narrow(1, 2, c - 2).contiguous().to(compute), up.img);
+  d.labels = own(up.labels, up.labels);
+  d.clean = own(up.clean_labels, up.clean_labels);
+  d.prior = own(up.prior, up.prior);
+  uploader.release();
+  uploader.wait_host();
   return d;
 }
 
@@ -58,6 +51,7 @@ Validator::Validator(const PretrainConfig& cfg, const ObjectiveConfig& objective
                      DType compute)
     : cfg_(cfg), objective_(objective), dist_(dist), device_(device), compute_(compute) {
   if (!items.empty()) loader_ = std::make_unique<data::Loader>(dataset, std::move(items), options);
+  uploader_ = std::make_unique<data::DeviceBatchUploader>(device);
 }
 
 NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::string& picture_dir) {
@@ -78,7 +72,7 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
   data::Batch batch;
   int64_t i = 0;
   for (; loader_->next(batch); ++i) {
-    const StepTensors d = upload_batch(batch, device_, compute_);
+    const StepTensors d = upload_batch(*uploader_, batch, compute_);
     const BranchLogits y = net.forward(d.s1, d.s2);
     std::vector<Tensor> logits;
     if (multi) {
@@ -118,7 +112,7 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
   NamedValues out = {{"v_loss", loss_sum[0] / std::max(1.0, loss_sum[1])}};
   const size_t kk = static_cast<size_t>(k * k);
   for (int b = 0; b < branches; ++b) {
-    const std::string prefix = multi ? "v" + std::to_string(b + 1) : "v";
+    const std::string prefix = multi ? fmt::format("v{}", b + 1) : std::string("v");
     auto slice = [&](int which) {
       auto first = counts.begin() + static_cast<std::ptrdiff_t>((2 * b + which) * kk);
       return std::vector<int64_t>(first, first + static_cast<std::ptrdiff_t>(kk));

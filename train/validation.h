@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "data/device_batch.h"
 #include "data/loader.h"
 #include "models/segmentation_net.h"
 #include "train/distributed.h"
@@ -29,11 +30,13 @@ namespace cromss {
 
 // One loader batch as tensors on the device: s1 (B,2,H,W) and s2 (B,C,H,W) in `compute` dtype,
 // labels / clean (B,H,W) u8 (clean undefined without clean labels), prior (B,9,H,W) f32 or
-// undefined.
+// undefined. The copy goes through `uploader` (on CUDA: the side copy stream); the returned
+// tensors are the step's own, so the pinned batch and the upload slot are free on return.
 struct StepTensors {
   Tensor s1, s2, labels, clean, prior;
 };
-StepTensors upload_batch(const data::Batch& batch, Device device, DType compute);
+StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch& batch,
+                         DType compute);
 
 // argmax over the class axis of (B,C,H,W) logits (any device/dtype) as u8 (B,H,W) on the host.
 Tensor argmax_classes(const Tensor& logits);
@@ -59,6 +62,7 @@ class Validator {
   Device device_;
   DType compute_;
   std::unique_ptr<data::Loader> loader_;
+  std::unique_ptr<data::DeviceBatchUploader> uploader_;
 };
 
 }  // namespace cromss

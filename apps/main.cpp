@@ -1,6 +1,6 @@
 // Entry point of the cromss CLI: one binary, upstream's flag names, one subcommand per job.
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 
 #include "apps/registry.h"
 #include "engine/device.h"
@@ -19,17 +19,20 @@ int register_command(const char* name, CommandSetup setup) {
   return 0;
 }
 
-const std::vector<CommandEntry>& registered_commands() { return mutable_commands(); }
+const std::vector<CommandEntry>& registered_commands() {
+  return mutable_commands();
+}
 
 }  // namespace cromss::app
 
 int main(int argc, char** argv) {
   using namespace cromss;
-  CLI::App root{"cromss: CromSS pretraining (cross-modal sample selection on noisy labels) in "
-                "lean C++/CUDA.\nRun 'cromss <command> --help' for a command's flags."};
-  root.set_version_flag("--version",
-                        fmt::format("cromss {} ({}), CUDA backend: {}", CROMSS_VERSION,
-                                    CROMSS_GIT_SHA, built_with_cuda() ? "built" : "not built"));
+  CLI::App root{
+      "cromss: CromSS pretraining (cross-modal sample selection on noisy labels) in "
+      "lean C++/CUDA.\nRun 'cromss <command> --help' for a command's flags."};
+  root.set_version_flag(
+      "--version", fmt::format("cromss {} ({}), CUDA backend: {}", CROMSS_VERSION, CROMSS_GIT_SHA,
+                               built_with_cuda() ? "built" : "not built"));
   root.require_subcommand(1);
   auto commands = app::registered_commands();
   std::sort(commands.begin(), commands.end(),

@@ -50,17 +50,22 @@ const DeviceBatch& DeviceBatchUploader::upload(const Batch& b) {
   if (device_.is_cpu()) {
     t.img = host_copy(b.img, img_shape, DType::f32);
     t.labels = host_copy(b.labels, label_shape, DType::u8);
-    t.clean_labels = b.clean_labels.bytes() ? host_copy(b.clean_labels, label_shape, DType::u8) : Tensor();
+    t.clean_labels =
+        b.clean_labels.bytes() ? host_copy(b.clean_labels, label_shape, DType::u8) : Tensor();
     t.prior = b.prior.bytes() ? host_copy(b.prior, prior_shape, DType::f32) : Tensor();
     return t;
   }
   const int dev = device_.index;
   ensure(t.img, img_shape, DType::f32, device_);
   ensure(t.labels, label_shape, DType::u8, device_);
-  if (b.clean_labels.bytes()) ensure(t.clean_labels, label_shape, DType::u8, device_);
-  else t.clean_labels = Tensor();
-  if (b.prior.bytes()) ensure(t.prior, prior_shape, DType::f32, device_);
-  else t.prior = Tensor();
+  if (b.clean_labels.bytes())
+    ensure(t.clean_labels, label_shape, DType::u8, device_);
+  else
+    t.clean_labels = Tensor();
+  if (b.prior.bytes())
+    ensure(t.prior, prior_shape, DType::f32, device_);
+  else
+    t.prior = Tensor();
   cuda_api::stream_wait_event(dev, cuda_api::Stream::copy, slot.released);
   auto copy = [&](Tensor& dst, const PinnedBuffer& src) {
     if (dst.defined())

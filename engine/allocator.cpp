@@ -54,7 +54,9 @@ size_t caching_bucket_size(size_t bytes) {
 CachingAllocator::CachingAllocator(int device, RawAlloc raw_alloc, RawFree raw_free)
     : device_(device), raw_alloc_(raw_alloc), raw_free_(raw_free) {}
 
-CachingAllocator::~CachingAllocator() { release_cached(); }
+CachingAllocator::~CachingAllocator() {
+  release_cached();
+}
 
 void* CachingAllocator::allocate(size_t bytes) {
   size_t size = caching_bucket_size(bytes);
@@ -73,7 +75,8 @@ void* CachingAllocator::allocate(size_t bytes) {
       stats_.cached = 0;
       p = raw_alloc_(size, device_);
     }
-    if (!p) CROMSS_THROW(CudaError, "out of device memory on cuda:{} allocating {} bytes", device_, size);
+    if (!p)
+      CROMSS_THROW(CudaError, "out of device memory on cuda:{} allocating {} bytes", device_, size);
   }
   stats_.in_use += size;
   if (stats_.in_use > stats_.peak) stats_.peak = stats_.in_use;
@@ -112,7 +115,8 @@ Allocator& allocator_for(Device device) {
   CROMSS_CHECK(device.index < cuda_device_count(), "device {} is not available ({} CUDA devices)",
                device.str(), cuda_device_count());
   // Leaked on purpose: device memory must not be freed after the CUDA runtime has shut down.
-  static std::unique_ptr<CachingAllocator>* cuda = new std::unique_ptr<CachingAllocator>[kMaxDevices];
+  static std::unique_ptr<CachingAllocator>* cuda =
+      new std::unique_ptr<CachingAllocator>[kMaxDevices];
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
   auto& slot = cuda[device.index];
@@ -125,8 +129,12 @@ Allocator& allocator_for(Device device) {
   return *slot;
 }
 
-MemoryStats memory_stats(Device device) { return allocator_for(device).stats(); }
-void reset_peak_memory(Device device) { allocator_for(device).reset_peak(); }
+MemoryStats memory_stats(Device device) {
+  return allocator_for(device).stats();
+}
+void reset_peak_memory(Device device) {
+  allocator_for(device).reset_peak();
+}
 
 PinnedBuffer::PinnedBuffer(size_t bytes) : bytes_(bytes) {
   if (cuda_device_count() > 0) {
@@ -140,8 +148,10 @@ PinnedBuffer::PinnedBuffer(size_t bytes) : bytes_(bytes) {
 
 PinnedBuffer::~PinnedBuffer() {
   if (!data_) return;
-  if (pinned_) cuda_api::free_pinned(data_);
-  else std::free(data_);
+  if (pinned_)
+    cuda_api::free_pinned(data_);
+  else
+    std::free(data_);
 }
 
 PinnedBuffer::PinnedBuffer(PinnedBuffer&& o) noexcept

@@ -13,9 +13,13 @@ Tape& Tape::current() {
   return tape;
 }
 
-void Tape::record(TapeNode node) { nodes_.push_back(std::move(node)); }
+void Tape::record(TapeNode node) {
+  nodes_.push_back(std::move(node));
+}
 
-void Tape::clear() { nodes_.clear(); }
+void Tape::clear() {
+  nodes_.clear();
+}
 
 void Tape::run_backward(const Tensor& root, const Tensor& grad_root) {
   CROMSS_CHECK(root.requires_grad(), "backward() on a tensor that does not require grad");
@@ -35,8 +39,9 @@ void Tape::run_backward(const Tensor& root, const Tensor& grad_root) {
       }
       if (any) {
         std::vector<Tensor> grads = node.backward(node.output->grad, needs);
-        CROMSS_CHECK(grads.size() == node.inputs.size(), "{} backward returned {} grads for {} inputs",
-                     node.op, grads.size(), node.inputs.size());
+        CROMSS_CHECK(grads.size() == node.inputs.size(),
+                     "{} backward returned {} grads for {} inputs", node.op, grads.size(),
+                     node.inputs.size());
         for (size_t i = 0; i < grads.size(); ++i)
           if (needs[i] && grads[i].defined()) accumulate_grad(*node.inputs[i], grads[i]);
       }
@@ -47,10 +52,16 @@ void Tape::run_backward(const Tensor& root, const Tensor& grad_root) {
   nodes_.clear();
 }
 
-bool grad_mode_enabled() { return t_grad_mode; }
+bool grad_mode_enabled() {
+  return t_grad_mode;
+}
 
-NoGrad::NoGrad() : previous_(t_grad_mode) { t_grad_mode = false; }
-NoGrad::~NoGrad() { t_grad_mode = previous_; }
+NoGrad::NoGrad() : previous_(t_grad_mode) {
+  t_grad_mode = false;
+}
+NoGrad::~NoGrad() {
+  t_grad_mode = previous_;
+}
 
 namespace {
 
@@ -104,8 +115,10 @@ void accumulate_grad(AutogradMeta& meta, const Tensor& grad) {
   }
   CROMSS_CHECK(meta.grad.shape() == grad.shape(), "gradient shape {} does not match {}",
                shape_str(grad.shape()), shape_str(meta.grad.shape()));
-  if (meta.grad_preset) add_inplace(meta.grad, grad);
-  else meta.grad = add(meta.grad, grad);
+  if (meta.grad_preset)
+    add_inplace(meta.grad, grad);
+  else
+    meta.grad = add(meta.grad, grad);
 }
 
 }  // namespace cromss

@@ -31,8 +31,8 @@ struct AutogradMeta {
 
 // Returns one gradient per input, aligned with TapeNode::inputs; an undefined Tensor where
 // needs_input_grad[i] is false.
-using BackwardFn =
-    std::function<std::vector<Tensor>(const Tensor& grad_output, const std::vector<bool>& needs_input_grad)>;
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output,
+                                                     const std::vector<bool>& needs_input_grad)>;
 
 struct TapeNode {
   const char* op = "";

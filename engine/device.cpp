@@ -20,7 +20,9 @@ Device Device::parse(std::string_view text) {
   CROMSS_THROW(ValueError, "unknown device '{}' (expected cpu, cuda or cuda:N)", text);
 }
 
-std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+std::string Device::str() const {
+  return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
+}
 
 int cuda_device_count() {
   static const int count = cuda_api::device_count();

@@ -15,11 +15,10 @@ class Error : public std::runtime_error {
   Error(const std::string& kind, const char* file, int line, const std::string& msg);
 };
 
-#define CROMSS_DECLARE_ERROR(Name)                                   \
-  class Name : public Error {                                        \
-   public:                                                           \
-    Name(const char* file, int line, const std::string& msg)         \
-        : Error(#Name, file, line, msg) {}                           \
+#define CROMSS_DECLARE_ERROR(Name)                                                              \
+  class Name : public Error {                                                                   \
+   public:                                                                                      \
+    Name(const char* file, int line, const std::string& msg) : Error(#Name, file, line, msg) {} \
   };
 CROMSS_DECLARE_ERROR(ValueError)   // bad argument, shape, dtype or flag
 CROMSS_DECLARE_ERROR(IoError)      // files: HDF5, LMDB, PNG, GeoTIFF
@@ -37,7 +36,7 @@ void log_destructor_error(const char* where, const std::string& what) noexcept;
 #define CROMSS_THROW(Type, ...) throw ::cromss::Type(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__))
 
 // Argument check: CROMSS_CHECK(x.dim() == 4, "conv2d: input must be NCHW, got {}", x.shape_str())
-#define CROMSS_CHECK(cond, ...)                  \
-  do {                                           \
+#define CROMSS_CHECK(cond, ...)                         \
+  do {                                                  \
     if (!(cond)) CROMSS_THROW(ValueError, __VA_ARGS__); \
   } while (0)

@@ -26,11 +26,12 @@ std::string hdf5_message() {
   return msg.empty() ? "unknown HDF5 error" : msg;
 }
 
-#define H5_CHECK(expr, ...)                                                                   \
-  [&] {                                                                                       \
-    auto r_ = (expr);                                                                         \
-    if (r_ < 0) CROMSS_THROW(IoError, "{}: {} ({})", path_, fmt::format(__VA_ARGS__), hdf5_message()); \
-    return r_;                                                                                \
+#define H5_CHECK(expr, ...)                                                                  \
+  [&] {                                                                                      \
+    auto r_ = (expr);                                                                        \
+    if (r_ < 0)                                                                              \
+      CROMSS_THROW(IoError, "{}: {} ({})", path_, fmt::format(__VA_ARGS__), hdf5_message()); \
+    return r_;                                                                               \
   }()
 
 struct Silence {
@@ -56,12 +57,18 @@ class Handle {
 
 hid_t native_type(DType t) {
   switch (t) {
-    case DType::f32: return H5T_NATIVE_FLOAT;
-    case DType::f64: return H5T_NATIVE_DOUBLE;
-    case DType::i32: return H5T_NATIVE_INT32;
-    case DType::i64: return H5T_NATIVE_INT64;
-    case DType::u8: return H5T_NATIVE_UINT8;
-    default: return -1;
+    case DType::f32:
+      return H5T_NATIVE_FLOAT;
+    case DType::f64:
+      return H5T_NATIVE_DOUBLE;
+    case DType::i32:
+      return H5T_NATIVE_INT32;
+    case DType::i64:
+      return H5T_NATIVE_INT64;
+    case DType::u8:
+      return H5T_NATIVE_UINT8;
+    default:
+      return -1;
   }
 }
 
@@ -101,7 +108,9 @@ H5File::~H5File() {
   if (file_ >= 0) H5Fclose(file_);
 }
 
-H5File::H5File(H5File&& o) noexcept : path_(std::move(o.path_)), file_(o.file_) { o.file_ = -1; }
+H5File::H5File(H5File&& o) noexcept : path_(std::move(o.path_)), file_(o.file_) {
+  o.file_ = -1;
+}
 
 bool H5File::has(const std::string& name) const {
   if (name == "/" || name.empty()) return true;
@@ -225,7 +234,8 @@ std::string H5File::read_attr(const std::string& object, const std::string& attr
   return out;
 }
 
-void H5File::write_attr(const std::string& object, const std::string& attr, const std::string& value) {
+void H5File::write_attr(const std::string& object, const std::string& attr,
+                        const std::string& value) {
   if (has_attr(object, attr)) H5Adelete_by_name(file_, object.c_str(), attr.c_str(), H5P_DEFAULT);
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(type, H5T_VARIABLE);
@@ -239,7 +249,9 @@ void H5File::write_attr(const std::string& object, const std::string& attr, cons
   H5_CHECK(H5Awrite(a, type, &p), "cannot write attribute '{}'", attr);
 }
 
-void H5File::flush() { H5_CHECK(H5Fflush(file_, H5F_SCOPE_GLOBAL), "cannot flush"); }
+void H5File::flush() {
+  H5_CHECK(H5Fflush(file_, H5F_SCOPE_GLOBAL), "cannot flush");
+}
 
 void write_atomically(const std::string& path, const std::function<void(H5File&)>& fill) {
   namespace fs = std::filesystem;

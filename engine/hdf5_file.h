@@ -38,7 +38,7 @@ class H5File {
 
   // Creates intermediate groups; replaces an existing dataset of that name.
   void write(const std::string& name, const Tensor& tensor);
-  void write_scalar(const std::string& name, double value);  // 0-d float64
+  void write_scalar(const std::string& name, double value);       // 0-d float64
   void write_scalar_i64(const std::string& name, int64_t value);  // 0-d int64
 
   bool has_attr(const std::string& object, const std::string& attr) const;

@@ -42,8 +42,12 @@ std::atomic<bool> g_guard_mode{false};
 std::atomic<int64_t> g_guard_violations{0};
 }  // namespace
 
-void Storage::set_guard_mode(bool on) { g_guard_mode = on; }
-int64_t Storage::guard_violations() { return g_guard_violations; }
+void Storage::set_guard_mode(bool on) {
+  g_guard_mode = on;
+}
+int64_t Storage::guard_violations() {
+  return g_guard_violations;
+}
 
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   guard_ = g_guard_mode ? kGuardBytes : 0;
@@ -78,7 +82,8 @@ Storage::~Storage() {
         if (head[i] != kGuardPattern || tail[i] != kGuardPattern) {
           ++g_guard_violations;
           log_destructor_error("Storage", fmt::format("guard bytes overwritten around a {}-byte "
-                                                      "buffer on {}", bytes_, device_.str()));
+                                                      "buffer on {}",
+                                                      bytes_, device_.str()));
           break;
         }
       }
@@ -141,7 +146,9 @@ int64_t Tensor::size(int64_t d) const {
   return shape_[d];
 }
 
-Device Tensor::device() const { return storage_ ? storage_->device() : Device::cpu(); }
+Device Tensor::device() const {
+  return storage_ ? storage_->device() : Device::cpu();
+}
 
 bool Tensor::is_contiguous() const {
   int64_t expected = 1;
@@ -172,11 +179,21 @@ namespace {
 template <class T>
 void convert_to(const void* src, DType src_type, T* dst, int64_t n) {
   switch (src_type) {
-    case DType::f32: std::copy_n(static_cast<const float*>(src), n, dst); return;
-    case DType::f64: std::copy_n(static_cast<const double*>(src), n, dst); return;
-    case DType::i32: std::copy_n(static_cast<const int32_t*>(src), n, dst); return;
-    case DType::i64: std::copy_n(static_cast<const int64_t*>(src), n, dst); return;
-    case DType::u8: std::copy_n(static_cast<const uint8_t*>(src), n, dst); return;
+    case DType::f32:
+      std::copy_n(static_cast<const float*>(src), n, dst);
+      return;
+    case DType::f64:
+      std::copy_n(static_cast<const double*>(src), n, dst);
+      return;
+    case DType::i32:
+      std::copy_n(static_cast<const int32_t*>(src), n, dst);
+      return;
+    case DType::i64:
+      std::copy_n(static_cast<const int64_t*>(src), n, dst);
+      return;
+    case DType::u8:
+      std::copy_n(static_cast<const uint8_t*>(src), n, dst);
+      return;
     case DType::bf16: {
       auto s = static_cast<const uint16_t*>(src);
       for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(bf16_bits_to_float(s[i]));
@@ -216,11 +233,21 @@ void convert_host(const void* src, DType src_type, void* dst, DType dst_type, in
     return;
   }
   switch (dst_type) {
-    case DType::f32: convert_to(src, src_type, static_cast<float*>(dst), n); return;
-    case DType::f64: convert_to(src, src_type, static_cast<double*>(dst), n); return;
-    case DType::i32: convert_to(src, src_type, static_cast<int32_t*>(dst), n); return;
-    case DType::i64: convert_to(src, src_type, static_cast<int64_t*>(dst), n); return;
-    case DType::u8: convert_to(src, src_type, static_cast<uint8_t*>(dst), n); return;
+    case DType::f32:
+      convert_to(src, src_type, static_cast<float*>(dst), n);
+      return;
+    case DType::f64:
+      convert_to(src, src_type, static_cast<double*>(dst), n);
+      return;
+    case DType::i32:
+      convert_to(src, src_type, static_cast<int32_t*>(dst), n);
+      return;
+    case DType::i64:
+      convert_to(src, src_type, static_cast<int64_t*>(dst), n);
+      return;
+    case DType::u8:
+      convert_to(src, src_type, static_cast<uint8_t*>(dst), n);
+      return;
     case DType::bf16:
     case DType::f16: {
       std::vector<float> tmp(n);
@@ -296,7 +323,9 @@ void Tensor::copy_(const Tensor& src) {
   }
 }
 
-void Tensor::zero_() { fill_(0.0); }
+void Tensor::zero_() {
+  fill_(0.0);
+}
 
 void Tensor::fill_(double value) {
   CROMSS_CHECK(is_contiguous(), "fill_: tensor {} must be contiguous", str());
@@ -325,7 +354,8 @@ Tensor Tensor::view(const Shape& new_shape) const {
     }
   }
   if (infer >= 0) s[infer] = known == 0 ? 0 : numel() / known;
-  CROMSS_CHECK(shape_numel(s) == numel(), "view: cannot view {} as {}", str(), shape_str(new_shape));
+  CROMSS_CHECK(shape_numel(s) == numel(), "view: cannot view {} as {}", str(),
+               shape_str(new_shape));
   return Tensor(storage_, offset_, s, contiguous_strides(s), dtype_);
 }
 
@@ -347,7 +377,9 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   return Tensor(storage_, t.offset_, s, st, dtype_);
 }
 
-bool Tensor::requires_grad() const { return meta_ && meta_->requires_grad; }
+bool Tensor::requires_grad() const {
+  return meta_ && meta_->requires_grad;
+}
 
 Tensor& Tensor::set_requires_grad(bool on) {
   CROMSS_CHECK(!on || is_floating(dtype_), "requires_grad on a non-floating tensor {}", str());
@@ -356,7 +388,9 @@ Tensor& Tensor::set_requires_grad(bool on) {
   return *this;
 }
 
-Tensor Tensor::grad() const { return meta_ ? meta_->grad : Tensor(); }
+Tensor Tensor::grad() const {
+  return meta_ ? meta_->grad : Tensor();
+}
 
 void Tensor::set_grad(const Tensor& g) {
   if (!meta_) meta_ = std::make_shared<AutogradMeta>();
@@ -366,16 +400,23 @@ void Tensor::set_grad(const Tensor& g) {
 
 void Tensor::zero_grad() {
   if (!meta_ || !meta_->grad.defined()) return;
-  if (meta_->grad_preset) meta_->grad.zero_();
-  else meta_->grad = Tensor();  // may alias another tensor's gradient: drop, never overwrite
+  if (meta_->grad_preset)
+    meta_->grad.zero_();
+  else
+    meta_->grad = Tensor();  // may alias another tensor's gradient: drop, never overwrite
 }
 
-bool Tensor::is_leaf() const { return !meta_ || meta_->is_leaf; }
+bool Tensor::is_leaf() const {
+  return !meta_ || meta_->is_leaf;
+}
 
-Tensor Tensor::detach() const { return Tensor(storage_, offset_, shape_, strides_, dtype_); }
+Tensor Tensor::detach() const {
+  return Tensor(storage_, offset_, shape_, strides_, dtype_);
+}
 
 void Tensor::backward() const {
-  CROMSS_CHECK(numel() == 1, "backward() needs a one-element tensor, got {}; pass grad_output", str());
+  CROMSS_CHECK(numel() == 1, "backward() needs a one-element tensor, got {}; pass grad_output",
+               str());
   backward(Tensor::full(shape_, 1.0, dtype_, device()));
 }
 

@@ -110,7 +110,7 @@ class Tensor {
   // Autograd.
   bool requires_grad() const;
   Tensor& set_requires_grad(bool on);
-  Tensor grad() const;               // undefined until a backward pass reaches this tensor
+  Tensor grad() const;                // undefined until a backward pass reaches this tensor
   void set_grad(const Tensor& grad);  // e.g. a view into a flat gradient buffer
   void zero_grad();
   bool is_leaf() const;

@@ -11,9 +11,12 @@ enum class BinaryOp : int { add, sub, mul };
 template <class A>
 CROMSS_HD A binary_apply(BinaryOp op, A a, A b) {
   switch (op) {
-    case BinaryOp::add: return a + b;
-    case BinaryOp::sub: return a - b;
-    default: return a * b;
+    case BinaryOp::add:
+      return a + b;
+    case BinaryOp::sub:
+      return a - b;
+    default:
+      return a * b;
   }
 }
 

@@ -22,7 +22,8 @@ void relu_backward(const T* grad_out, const T* out, T* grad_in, int64_t n);
 }  // namespace cromss::cpu_kernels
 
 namespace cromss::cuda_kernels {
-void binary(BinaryOp op, const void* a, const void* b, void* out, DType dtype, int64_t n, int device);
+void binary(BinaryOp op, const void* a, const void* b, void* out, DType dtype, int64_t n,
+            int device);
 void scale(const void* x, double alpha, void* out, DType dtype, int64_t n, int device);
 void add_inplace(void* dst, const void* src, DType dtype, int64_t n, int device);
 void relu_forward(const void* x, void* out, DType dtype, int64_t n, int device);

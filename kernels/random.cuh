@@ -16,7 +16,8 @@ CROMSS_HD uint64_t mix64(uint64_t z) {
 }
 
 CROMSS_HD uint64_t random_bits(uint64_t seed, uint64_t index) {
-  return mix64(mix64(seed + 0x9e3779b97f4a7c15ull) ^ (index * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull));
+  return mix64(mix64(seed + 0x9e3779b97f4a7c15ull) ^
+               (index * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull));
 }
 
 // Uniform in [0, 1) with 24 (float) or 53 (double) random bits.

@@ -10,10 +10,10 @@
 #include "engine/device.h"
 #include "engine/tensor.h"
 
-#define CROMSS_REQUIRE_CUDA_DEVICE()                                                         \
-  do {                                                                                       \
+#define CROMSS_REQUIRE_CUDA_DEVICE()                                                            \
+  do {                                                                                          \
     if (!::cromss::built_with_cuda()) GTEST_SKIP() << "built without CUDA (-DCROMSS_CUDA=OFF)"; \
-    if (::cromss::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device on this machine"; \
+    if (::cromss::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device on this machine";   \
   } while (0)
 
 namespace cromss::test {

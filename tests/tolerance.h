@@ -48,7 +48,8 @@ double nmse(const std::vector<double>& actual, const std::vector<double>& refere
 
 // gtest assertions that print max abs/rel error and the share of the budget used.
 ::testing::AssertionResult all_close(const Tensor& actual, const Tensor& reference, Tolerance tol);
-::testing::AssertionResult all_close(const Tensor& actual, const Tensor& reference);  // dtype of actual
+::testing::AssertionResult all_close(const Tensor& actual,
+                                     const Tensor& reference);  // dtype of actual
 ::testing::AssertionResult nmse_close(const Tensor& actual, const Tensor& reference, double limit);
 
 }  // namespace cromss::test

@@ -15,11 +15,15 @@ namespace {
 const std::string kPrefix = kLightningPrefix;
 const std::string kGroupPrefix = std::string(kModelGroup) + "/";
 
-std::string dataset_name(const std::string& state_key) { return kGroupPrefix + checkpoint_key(state_key); }
+std::string dataset_name(const std::string& state_key) {
+  return kGroupPrefix + checkpoint_key(state_key);
+}
 
 }  // namespace
 
-std::string checkpoint_key(const std::string& key) { return kPrefix + key; }
+std::string checkpoint_key(const std::string& key) {
+  return kPrefix + key;
+}
 
 std::string state_key(const std::string& key) {
   return key.rfind(kPrefix, 0) == 0 ? key.substr(kPrefix.size()) : std::string();
@@ -27,7 +31,8 @@ std::string state_key(const std::string& key) {
 
 void write_checkpoint_attributes(H5File& file, const nlohmann::json& config) {
   file.write_attr("/", "format_version", kCheckpointFormatVersion);
-  file.write_attr("/", "engine_version", fmt::format("cromss {} ({})", CROMSS_VERSION, CROMSS_GIT_SHA));
+  file.write_attr("/", "engine_version",
+                  fmt::format("cromss {} ({})", CROMSS_VERSION, CROMSS_GIT_SHA));
   file.write_attr("/", "config", config.dump());
 }
 
@@ -84,12 +89,14 @@ void load_model_state(const H5File& file, Module& model) {
     loads.emplace_back(s, std::move(value));
   }
   for (auto& [key, shape] : in_file)
-    if (!matched.count(key)) problems.push_back(fmt::format("unexpected {} {}", key, shape_str(shape)));
+    if (!matched.count(key))
+      problems.push_back(fmt::format("unexpected {} {}", key, shape_str(shape)));
   if (!problems.empty()) {
     std::string list;
     for (auto& p : problems) list += "\n  " + p;
-    CROMSS_THROW(ValueError, "{}: checkpoint does not fit the model ({} of {} expected keys found, {} "
-                             "problems):{}",
+    CROMSS_THROW(ValueError,
+                 "{}: checkpoint does not fit the model ({} of {} expected keys found, {} "
+                 "problems):{}",
                  file.path(), matched.size(), expected.size(), problems.size(), list);
   }
   for (auto& [s, value] : loads) s.tensor->copy_(value);

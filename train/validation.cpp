@@ -10,8 +10,7 @@
 
 namespace cromss {
 
-StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch& b,
-                         DType compute) {
+StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch& b, DType compute) {
   const data::DeviceBatch& up = uploader.upload(b);
   const int64_t c = up.img.size(1);
   // On CUDA the slot is reused two uploads later: copy what still aliases it.

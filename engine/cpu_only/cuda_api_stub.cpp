@@ -5,34 +5,69 @@
 
 namespace cromss {
 
-bool built_with_cuda() { return false; }
+bool built_with_cuda() {
+  return false;
+}
 
-#define CROMSS_NO_CUDA() CROMSS_THROW(CudaError, "this cromss was built without CUDA (-DCROMSS_CUDA=OFF)")
+#define CROMSS_NO_CUDA() \
+  CROMSS_THROW(CudaError, "this cromss was built without CUDA (-DCROMSS_CUDA=OFF)")
 
-Context& Context::get(Device) { CROMSS_NO_CUDA(); }
-Context::Context(int) { CROMSS_NO_CUDA(); }
+Context& Context::get(Device) {
+  CROMSS_NO_CUDA();
+}
+Context::Context(int) {
+  CROMSS_NO_CUDA();
+}
 Context::~Context() = default;
-void* Context::scratch(size_t) { CROMSS_NO_CUDA(); }
+void* Context::scratch(size_t) {
+  CROMSS_NO_CUDA();
+}
 void Context::synchronize() const {}
 
 namespace cuda_api {
-int device_count() { return 0; }
-void set_device(int) { CROMSS_NO_CUDA(); }
-void* malloc_device(size_t, int) { CROMSS_NO_CUDA(); }
+int device_count() {
+  return 0;
+}
+void set_device(int) {
+  CROMSS_NO_CUDA();
+}
+void* malloc_device(size_t, int) {
+  CROMSS_NO_CUDA();
+}
 void free_device(void*, int) noexcept {}
-void* malloc_pinned(size_t) { CROMSS_NO_CUDA(); }
+void* malloc_pinned(size_t) {
+  CROMSS_NO_CUDA();
+}
 void free_pinned(void*) noexcept {}
-void copy_host_to_device(void*, const void*, size_t, int) { CROMSS_NO_CUDA(); }
-void copy_device_to_host(void*, const void*, size_t, int) { CROMSS_NO_CUDA(); }
-void copy_device_to_device(void*, const void*, size_t, int) { CROMSS_NO_CUDA(); }
-void memset_device(void*, int, size_t, int) { CROMSS_NO_CUDA(); }
+void copy_host_to_device(void*, const void*, size_t, int) {
+  CROMSS_NO_CUDA();
+}
+void copy_device_to_host(void*, const void*, size_t, int) {
+  CROMSS_NO_CUDA();
+}
+void copy_device_to_device(void*, const void*, size_t, int) {
+  CROMSS_NO_CUDA();
+}
+void memset_device(void*, int, size_t, int) {
+  CROMSS_NO_CUDA();
+}
 void synchronize(int) {}
-void copy_host_to_device_async(void*, const void*, size_t, int, Stream) { CROMSS_NO_CUDA(); }
-void* event_create(int) { CROMSS_NO_CUDA(); }
+void copy_host_to_device_async(void*, const void*, size_t, int, Stream) {
+  CROMSS_NO_CUDA();
+}
+void* event_create(int) {
+  CROMSS_NO_CUDA();
+}
 void event_destroy(void*) noexcept {}
-void event_record(void*, int, Stream) { CROMSS_NO_CUDA(); }
-void stream_wait_event(int, Stream, void*) { CROMSS_NO_CUDA(); }
-void event_synchronize(void*) { CROMSS_NO_CUDA(); }
+void event_record(void*, int, Stream) {
+  CROMSS_NO_CUDA();
+}
+void stream_wait_event(int, Stream, void*) {
+  CROMSS_NO_CUDA();
+}
+void event_synchronize(void*) {
+  CROMSS_NO_CUDA();
+}
 }  // namespace cuda_api
 
 }  // namespace cromss

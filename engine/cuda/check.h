@@ -8,24 +8,24 @@
 
 #include "engine/error.h"
 
-#define CUDA_CHECK(call)                                                                  \
-  do {                                                                                    \
-    cudaError_t status_ = (call);                                                         \
-    if (status_ != cudaSuccess)                                                           \
-      CROMSS_THROW(CudaError, "{} failed: {}", #call, cudaGetErrorString(status_));       \
+#define CUDA_CHECK(call)                                                            \
+  do {                                                                              \
+    cudaError_t status_ = (call);                                                   \
+    if (status_ != cudaSuccess)                                                     \
+      CROMSS_THROW(CudaError, "{} failed: {}", #call, cudaGetErrorString(status_)); \
   } while (0)
 
-#define CUDNN_CHECK(call)                                                                 \
-  do {                                                                                    \
-    cudnnStatus_t status_ = (call);                                                       \
-    if (status_ != CUDNN_STATUS_SUCCESS)                                                  \
-      CROMSS_THROW(CudnnError, "{} failed: {}", #call, cudnnGetErrorString(status_));     \
+#define CUDNN_CHECK(call)                                                             \
+  do {                                                                                \
+    cudnnStatus_t status_ = (call);                                                   \
+    if (status_ != CUDNN_STATUS_SUCCESS)                                              \
+      CROMSS_THROW(CudnnError, "{} failed: {}", #call, cudnnGetErrorString(status_)); \
   } while (0)
 
-#define CUBLAS_CHECK(call)                                                                \
-  do {                                                                                    \
-    cublasStatus_t status_ = (call);                                                      \
-    if (status_ != CUBLAS_STATUS_SUCCESS)                                                 \
+#define CUBLAS_CHECK(call)                                                                 \
+  do {                                                                                     \
+    cublasStatus_t status_ = (call);                                                       \
+    if (status_ != CUBLAS_STATUS_SUCCESS)                                                  \
       CROMSS_THROW(CublasError, "{} failed: status {}", #call, static_cast<int>(status_)); \
   } while (0)
 

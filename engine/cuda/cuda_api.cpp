@@ -7,7 +7,9 @@
 
 namespace cromss {
 
-bool built_with_cuda() { return true; }
+bool built_with_cuda() {
+  return true;
+}
 
 namespace cuda_api {
 
@@ -20,7 +22,9 @@ int device_count() {
   return n;
 }
 
-void set_device(int device) { CUDA_CHECK(cudaSetDevice(device)); }
+void set_device(int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+}
 
 void* malloc_device(size_t bytes, int device) {
   CUDA_CHECK(cudaSetDevice(device));
@@ -46,7 +50,9 @@ void* malloc_pinned(size_t bytes) {
   return p;
 }
 
-void free_pinned(void* ptr) noexcept { cudaFreeHost(ptr); }
+void free_pinned(void* ptr) noexcept {
+  cudaFreeHost(ptr);
+}
 
 void copy_host_to_device(void* dst, const void* src, size_t bytes, int device) {
   CUDA_CHECK(cudaSetDevice(device));
@@ -72,7 +78,9 @@ void memset_device(void* dst, int value, size_t bytes, int device) {
   CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, stream_of(device)));
 }
 
-void synchronize(int device) { Context::get(Device::cuda(device)).synchronize(); }
+void synchronize(int device) {
+  Context::get(Device::cuda(device)).synchronize();
+}
 
 namespace {
 cudaStream_t stream_for(int device, Stream stream) {
@@ -81,7 +89,8 @@ cudaStream_t stream_for(int device, Stream stream) {
 }
 }  // namespace
 
-void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device, Stream stream) {
+void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device,
+                               Stream stream) {
   CUDA_CHECK(cudaSetDevice(device));
   CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_for(device, stream)));
 }
@@ -93,7 +102,9 @@ void* event_create(int device) {
   return event;
 }
 
-void event_destroy(void* event) noexcept { cudaEventDestroy(static_cast<cudaEvent_t>(event)); }
+void event_destroy(void* event) noexcept {
+  cudaEventDestroy(static_cast<cudaEvent_t>(event));
+}
 
 void event_record(void* event, int device, Stream stream) {
   CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), stream_for(device, stream)));

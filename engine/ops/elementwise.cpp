@@ -31,7 +31,9 @@ Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::add, "add", a, b);
   if (any_requires_grad({&a, &b}))
     record_op("add", out, {&a, &b},
-              [](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> { return {g, g}; });
+              [](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
+                return {g, g};
+              });
   return out;
 }
 

@@ -28,11 +28,11 @@ void relu_backward(const T* grad_out, const T* out, T* grad_in, int64_t n) {
   for (int64_t i = 0; i < n; ++i) grad_in[i] = cromss::relu_backward(grad_out[i], out[i]);
 }
 
-#define INSTANTIATE(T)                                                  \
-  template void binary<T>(BinaryOp, const T*, const T*, T*, int64_t);   \
-  template void scale<T>(const T*, double, T*, int64_t);                \
-  template void add_inplace<T>(T*, const T*, int64_t);                  \
-  template void relu_forward<T>(const T*, T*, int64_t);                 \
+#define INSTANTIATE(T)                                                \
+  template void binary<T>(BinaryOp, const T*, const T*, T*, int64_t); \
+  template void scale<T>(const T*, double, T*, int64_t);              \
+  template void add_inplace<T>(T*, const T*, int64_t);                \
+  template void relu_forward<T>(const T*, T*, int64_t);               \
   template void relu_backward<T>(const T*, const T*, T*, int64_t);
 INSTANTIATE(float)
 INSTANTIATE(double)

@@ -26,12 +26,16 @@ __global__ void strided_copy_kernel(const T* src, T* dst, StridedLayout layout, 
 
 template <class S, class D>
 __global__ void convert_kernel(const S* src, D* dst, int64_t n) {
-  CROMSS_GRID_STRIDE_LOOP(i, n) { store(dst, i, static_cast<acc_t<D>>(load(src, i))); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    store(dst, i, static_cast<acc_t<D>>(load(src, i)));
+  }
 }
 
 template <class T>
 __global__ void fill_kernel(T* dst, acc_t<T> value, int64_t n) {
-  CROMSS_GRID_STRIDE_LOOP(i, n) { store(dst, i, value); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    store(dst, i, value);
+  }
 }
 
 }  // namespace

@@ -8,32 +8,43 @@ namespace {
 
 template <class T>
 __global__ void binary_kernel(BinaryOp op, const T* a, const T* b, T* out, int64_t n) {
-  CROMSS_GRID_STRIDE_LOOP(i, n) { store(out, i, binary_apply(op, load(a, i), load(b, i))); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    store(out, i, binary_apply(op, load(a, i), load(b, i)));
+  }
 }
 
 template <class T>
 __global__ void scale_kernel(const T* x, acc_t<T> alpha, T* out, int64_t n) {
-  CROMSS_GRID_STRIDE_LOOP(i, n) { store(out, i, alpha * load(x, i)); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    store(out, i, alpha * load(x, i));
+  }
 }
 
 template <class T>
 __global__ void add_inplace_kernel(T* dst, const T* src, int64_t n) {
-  CROMSS_GRID_STRIDE_LOOP(i, n) { store(dst, i, load(dst, i) + load(src, i)); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    store(dst, i, load(dst, i) + load(src, i));
+  }
 }
 
 template <class T>
 __global__ void relu_forward_kernel(const T* x, T* out, int64_t n) {
-  CROMSS_GRID_STRIDE_LOOP(i, n) { store(out, i, cromss::relu_forward(load(x, i))); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    store(out, i, cromss::relu_forward(load(x, i)));
+  }
 }
 
 template <class T>
 __global__ void relu_backward_kernel(const T* g, const T* y, T* gi, int64_t n) {
-  CROMSS_GRID_STRIDE_LOOP(i, n) { store(gi, i, cromss::relu_backward(load(g, i), load(y, i))); }
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    store(gi, i, cromss::relu_backward(load(g, i), load(y, i)));
+  }
 }
 
 }  // namespace
 
-void binary(BinaryOp op, const void* a, const void* b, void* out, DType dtype, int64_t n, int device) {
+void binary(BinaryOp op, const void* a, const void* b, void* out, DType dtype, int64_t n,
+            int device) {
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "binary", [&] {
     binary_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(

@@ -9,28 +9,39 @@ namespace cromss::test {
 
 Tolerance tolerance_for(DType dtype) {
   switch (dtype) {
-    case DType::f64: return {1e-7, 1e-7};
-    case DType::f32: return {1.3e-6, 1e-5};
-    case DType::bf16: return {1.6e-2, 1e-5};
-    case DType::f16: return {1e-3, 1e-5};
-    default: return {0, 0};  // integers: exact
+    case DType::f64:
+      return {1e-7, 1e-7};
+    case DType::f32:
+      return {1.3e-6, 1e-5};
+    case DType::bf16:
+      return {1.6e-2, 1e-5};
+    case DType::f16:
+      return {1e-3, 1e-5};
+    default:
+      return {0, 0};  // integers: exact
   }
 }
 
 double nmse_limit_for(DType dtype) {
   switch (dtype) {
-    case DType::f64: return 1e-14;
-    case DType::f32: return 5e-7;
-    case DType::bf16: return 5e-4;
-    case DType::f16: return 5e-5;
-    default: return 0;
+    case DType::f64:
+      return 1e-14;
+    case DType::f32:
+      return 5e-7;
+    case DType::bf16:
+      return 5e-4;
+    case DType::f16:
+      return 5e-5;
+    default:
+      return 0;
   }
 }
 
 std::string Comparison::summary(const std::string& what) const {
-  return fmt::format("{}: {} of {} elements outside tolerance; max abs {:.3g}, max rel {:.3g}, "
-                     "budget used {:.1f}% (worst at flat index {})",
-                     what, failures, count, max_abs, max_rel, 100.0 * budget_used, worst_index);
+  return fmt::format(
+      "{}: {} of {} elements outside tolerance; max abs {:.3g}, max rel {:.3g}, "
+      "budget used {:.1f}% (worst at flat index {})",
+      what, failures, count, max_abs, max_rel, 100.0 * budget_used, worst_index);
 }
 
 Comparison compare_elementwise(const std::vector<double>& a, const std::vector<double>& r,
@@ -71,9 +82,10 @@ double nmse(const std::vector<double>& a, const std::vector<double>& r) {
 
 ::testing::AssertionResult all_close(const Tensor& actual, const Tensor& reference, Tolerance tol) {
   if (actual.shape() != reference.shape())
-    return ::testing::AssertionFailure()
-           << "shape " << shape_str(actual.shape()) << " vs reference " << shape_str(reference.shape());
-  Comparison c = compare_elementwise(actual.to_vector<double>(), reference.to_vector<double>(), tol);
+    return ::testing::AssertionFailure() << "shape " << shape_str(actual.shape())
+                                         << " vs reference " << shape_str(reference.shape());
+  Comparison c =
+      compare_elementwise(actual.to_vector<double>(), reference.to_vector<double>(), tol);
   std::string what = fmt::format("{} vs {} (rtol {:g}, atol {:g})", actual.str(), reference.str(),
                                  tol.rtol, tol.atol);
   if (c.ok) return ::testing::AssertionSuccess() << c.summary(what);
@@ -86,8 +98,8 @@ double nmse(const std::vector<double>& a, const std::vector<double>& r) {
 
 ::testing::AssertionResult nmse_close(const Tensor& actual, const Tensor& reference, double limit) {
   if (actual.shape() != reference.shape())
-    return ::testing::AssertionFailure()
-           << "shape " << shape_str(actual.shape()) << " vs reference " << shape_str(reference.shape());
+    return ::testing::AssertionFailure() << "shape " << shape_str(actual.shape())
+                                         << " vs reference " << shape_str(reference.shape());
   double e = nmse(actual.to_vector<double>(), reference.to_vector<double>());
   if (e <= limit) return ::testing::AssertionSuccess() << "nmse " << e;
   return ::testing::AssertionFailure() << actual.str() << ": nmse " << e << " > limit " << limit;

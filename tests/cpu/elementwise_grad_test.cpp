@@ -27,8 +27,9 @@ TEST(ElementwiseGrad, ScaleAndRelu) {
   Tensor sign = Tensor::uniform({1, 255, 7}, -1, 1, 10, DType::f64);
   std::vector<double> xv = x.to_vector<double>(), sv = sign.to_vector<double>();
   for (size_t i = 0; i < xv.size(); ++i) xv[i] *= sv[i] < 0 ? -1 : 1;
-  test::expect_gradients_match([](auto& in) { return relu(in[0]); },
-                               {Tensor::from_vector<double>(xv, {1, 255, 7}).set_requires_grad(true)});
+  test::expect_gradients_match(
+      [](auto& in) { return relu(in[0]); },
+      {Tensor::from_vector<double>(xv, {1, 255, 7}).set_requires_grad(true)});
 }
 
 }  // namespace

@@ -40,8 +40,9 @@ TEST(H5File, RoundTripsTensorsScalarsAndAttributes) {
   EXPECT_EQ(nbt.dtype(), DType::i64);
   EXPECT_EQ(nbt.item(), 7);
   EXPECT_EQ(h.read_attr("/", "config"), "{\"seed\": 42}");
-  EXPECT_EQ(h.datasets("/model"), (std::vector<std::string>{"model/net.encoder.bn1.num_batches_tracked",
-                                                              "model/net.encoder.conv1.weight"}));
+  EXPECT_EQ(h.datasets("/model"),
+            (std::vector<std::string>{"model/net.encoder.bn1.num_batches_tracked",
+                                      "model/net.encoder.conv1.weight"}));
   EXPECT_TRUE(h.has("model"));
   EXPECT_FALSE(h.has("model/nothing"));
 }

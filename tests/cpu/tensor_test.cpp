@@ -83,7 +83,11 @@ TEST(Allocator, TracksPeakAndGuardBytes) {
 TEST(Allocator, CachingAllocatorReusesBlocks) {
   static int raw_allocs = 0;
   CachingAllocator cache(
-      0, [](size_t b, int) -> void* { ++raw_allocs; return std::malloc(b); },
+      0,
+      [](size_t b, int) -> void* {
+        ++raw_allocs;
+        return std::malloc(b);
+      },
       [](void* p, int) noexcept { std::free(p); });
   void* a = cache.allocate(1000);
   cache.deallocate(a, 1000);

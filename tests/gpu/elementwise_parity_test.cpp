@@ -25,7 +25,8 @@ TEST_P(ElementwiseParity, ForwardAndBackward) {
   auto tol = test::tolerance_for(dt);
   EXPECT_TRUE(test::all_close(add(ad, bd).to(DType::f32).to(Device::cpu()), add(ar, br), tol));
   EXPECT_TRUE(test::all_close(mul(ad, bd).to(DType::f32).to(Device::cpu()), mul(ar, br), tol));
-  EXPECT_TRUE(test::all_close(scale(ad, 0.3).to(DType::f32).to(Device::cpu()), scale(ar, 0.3), tol));
+  EXPECT_TRUE(
+      test::all_close(scale(ad, 0.3).to(DType::f32).to(Device::cpu()), scale(ar, 0.3), tol));
   Tensor xd = ad.clone().set_requires_grad(true), xr = ar.clone().set_requires_grad(true);
   relu(xd).backward(bd);
   relu(xr).backward(br);

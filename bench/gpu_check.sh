@@ -38,8 +38,14 @@ else
 fi
 step "benchmarks" bench.log build/bench/cromss_bench --benchmark_min_time=0.2 \
   --benchmark_out="$log_dir/bench.json" --benchmark_out_format=json
+# End-to-end training step, cromss and PyTorch with the same settings (PEAK_TFLOPS: MFU).
+e2e=(--model_type resnet50 --batch_size 16 --crop_size 256 --steps 20 --warmup 2
+     --peak_tflops "${PEAK_TFLOPS:-0}")
+step "cromss bench (e2e step)" cromss_step.log build/cromss bench "${e2e[@]}" --fusion_type mid \
+  --device cuda --precision bf16 --json "$log_dir/cromss_step.json"
 if [ -f tools/pytorch_baseline.py ] && python3 -c "import torch" 2>/dev/null; then
-  step "pytorch baseline" pytorch.log python3 tools/pytorch_baseline.py
+  step "pytorch baseline" pytorch.log python3 tools/pytorch_baseline.py "${e2e[@]}" \
+    --device cuda --amp bf16 --json "$log_dir/pytorch_step.json"
 fi
 
 echo
@@ -49,4 +55,13 @@ echo
 echo "gpu tests: $(grep -E 'tests passed|tests failed' "$log_dir/gpu_tests.log" | tail -1)"
 echo "benchmarks (name, time, throughput):"
 grep -E '^BM_' "$log_dir/bench.log" | awk '{printf "  %-50s %12s %s %s\n", $1, $2, $3, $NF}' | head -80
+echo "end-to-end step (resnet50 mid, batch 16, crop 256, bf16, 20 steps):"
+printf '  %-10s %14s %10s %16s\n' "" "ms/step (med)" "pairs/s" "peak memory MiB"
+for pair in "cromss:cromss_step.log" "pytorch:pytorch.log"; do
+  name="${pair%%:*}" log="$log_dir/${pair#*:}"
+  [ -f "$log" ] || continue
+  printf '  %-10s %14s %10s %16s\n' "$name" \
+    "$(awk '/ms\/step/ {print $3}' "$log")" "$(awk '/pairs\/s/ {print $2}' "$log")" \
+    "$(awk '/peak memory/ {print $3}' "$log")"
+done
 exit $status

@@ -1,0 +1,235 @@
+// `cromss bench`: times the full CromSS training step end to end (DESIGN.md "Benchmarks") on
+// synthetic in-memory tensors (no LMDB, no loader): forward of both branches, cromss_loss with
+// the default ObjectiveConfig at epoch 40 (selection and smoothing active), backward into the
+// ParameterStore's flat gradients, then the optimizer step over the flat buffers in the order of
+// train/pretrain_loop.cpp optimizer_step (mixed-precision fold, loss-scaler unscale/check, Adam,
+// scaler update, zero_grad, low-precision refresh). bf16/fp16 use train/mixed_precision.h as
+// `cromss pretrain` does (CUDA only). tools/pytorch_baseline.py is the PyTorch counterpart and
+// writes the same JSON keys.
+//
+// GFLOP per step counts convolutions only (2 FLOPs per multiply-add) from bench/README.md's
+// figure for the ResNet-50 U-Net branch: 22.44 GFLOP per 256x256 forward with 13 bands, less
+// 0.1028 GFLOP per band fewer in the 7x7 stem conv (S1 has 2), scaled by crop area, x3 for
+// forward+backward (an upper bound: the stem's input gradient is never computed). Other encoders
+// report no FLOPs (null in the JSON).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "apps/registry.h"
+#include "engine/allocator.h"
+#include "engine/cuda_api.h"
+#include "engine/device.h"
+#include "engine/error.h"
+#include "engine/ops/elementwise.h"
+#include "layers/parameter_store.h"
+#include "models/segmentation_net.h"
+#include "train/cromss_loss.h"
+#include "train/loss_scaler.h"
+#include "train/mixed_precision.h"
+#include "train/objective_config.h"
+#include "train/optimizer.h"
+
+namespace {
+
+using namespace cromss;
+
+struct BenchOptions {
+  std::string fusion_type = "mid";
+  std::string model_type = "resnet50";
+  int64_t n_channels = 13;
+  int64_t batch_size = 16;
+  int64_t crop_size = 256;
+  std::string device = "cpu";
+  std::string precision = "fp32";
+  int warmup = 2;
+  int steps = 10;
+  uint64_t seed = 42;
+  double peak_tflops = 0;
+  double learning_rate = 0.005;
+  std::string json_path;
+};
+
+constexpr int kBenchEpoch = 40;  // selection and smoothing both active (spec §4.3)
+constexpr int64_t kClasses = 9;
+// bench/README.md: conv FLOPs of one ResNet-50 U-Net branch forward at 256x256 with 13 bands;
+// the stem conv (7x7, stride 2, 64 out, 128x128 out) costs 2*49*64*128*128 FLOPs per band.
+constexpr double kResNet50BranchGflop256 = 22.44;
+constexpr double kStemGflopPerBand256 = 2.0 * 49 * 64 * 128 * 128 / 1e9;
+
+// Forward+backward conv GFLOP of one step (ResNet-50 only): both branches, all `b` pairs.
+double resnet50_step_gflop(int64_t s2_bands, int64_t b, int64_t crop) {
+  auto branch = [](int64_t bands) {
+    return kResNet50BranchGflop256 - static_cast<double>(13 - bands) * kStemGflopPerBand256;
+  };
+  const double area = static_cast<double>(crop * crop) / (256.0 * 256.0);
+  return 3.0 * area * static_cast<double>(b) *
+         (branch(ModelConfig::kS1Channels) + branch(s2_bands));
+}
+
+void synchronize(Device device) {
+  if (device.is_cuda()) cuda_api::synchronize(device.index);
+}
+
+// Random class ids in [0, 9) on the host, then moved to the device.
+Tensor random_labels(const Shape& shape, uint64_t seed, Device device) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> values(static_cast<size_t>(shape_numel(shape)));
+  for (auto& v : values) v = static_cast<uint8_t>(rng() % kClasses);
+  return Tensor::from_vector(values, shape).to(device);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void run_bench(const BenchOptions& o) {
+  const Device device = Device::parse(o.device);
+  CROMSS_CHECK(o.precision == "fp32" || device.is_cuda(),
+               "--precision {}: 16-bit precision needs --device cuda", o.precision);
+  CROMSS_CHECK(o.steps > 0 && o.warmup >= 0, "--steps must be > 0, --warmup >= 0");
+  const DType compute = o.precision == "bf16"   ? DType::bf16
+                        : o.precision == "fp16" ? DType::f16
+                                                : DType::f32;
+  const Precision scaler_precision = o.precision == "bf16"   ? Precision::bf16
+                                     : o.precision == "fp16" ? Precision::fp16
+                                                             : Precision::fp32;
+
+  ModelConfig mc;
+  mc.fusion_type = o.fusion_type;
+  mc.model_type = o.model_type;
+  mc.n_channels = o.n_channels;
+  mc.n_classes = kClasses;
+  mc.validate();
+  auto net = build_model(mc, o.seed);
+  net->train(true);
+  ParameterStore store(*net);
+  store.to(device);
+  std::unique_ptr<MixedPrecisionWeights> mixed;
+  if (compute != DType::f32) mixed = std::make_unique<MixedPrecisionWeights>(*net, store, compute);
+  Optimizer optimizer(optimizer_config_for("adam", o.learning_rate), store.flat_parameters(),
+                      store.flat_gradients());
+  LossScaler scaler(scaler_precision, device);
+  const ObjectiveConfig objective;
+
+  const int64_t b = o.batch_size, s = o.crop_size;
+  const Tensor s1 =
+      Tensor::normal({b, ModelConfig::kS1Channels, s, s}, 0, 1, o.seed + 1, DType::f32, device)
+          .to(compute);
+  const Tensor s2 =
+      Tensor::normal({b, o.n_channels, s, s}, 0, 1, o.seed + 2, DType::f32, device).to(compute);
+  const Tensor labels = random_labels({b, s, s}, o.seed + 3, device);
+  const Tensor prior = Tensor::full({b, kClasses, s, s}, 1.0 / kClasses, DType::f32, device);
+
+  auto step = [&] {
+    BranchLogits y = net->forward(s1, s2);
+    Tensor loss = cromss_loss(y.s1, y.s2, labels, prior, kBenchEpoch, objective);
+    if (scaler.enabled()) loss = scale(loss, scaler.scale_value());
+    loss.backward();
+    Tensor& grads = store.flat_gradients();
+    if (mixed) mixed->accumulate_grads();
+    scaler.unscale_and_check(grads);
+    optimizer.step(scaler.enabled() ? scaler.found_inf() : Tensor());
+    scaler.update();
+    store.zero_grad();
+    if (mixed) mixed->refresh();
+  };
+
+  for (int i = 0; i < o.warmup; ++i) step();
+  synchronize(device);
+  reset_peak_memory(device);
+  std::vector<double> ms;
+  for (int i = 0; i < o.steps; ++i) {
+    synchronize(device);
+    const auto t0 = std::chrono::steady_clock::now();
+    step();
+    synchronize(device);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const double peak_mib = static_cast<double>(memory_stats(device).peak) / (1024.0 * 1024.0);
+  const double med = median(ms);
+  const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
+  const double pairs_per_s = static_cast<double>(b) * 1000.0 / med;
+  const bool has_flops = o.model_type == "resnet50";
+  const double gflop = has_flops ? resnet50_step_gflop(o.n_channels, b, s) : 0.0;
+  const double tflops = gflop / med;  // GFLOP per ms == TFLOP per s
+
+  std::printf("cromss bench: %s %s-fusion, %lld ch, batch %lld, crop %lld, %s, %s\n",
+              o.model_type.c_str(), o.fusion_type.c_str(), static_cast<long long>(o.n_channels),
+              static_cast<long long>(b), static_cast<long long>(s), device.str().c_str(),
+              o.precision.c_str());
+  std::printf("  steps %d (warm-up %d excluded)\n", o.steps, o.warmup);
+  std::printf("  ms/step       median %.2f  mean %.2f\n", med, mean);
+  std::printf("  pairs/s       %.2f\n", pairs_per_s);
+  if (has_flops) {
+    std::printf("  GFLOP/step    %.2f (conv only, fwd+bwd = 3x fwd)\n", gflop);
+    std::printf("  TFLOP/s       %.3f\n", tflops);
+    if (o.peak_tflops > 0) std::printf("  MFU           %.1f %%\n", 100.0 * tflops / o.peak_tflops);
+  }
+  std::printf("  peak memory   %.1f MiB (%s allocator)\n", peak_mib, device.str().c_str());
+
+  if (o.json_path.empty()) return;
+  nlohmann::json j;
+  j["tool"] = "cromss";
+  j["model_type"] = o.model_type;
+  j["fusion_type"] = o.fusion_type;
+  j["n_channels"] = o.n_channels;
+  j["batch_size"] = b;
+  j["crop_size"] = s;
+  j["device"] = device.str();
+  j["precision"] = o.precision;
+  j["warmup"] = o.warmup;
+  j["steps"] = o.steps;
+  j["ms_per_step_median"] = med;
+  j["ms_per_step_mean"] = mean;
+  j["ms_per_step"] = ms;
+  j["pairs_per_s"] = pairs_per_s;
+  j["gflop_per_step"] = has_flops ? nlohmann::json(gflop) : nlohmann::json();
+  j["tflops"] = has_flops ? nlohmann::json(tflops) : nlohmann::json();
+  j["mfu"] =
+      has_flops && o.peak_tflops > 0 ? nlohmann::json(tflops / o.peak_tflops) : nlohmann::json();
+  j["peak_memory_mib"] = peak_mib;
+  std::ofstream out(o.json_path);
+  if (!out.good()) CROMSS_THROW(IoError, "--json {}: cannot open for writing", o.json_path);
+  out << j.dump(2) << "\n";
+}
+
+void setup_bench(CLI::App& root) {
+  auto opt = std::make_shared<BenchOptions>();
+  auto* cmd = root.add_subcommand(
+      "bench", "Time the full CromSS training step on synthetic tensors (ms/step, pairs/s, MFU)");
+  cmd->add_option("--fusion_type", opt->fusion_type, "mid | late")->capture_default_str();
+  cmd->add_option("--model_type", opt->model_type, "resnet18 | resnet34 | resnet50")
+      ->capture_default_str();
+  cmd->add_option("--n_channels", opt->n_channels, "S2 bands")->capture_default_str();
+  cmd->add_option("--batch_size", opt->batch_size, "pairs per step")->capture_default_str();
+  cmd->add_option("--crop_size", opt->crop_size, "image side in pixels")->capture_default_str();
+  cmd->add_option("--device", opt->device, "cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--precision", opt->precision, "fp32 | bf16 | fp16 (16-bit: CUDA only)")
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+      ->capture_default_str();
+  cmd->add_option("--warmup", opt->warmup, "untimed steps first")->capture_default_str();
+  cmd->add_option("--steps", opt->steps, "timed steps")->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "model and data seed")->capture_default_str();
+  cmd->add_option("--learning_rate", opt->learning_rate, "Adam learning rate")
+      ->capture_default_str();
+  cmd->add_option("--peak_tflops", opt->peak_tflops, "device peak for MFU; 0: not reported")
+      ->capture_default_str();
+  cmd->add_option("--json", opt->json_path, "also write the results as JSON here");
+  cmd->callback([opt] { run_bench(*opt); });
+}
+
+}  // namespace
+
+CROMSS_REGISTER_COMMAND(bench, setup_bench);

@@ -1,0 +1,48 @@
+# `cromss bench` smoke test: a tiny CPU run writes its JSON with every key that
+# tools/pytorch_baseline.py also writes (bench/gpu_check.sh compares the two). No timing
+# assertion. Included by tests/CMakeLists.txt it registers the test; run as a script
+# (cmake -DCROMSS=... -DOUT=... -P tests/bench.cmake) it is the test.
+if(NOT CMAKE_SCRIPT_MODE_FILE)
+  add_test(NAME bench.step_json
+           COMMAND ${CMAKE_COMMAND} -DCROMSS=$<TARGET_FILE:cromss>
+                   -DOUT=${CMAKE_BINARY_DIR}/bench_step_test.json -P ${CMAKE_CURRENT_LIST_FILE}
+           WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+  set_tests_properties(bench.step_json PROPERTIES LABELS cpu TIMEOUT 600)
+  return()
+endif()
+
+file(REMOVE ${OUT})
+execute_process(
+  COMMAND ${CROMSS} bench --model_type resnet18 --crop_size 64 --batch_size 2 --steps 2 --warmup 1
+          --device cpu --json ${OUT}
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cromss bench exited with ${rc}")
+endif()
+file(READ ${OUT} json)
+foreach(
+  key
+  tool
+  model_type
+  fusion_type
+  batch_size
+  crop_size
+  device
+  precision
+  steps
+  ms_per_step_median
+  ms_per_step_mean
+  pairs_per_s
+  gflop_per_step
+  tflops
+  mfu
+  peak_memory_mib)
+  string(JSON value ERROR_VARIABLE err GET "${json}" ${key})
+  if(err)
+    message(FATAL_ERROR "${OUT}: key '${key}' missing: ${err}")
+  endif()
+endforeach()
+string(JSON ms GET "${json}" ms_per_step_median)
+if(ms LESS_EQUAL 0)
+  message(FATAL_ERROR "${OUT}: ms_per_step_median ${ms} is not positive")
+endif()

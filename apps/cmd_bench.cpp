@@ -169,6 +169,7 @@ void run_bench(const BenchOptions& o) {
               o.model_type.c_str(), o.fusion_type.c_str(), static_cast<long long>(o.n_channels),
               static_cast<long long>(b), static_cast<long long>(s), device.str().c_str(),
               o.precision.c_str());
+  std::printf("  parameters    %lld\n", static_cast<long long>(store.parameter_count()));
   std::printf("  steps %d (warm-up %d excluded)\n", o.steps, o.warmup);
   std::printf("  ms/step       median %.2f  mean %.2f\n", med, mean);
   std::printf("  pairs/s       %.2f\n", pairs_per_s);
@@ -189,6 +190,7 @@ void run_bench(const BenchOptions& o) {
   j["crop_size"] = s;
   j["device"] = device.str();
   j["precision"] = o.precision;
+  j["parameters"] = store.parameter_count();
   j["warmup"] = o.warmup;
   j["steps"] = o.steps;
   j["ms_per_step_median"] = med;

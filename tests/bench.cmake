@@ -36,6 +36,7 @@ foreach(
   gflop_per_step
   tflops
   mfu
+  parameters
   peak_memory_mib)
   string(JSON value ERROR_VARIABLE err GET "${json}" ${key})
   if(err)

@@ -212,7 +212,9 @@ def main():
     precision = {"none": "fp32"}.get(a.amp, a.amp)
     print(f"pytorch baseline: {a.model_type} mid-fusion, {a.n_channels} ch, batch {b}, crop {s}, "
           f"{a.device}, {precision}{', channels_last' if a.channels_last else ''} "
-          f"(torch {torch.__version__})")
+          f"(torch {torch.__version__}, CPU threads: {torch.get_num_threads()})")
+    n_params = sum(p.numel() for p in net.parameters())
+    print(f"  parameters    {n_params}")
     print(f"  steps {a.steps} (warm-up {a.warmup} excluded)")
     print(f"  ms/step       median {med:.2f}  mean {mean:.2f}")
     print(f"  pairs/s       {pairs:.2f}")
@@ -227,7 +229,8 @@ def main():
     if a.json:
         out = dict(tool="pytorch", torch=torch.__version__, model_type=a.model_type,
                    fusion_type="mid", n_channels=a.n_channels, batch_size=b, crop_size=s,
-                   device=str(dev), precision=precision, channels_last=a.channels_last,
+                   device=str(dev), precision=precision, parameters=n_params,
+                   cpu_threads=torch.get_num_threads(), channels_last=a.channels_last,
                    epoch=BENCH_EPOCH, warmup=a.warmup, steps=a.steps, ms_per_step_median=med,
                    ms_per_step_mean=mean, ms_per_step=ms, pairs_per_s=pairs,
                    gflop_per_step=gflop, tflops=tflops, mfu=mfu, peak_memory_mib=peak_mib,

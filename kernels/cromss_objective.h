@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "engine/cross_rank.h"
 #include "engine/dtype.h"
 #include "kernels/cromss_objective.cuh"
 
@@ -57,6 +58,12 @@ void objective_confidences(const A* z1, const A* z2, const int32_t* labels, cons
 template <class A>
 void class_thresholds(const A* conf, const int32_t* labels, int64_t n, int C, double ratio,
                       A* theta, int64_t* k);
+// --global_selection: the same thresholds over the union of every rank's batch. n_c is summed
+// over the ranks, then the radix select of kernels/cromss_radix_select.cuh runs with each pass's
+// per-class digit histogram summed over the ranks, so every rank ends with the same theta_c (bit
+// for bit the k_c-th largest value of the union) without gathering the confidences.
+void class_thresholds_across_ranks(const float* conf, const int32_t* labels, int64_t n, int C,
+                                   double ratio, float* theta, int64_t* k, CrossRankSum& ranks);
 // W_l and W_e of one branch (spec §4.3, §4.4).
 template <class A>
 void selection_weights(const A* conf_label, const A* conf_pred, const int32_t* labels,
@@ -83,8 +90,10 @@ void objective_confidences(const void* z1, const void* z2, DType logit_dtype, co
                            const float* prior, int64_t B, int C, int64_t HW, ConfidenceArgs args,
                            float* target, float* conf_label1, float* conf_label2, float* conf_pred1,
                            float* conf_pred2, int device);
+// With `ranks` (--global_selection) the class counts and each pass's histograms are summed
+// over the ranks on the host between the kernels (one small copy and stream sync per pass).
 void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C, double ratio,
-                      float* theta, int64_t* k, int device);
+                      float* theta, int64_t* k, int device, CrossRankSum* ranks = nullptr);
 void selection_weights(const float* conf_label, const float* conf_pred, const int32_t* labels,
                        const float* theta, const int64_t* k, int64_t n, SegWeightMode mode,
                        bool select_con, double ramp, bool ramping, float* w_seg, float* w_con,

@@ -50,9 +50,11 @@ CROMSS_HD uint32_t radix_digit(uint32_t bits, int pass) {
 }
 
 // Picks the digit of the bucket holding the `rank`-th largest (1-based) value of the histogram,
-// from the largest digit down; on return `rank` is the rank within that bucket.
-CROMSS_HD uint32_t select_digit(const uint32_t* hist, uint32_t* rank) {
-  uint32_t above = 0;
+// from the largest digit down; on return `rank` is the rank within that bucket. Count is
+// uint32_t on the device and int64_t for histograms summed over ranks on the host.
+template <class Count>
+CROMSS_HD uint32_t select_digit(const Count* hist, Count* rank) {
+  Count above = 0;
   for (int d = kRadixBuckets - 1; d > 0; --d) {
     if (above + hist[d] >= *rank) {
       *rank -= above;

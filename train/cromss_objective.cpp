@@ -4,6 +4,8 @@
 #include "train/cromss_objective.h"
 
 #include <algorithm>
+#include <type_traits>
+#include <vector>
 
 #include "engine/dispatch.h"
 #include "kernels/cromss_objective.h"
@@ -51,6 +53,35 @@ GradientScales gradient_scales(const ObjectiveSums& s, const ObjectiveConfig& co
   return g;
 }
 
+// --global_selection: both branches' sums become sums over the ranks (one collective).
+void sum_over_ranks(ObjectiveSums* sums, int branches, int C, CrossRankSum& ranks) {
+  std::vector<double> packed;
+  auto fields = [&](ObjectiveSums& s, auto&& visit) {
+    visit(s.seg_weight);
+    visit(s.seg_ce);
+    visit(s.con_weight);
+    visit(s.con);
+    for (int c = 0; c < C; ++c) {
+      visit(s.dice_inter[c]);
+      visit(s.dice_pred[c]);
+      visit(s.dice_target[c]);
+      visit(s.target_mass[c]);
+    }
+  };
+  for (int d = 0; d < branches; ++d) fields(sums[d], [&](double& v) { packed.push_back(v); });
+  ranks.sum(packed);
+  size_t at = 0;
+  for (int d = 0; d < branches; ++d) fields(sums[d], [&](double& v) { v = packed[at++]; });
+}
+
+// dL_global/dz of this rank's pixels times the world size: the 1/world of the gradient average
+// then leaves sum_r dL_global/dz_r dz_r/dtheta = dL_global/dtheta (train/objective_config.h).
+void scale_for_gradient_average(GradientScales& g, int world_size) {
+  g.ce *= world_size;
+  g.dice *= world_size;
+  g.con *= world_size;
+}
+
 double segmentation_loss(const ObjectiveSums& s, const ObjectiveConfig& config, int C) {
   double loss = 0;
   if (config.use_ce()) loss += weighted_mean(s.seg_ce, s.seg_weight);
@@ -66,6 +97,7 @@ struct Plan {
   SegWeightMode seg_mode = SegWeightMode::ones;
   bool select = false;
   int branches = 2;
+  CrossRankSum* ranks = nullptr;  // --global_selection (training only)
 };
 
 Plan make_plan(const ObjectiveConfig& config_in, int epoch, ObjectiveMode mode, int branches) {
@@ -81,6 +113,7 @@ Plan make_plan(const ObjectiveConfig& config_in, int epoch, ObjectiveMode mode, 
     plan.config.consist_loss_type = ConsistencyKind::none;
   }
   plan.config.validate();
+  plan.ranks = mode == ObjectiveMode::training ? plan.config.ranks : nullptr;
   const TargetWeights tw = target_weights(plan.config);
   plan.conf = {tw.onehot, tw.prior, tw.uniform,
                plan.config.sample_selection_confidence_type == ConfidenceType::gini,
@@ -135,9 +168,17 @@ ObjectiveResult run_cpu(const Tensor& z1_in, const Tensor& z2_in, const Tensor& 
   }
   for (int d = 0; d < plan.branches; ++d) {
     std::vector<int64_t> k(C, 0);
-    if (plan.seg_mode == SegWeightMode::thresholded)
-      cpu_kernels::class_thresholds<A>(r.conf_label[d].data<A>(), y, n, C, plan.schedule.ratio,
-                                       r.threshold[d].data<A>(), k.data());
+    if (plan.seg_mode == SegWeightMode::thresholded) {
+      if constexpr (std::is_same_v<A, float>) {
+        if (plan.ranks)
+          cpu_kernels::class_thresholds_across_ranks(r.conf_label[d].data<A>(), y, n, C,
+                                                     plan.schedule.ratio, r.threshold[d].data<A>(),
+                                                     k.data(), *plan.ranks);
+      }
+      if (!plan.ranks)
+        cpu_kernels::class_thresholds<A>(r.conf_label[d].data<A>(), y, n, C, plan.schedule.ratio,
+                                         r.threshold[d].data<A>(), k.data());
+    }
     cpu_kernels::selection_weights<A>(r.conf_label[d].data<A>(), r.conf_pred[d].data<A>(), y,
                                       r.threshold[d].data<A>(), k.data(), n, plan.seg_mode,
                                       plan.select, plan.schedule.ramp, plan.schedule.ramping,
@@ -152,6 +193,7 @@ ObjectiveResult run_cpu(const Tensor& z1_in, const Tensor& z2_in, const Tensor& 
                                    two ? r.weight_con[o].data<A>() : nullptr, B, C, HW, kind,
                                    &sums[d]);
   }
+  if (plan.ranks) sum_over_ranks(sums, plan.branches, C, *plan.ranks);
   r.selection_ratio = plan.select ? plan.schedule.ratio : 1.0;
   r.loss = 0;
   for (int d = 0; d < plan.branches; ++d) {
@@ -159,7 +201,8 @@ ObjectiveResult run_cpu(const Tensor& z1_in, const Tensor& z2_in, const Tensor& 
     r.loss_con[d] =
         kind == ConsistencyKind::none ? 0.0 : weighted_mean(sums[d].con, sums[d].con_weight);
     r.loss += r.loss_seg[d] + plan.config.consist_loss_weight * r.loss_con[d];
-    const GradientScales scales = gradient_scales(sums[d], plan.config, C, kind);
+    GradientScales scales = gradient_scales(sums[d], plan.config, C, kind);
+    if (plan.ranks) scale_for_gradient_average(scales, plan.ranks->world_size());
     const int o = 1 - d;
     cpu_kernels::objective_gradient<A>(z[d].data<A>(), two ? z[o].data<A>() : nullptr,
                                        r.target.data<A>(), r.weight_seg[d].data<A>(),
@@ -213,7 +256,7 @@ ObjectiveResult run_cuda(const Tensor& z1_in, const Tensor& z2_in, const Tensor&
   for (int d = 0; d < plan.branches; ++d) {
     if (plan.seg_mode == SegWeightMode::thresholded)
       cuda_kernels::class_thresholds(fp(r.conf_label[d]), y, n, C, plan.schedule.ratio,
-                                     fp(r.threshold[d]), k.data<int64_t>(), device);
+                                     fp(r.threshold[d]), k.data<int64_t>(), device, plan.ranks);
     cuda_kernels::selection_weights(fp(r.conf_label[d]), fp(r.conf_pred[d]), y, fp(r.threshold[d]),
                                     k.data<int64_t>(), n, plan.seg_mode, plan.select,
                                     plan.schedule.ramp, plan.schedule.ramping, fp(r.weight_seg[d]),
@@ -221,16 +264,22 @@ ObjectiveResult run_cuda(const Tensor& z1_in, const Tensor& z2_in, const Tensor&
   }
   const ConsistencyKind kind = plan.config.consist_loss_type;
   r.selection_ratio = plan.select ? plan.schedule.ratio : 1.0;
+  ObjectiveSums sums[2];
   for (int d = 0; d < plan.branches; ++d) {
     const int o = 1 - d;
-    ObjectiveSums sums;
     cuda_kernels::objective_sums(z[d].raw_data(), two ? z[o].raw_data() : nullptr, lt, fp(r.target),
                                  fp(r.weight_seg[d]), two ? fp(r.weight_con[o]) : nullptr, B, C, HW,
-                                 kind, &sums, device);
-    r.loss_seg[d] = segmentation_loss(sums, plan.config, C);
-    r.loss_con[d] = kind == ConsistencyKind::none ? 0.0 : weighted_mean(sums.con, sums.con_weight);
+                                 kind, &sums[d], device);
+  }
+  if (plan.ranks) sum_over_ranks(sums, plan.branches, C, *plan.ranks);
+  for (int d = 0; d < plan.branches; ++d) {
+    const int o = 1 - d;
+    r.loss_seg[d] = segmentation_loss(sums[d], plan.config, C);
+    r.loss_con[d] =
+        kind == ConsistencyKind::none ? 0.0 : weighted_mean(sums[d].con, sums[d].con_weight);
     r.loss += r.loss_seg[d] + plan.config.consist_loss_weight * r.loss_con[d];
-    const GradientScales scales = gradient_scales(sums, plan.config, C, kind);
+    GradientScales scales = gradient_scales(sums[d], plan.config, C, kind);
+    if (plan.ranks) scale_for_gradient_average(scales, plan.ranks->world_size());
     cuda_kernels::objective_gradient(z[d].raw_data(), two ? z[o].raw_data() : nullptr, lt,
                                      fp(r.target), fp(r.weight_seg[d]),
                                      two ? fp(r.weight_con[o]) : nullptr, B, C, HW, kind, scales,
@@ -245,6 +294,10 @@ ObjectiveResult run(const Tensor& z1, const Tensor& z2, const Tensor& labels, co
   if (z1.device().is_cuda()) {
     CROMSS_ON_CUDA(return run_cuda(z1, z2, labels, prior, plan));
   }
+  CROMSS_CHECK(
+      !(plan.ranks && plan.seg_mode == SegWeightMode::thresholded && z1.dtype() == DType::f64),
+      "--global_selection: the cross-rank thresholds run on f32 confidences; got f64 "
+      "logits");
   if (z1.dtype() == DType::f64) return run_cpu<double>(z1, z2, labels, prior, plan);
   return run_cpu<float>(z1, z2, labels, prior, plan);
 }

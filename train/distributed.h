@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/cross_rank.h"
 #include "engine/tensor.h"
 
 namespace cromss {
@@ -36,15 +37,16 @@ struct ProcessInfo {
 // else a single process. Malformed values throw ValueError naming the variable.
 ProcessInfo detect_process_info();
 
-class Distributed {
+class Distributed : public CrossRankSum {
  public:
   explicit Distributed(const ProcessInfo& info = detect_process_info());
-  ~Distributed();  // frees the NCCL communicator, then MPI_Finalize if this object initialised MPI
+  ~Distributed()
+      override;  // frees the NCCL communicator, then MPI_Finalize if this object initialised MPI
   Distributed(const Distributed&) = delete;
   Distributed& operator=(const Distributed&) = delete;
 
   int rank() const { return info_.rank; }
-  int world_size() const { return info_.world_size; }
+  int world_size() const override { return info_.world_size; }
   int local_rank() const { return info_.local_rank; }
   bool is_main() const { return info_.rank == 0; }
   bool active() const { return info_.world_size > 1; }
@@ -57,6 +59,9 @@ class Distributed {
   // Host arrays, element-wise sum over ranks (MPI), in place.
   void allreduce_sum(std::vector<double>& values);
   void allreduce_sum(std::vector<int64_t>& values);
+  // CrossRankSum (the objective's --global_selection sums): allreduce_sum.
+  void sum(std::vector<int64_t>& values) override { allreduce_sum(values); }
+  void sum(std::vector<double>& values) override { allreduce_sum(values); }
   // Sum then divide by the world size (upstream's sync_dist averaging of logged metrics).
   void allreduce_mean(std::vector<double>& values);
   double allreduce_max(double value);

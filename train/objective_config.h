@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cross_rank.h"
 #include "kernels/cromss_objective.cuh"
 
 namespace cromss {
@@ -30,6 +31,13 @@ struct ObjectiveConfig {
   // Cross-modal entangling of the confidences (spec §4.2). Not an upstream option (always on
   // there): off gives "selection without entangling" for the method experiment (issue 6 item 9).
   bool entangle = true;
+  // --global_selection: the ranks of a data-parallel job to share the objective with. Set, the
+  // class counts, thresholds theta_c and every loss sum (CE_w and consistency weights, Dice
+  // I_c / K_c / target mass) are summed over the ranks, so the loss is that of ONE process over
+  // the union of the ranks' batches, and dL/dlogits is multiplied by the world size to undo the
+  // 1/world of the gradient average. Null (default): per rank, as upstream (spec §9.5). Training
+  // mode only: validation stays per rank.
+  CrossRankSum* ranks = nullptr;
 
   bool use_ce() const;    // loss_type contains 'c'
   bool use_dice() const;  // loss_type contains 'd'

@@ -277,10 +277,7 @@ PretrainResult PretrainLoop::run() {
   run_dir_ = opt_.run_dir.empty() ? run_dir(cfg_).string() : opt_.run_dir;
   config_json_ = params_json(cfg_);
   if (!opt_.entangle) config_json_["entangle"] = false;
-  CROMSS_CHECK(!cfg_.global_selection,
-               "--global_selection: reducing selection thresholds and Dice sums across ranks is "
-               "not supported yet (the objective has no cross-rank hook); thresholds are "
-               "per-rank as in upstream");
+  if (cfg_.global_selection) obj_.ranks = &dist_;  // one objective over all ranks' batches
   if (dist_.is_main()) {
     dir_ = std::make_unique<RunDir>(run_dir_);
     dir_->write_params(config_json_);

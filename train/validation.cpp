@@ -49,6 +49,7 @@ Validator::Validator(const PretrainConfig& cfg, const ObjectiveConfig& objective
                      const data::LoaderOptions& options, Distributed& dist, Device device,
                      DType compute)
     : cfg_(cfg), objective_(objective), dist_(dist), device_(device), compute_(compute) {
+  objective_.ranks = nullptr;
   if (!items.empty()) loader_ = std::make_unique<data::Loader>(dataset, std::move(items), options);
   uploader_ = std::make_unique<data::DeviceBatchUploader>(device);
 }

@@ -57,7 +57,7 @@ class Validator {
                     const std::string& dir) const;
 
   const PretrainConfig& cfg_;
-  const ObjectiveConfig& objective_;
+  ObjectiveConfig objective_;  // per rank (no --global_selection): panels run on rank 0 alone
   Distributed& dist_;
   Device device_;
   DType compute_;

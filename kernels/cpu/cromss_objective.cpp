@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/cromss_objective.h"
+#include "kernels/cromss_radix_select.cuh"
 
 namespace cromss::cpu_kernels {
 namespace {
@@ -65,6 +66,32 @@ void class_thresholds(const A* conf, const int32_t* labels, int64_t n, int C, do
     std::nth_element(v.begin(), v.begin() + (k[c] - 1), v.end(), std::greater<A>());
     theta[c] = v[k[c] - 1];
   }
+}
+
+void class_thresholds_across_ranks(const float* conf, const int32_t* labels, int64_t n, int C,
+                                   double ratio, float* theta, int64_t* k, CrossRankSum& ranks) {
+  std::vector<int64_t> count(C, 0);
+  for (int64_t i = 0; i < n; ++i) ++count[labels[i]];
+  ranks.sum(count);  // n_c of the union
+  std::vector<int64_t> remaining(C), hist(static_cast<size_t>(C) * kRadixBuckets);
+  std::vector<uint32_t> prefix(C, 0u);
+  for (int c = 0; c < C; ++c) remaining[c] = k[c] = selection_count(count[c], ratio);
+  for (int pass = 0; pass < kRadixPasses; ++pass) {
+    std::fill(hist.begin(), hist.end(), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      const int c = labels[i];
+      const uint32_t bits = ordered_bits(conf[i]);
+      if (remaining[c] > 0 && radix_prefix_matches(bits, prefix[c], pass))
+        ++hist[static_cast<size_t>(c) * kRadixBuckets + radix_digit(bits, pass)];
+    }
+    ranks.sum(hist);  // the digit histograms of the union
+    for (int c = 0; c < C; ++c)
+      if (remaining[c] > 0)
+        prefix[c] |=
+            select_digit(hist.data() + static_cast<size_t>(c) * kRadixBuckets, &remaining[c])
+            << radix_shift(pass);
+  }
+  for (int c = 0; c < C; ++c) theta[c] = k[c] > 0 ? float_from_bits(prefix[c]) : 0.f;
 }
 
 template <class A>

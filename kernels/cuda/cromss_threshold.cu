@@ -3,9 +3,15 @@
 // local batch, k_c = floor(f32(n_c) f32(r)) (spec §9.29), found by radix selection over the float
 // bit patterns (kernels/cromss_radix_select.cuh): one counting pass, then four 8-bit digit passes,
 // each a per-class histogram (shared memory per block, merged with global atomics) and a
-// one-thread-per-class digit choice. No sort of the batch, no host synchronisation.
+// one-thread-per-class digit choice. No sort of the batch, no host synchronisation, except with
+// --global_selection: then the class counts and each pass's histograms (C x 256 counters) are
+// copied to the host, summed over the ranks (engine/cross_rank.h) and copied back between the
+// kernels, so every rank selects over the union of the ranks' batches.
+#include <vector>
+
 #include "engine/allocator.h"
 #include "engine/cuda/context_cuda.h"
+#include "engine/error.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cromss_radix_select.cuh"
 #include "kernels/cuda/types.cuh"
@@ -70,10 +76,31 @@ __global__ void finish_select_kernel(const int64_t* k, const uint32_t* prefix, i
   if (c < C) theta[c] = k[c] > 0 ? float_from_bits(prefix[c]) : 0.f;
 }
 
+// In place: device counters <- their sums over the ranks (host round trip on `stream`).
+template <class Counter>
+void sum_over_ranks(Counter* device_values, int64_t count, CrossRankSum& ranks,
+                    cudaStream_t stream) {
+  std::vector<Counter> host(static_cast<size_t>(count));
+  CUDA_CHECK(cudaMemcpyAsync(host.data(), device_values, sizeof(Counter) * count,
+                             cudaMemcpyDeviceToHost, stream));
+  CUDA_CHECK(cudaStreamSynchronize(stream));
+  std::vector<int64_t> wide(host.begin(), host.end());
+  ranks.sum(wide);
+  for (size_t i = 0; i < wide.size(); ++i) {
+    CROMSS_CHECK(wide[i] >= 0 && static_cast<uint64_t>(wide[i]) <= ~Counter{0},
+                 "--global_selection: a class histogram count of {} overflows its counter",
+                 wide[i]);
+    host[i] = static_cast<Counter>(wide[i]);
+  }
+  CUDA_CHECK(cudaMemcpyAsync(device_values, host.data(), sizeof(Counter) * count,
+                             cudaMemcpyHostToDevice, stream));
+  CUDA_CHECK(cudaStreamSynchronize(stream));  // `host` is freed on return
+}
+
 }  // namespace
 
 void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C, double ratio,
-                      float* theta, int64_t* k, int device) {
+                      float* theta, int64_t* k, int device, CrossRankSum* ranks) {
   cudaStream_t stream = stream_of(device);
   Allocator& alloc = allocator_for(Device::cuda(device));
   const size_t hist_bytes = sizeof(uint32_t) * C * kRadixBuckets;
@@ -87,13 +114,15 @@ void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C
   const unsigned blocks = n > 0 ? (blocks_for(n) < 1024u ? blocks_for(n) : 1024u) : 1u;
   if (n > 0) class_count_kernel<<<blocks, kThreads, 0, stream>>>(labels, n, C, counts);
   CUDA_CHECK_LAUNCH();
+  if (ranks) sum_over_ranks(counts, C, *ranks, stream);
   init_select_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(counts, C, ratio, k, rank, prefix);
   CUDA_CHECK_LAUNCH();
-  for (int pass = 0; pass < kRadixPasses && n > 0; ++pass) {
+  for (int pass = 0; pass < kRadixPasses && (n > 0 || ranks); ++pass) {
     CUDA_CHECK(cudaMemsetAsync(hist, 0, hist_bytes, stream));
     digit_histogram_kernel<<<blocks, kThreads, hist_bytes, stream>>>(conf, labels, n, C, pass, rank,
                                                                      prefix, hist);
     CUDA_CHECK_LAUNCH();
+    if (ranks) sum_over_ranks(hist, static_cast<int64_t>(C) * kRadixBuckets, *ranks, stream);
     choose_digit_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(hist, C, pass, rank, prefix);
     CUDA_CHECK_LAUNCH();
   }

@@ -11,3 +11,15 @@ set_tests_properties(distributed_mpi_2ranks PROPERTIES
   LABELS "cpu;mpi"
   TIMEOUT 120
   ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OPENBLAS_NUM_THREADS=1;OMP_NUM_THREADS=1")
+
+# --global_selection over two MPI processes against the one-process objective of the whole batch.
+add_executable(cromss_mpi_global_selection
+               ${CMAKE_CURRENT_SOURCE_DIR}/mpi_selection/global_selection_check.cpp)
+target_link_libraries(cromss_mpi_global_selection PRIVATE cromss_test_common)
+add_test(NAME distributed_mpi_global_selection
+         COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 --oversubscribe
+                 $<TARGET_FILE:cromss_mpi_global_selection>)
+set_tests_properties(distributed_mpi_global_selection PROPERTIES
+  LABELS "cpu;mpi"
+  TIMEOUT 120
+  ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OPENBLAS_NUM_THREADS=1;OMP_NUM_THREADS=1")

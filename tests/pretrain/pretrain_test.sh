@@ -12,6 +12,9 @@
 #   mpi      `mpirun -np 2` one SGD step == one process accumulating the same two micro-batches
 #            (rank r's batch of 1 is micro-batch r: data/sampler.h deals every world_size-th
 #            sample to a rank); parameters within fp32 tolerance, BN buffers excluded (§9.31).
+#            Then a 2-rank epoch with --global_selection (objective over both ranks' pixels; its
+#            exactness is tests/mpi_selection): runs, logs a finite tr_loss and moves the
+#            parameters differently from a per-rank epoch.
 set -euo pipefail
 case_name=$1 cromss=$2 compare=$3 work=$4 mpiexec=${5:-mpiexec}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
@@ -77,6 +80,23 @@ mpi)
   "$compare" "$work/single/checkpoints/last.h5" "$work/ranks/checkpoints/last.h5" \
     --params-only --rtol 1e-4 --atol 1e-6 || fail "2 ranks differ from 1 process accumulating"
   "$compare" "$work/single/checkpoints/last.h5" "$work/single/checkpoints/last.h5" >/dev/null
+  epoch=(--crop_size 64 --batch_size 1 --test_batch_size 1 --optimizer sgd --learning_rate 0.01
+         --epochs 1)
+  for selection in per_rank global; do
+    flag=() && [[ $selection == global ]] && flag=(--global_selection)
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+      "$mpiexec" -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS -x OMP_NUM_THREADS \
+      "$cromss" pretrain "${common[@]}" "${epoch[@]}" "${flag[@]}" \
+      --run_dir "$work/epoch_$selection" >/dev/null
+  done
+  grep -q '"global_selection": true' "$work/epoch_global/params.txt" ||
+    fail "params.txt does not record --global_selection"
+  grep -Eq '"tr_loss": *[0-9]' "$work/epoch_global/metrics.jsonl" ||
+    fail "no finite tr_loss in $(cat "$work/epoch_global/metrics.jsonl")"
+  if "$compare" "$work/epoch_per_rank/checkpoints/last.h5" \
+    "$work/epoch_global/checkpoints/last.h5" --params-only --rtol 1e-6 --atol 1e-9 >/dev/null; then
+    fail "--global_selection left the parameters as per-rank selection does"
+  fi
   ;;
 *) fail "unknown case $case_name" ;;
 esac

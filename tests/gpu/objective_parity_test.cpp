@@ -1,11 +1,12 @@
 // CUDA objective kernels against the CPU reference (label gpu; skips without a device): the full
 // objective (targets, confidences, thresholds by radix selection, weights, losses, gradients) for
 // f32, bf16 and f16 logits (bf16/f16 inputs are rounded first and the CPU runs on the rounded
-// values), on a shape that straddles the block size, and the prior blur. Guard bytes around every
-// buffer.
+// values), on a shape that straddles the block size, the --global_selection host round trip, and
+// the prior blur. Guard bytes around every buffer.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "tests/gpu_test.h"
 #include "tests/random_prior.h"
@@ -100,6 +101,39 @@ TEST(ObjectiveParity, EqualConfidencesAndUnderflowGiveEqualThresholdsAndNoNaN) {
     for (int d = 0; d < 2; ++d) {
       EXPECT_TRUE(test::all_close(gpu.threshold[d].to(Device::cpu()), cpu.threshold[d]));
       EXPECT_TRUE(test::all_close(gpu.weight_seg[d].to(Device::cpu()), cpu.weight_seg[d]));
+    }
+  }
+}
+
+// One rank: every sum over the ranks is the identity.
+class OneRank : public CrossRankSum {
+ public:
+  int world_size() const override { return 1; }
+  void sum(std::vector<int64_t>&) override {}
+  void sum(std::vector<double>&) override {}
+};
+
+// --global_selection on CUDA: the counts and digit histograms take the host round trip between
+// the kernels (kernels/cuda/cromss_threshold.cu); with one rank the result must be the
+// device-only selection's exactly. Multi-rank equivalence is checked on the CPU and over MPI.
+TEST(ObjectiveParity, GlobalSelectionRoundTripKeepsTheThresholds) {
+  CROMSS_REQUIRE_CUDA_DEVICE();
+  test::GuardBytesScope guard;
+  Case k = make_case(13, 3, 9, 33, 31);
+  const Device dev = Device::cuda(0);
+  OneRank one;
+  ObjectiveConfig global;
+  global.ranks = &one;
+  for (int epoch : {0, 120}) {
+    const ObjectiveResult local = cromss_objective(k.z1.to(dev), k.z2.to(dev), k.labels.to(dev),
+                                                   k.prior.to(dev), epoch, ObjectiveConfig{});
+    const ObjectiveResult shared = cromss_objective(k.z1.to(dev), k.z2.to(dev), k.labels.to(dev),
+                                                    k.prior.to(dev), epoch, global);
+    // The loss sums end in double atomics across blocks (order varies): relative 1e-9.
+    EXPECT_NEAR(shared.loss, local.loss, 1e-9 * std::abs(local.loss));
+    for (int d = 0; d < 2; ++d) {
+      EXPECT_EQ(shared.threshold[d].to_vector<float>(), local.threshold[d].to_vector<float>());
+      EXPECT_EQ(shared.weight_seg[d].to_vector<float>(), local.weight_seg[d].to_vector<float>());
     }
   }
 }

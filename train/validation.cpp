@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/autograd.h"
+#include "engine/ops/argmax.h"
 #include "train/cromss_objective.h"
 #include "train/png_panel.h"
 
@@ -28,22 +29,6 @@ StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch&
   return d;
 }
 
-Tensor argmax_classes(const Tensor& logits) {
-  const int64_t n = logits.size(0), c = logits.size(1), hw = logits.size(2) * logits.size(3);
-  const std::vector<float> v = logits.to_vector<float>();
-  Tensor out = Tensor::empty({n, logits.size(2), logits.size(3)}, DType::u8);
-  uint8_t* o = out.data<uint8_t>();
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t p = 0; p < hw; ++p) {
-      const float* x = v.data() + b * c * hw + p;
-      int64_t best = 0;
-      for (int64_t k = 1; k < c; ++k)
-        if (x[k * hw] > x[best * hw]) best = k;
-      o[b * hw + p] = static_cast<uint8_t>(best);
-    }
-  return out;
-}
-
 Validator::Validator(const PretrainConfig& cfg, const ObjectiveConfig& objective,
                      const data::PretrainDataset& dataset, std::vector<size_t> items,
                      const data::LoaderOptions& options, Distributed& dist, Device device,
@@ -61,8 +46,8 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
   const int64_t k = cfg_.n_classes;
   std::vector<ConfusionMatrix> noisy, clean;  // distinct matrices (a copy would share counts)
   for (int b = 0; b < branches; ++b) {
-    noisy.emplace_back(k);
-    clean.emplace_back(k);
+    noisy.emplace_back(k, device_);
+    clean.emplace_back(k, device_);
   }
   bool has_clean = false;
   std::vector<double> loss_sum = {0.0, 0.0};  // sum, batches
@@ -85,13 +70,11 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
       loss_sum[0] += single_branch_objective(logits[0], d.labels, Tensor(), objective_).loss;
     }
     loss_sum[1] += 1;
-    const Tensor labels = d.labels.to(Device::cpu());
-    const Tensor clean_labels = d.clean.defined() ? d.clean.to(Device::cpu()) : Tensor();
-    for (int b = 0; b < branches; ++b) {
+    for (int b = 0; b < branches; ++b) {  // on the device: no host sync per batch
       const Tensor pred = argmax_classes(logits[b]);
-      noisy[b].accumulate(pred, labels);
-      if (clean_labels.defined()) {
-        clean[b].accumulate(pred, clean_labels);
+      noisy[b].accumulate(pred, d.labels);
+      if (d.clean.defined()) {
+        clean[b].accumulate(pred, d.clean);
         has_clean = true;
       }
     }
@@ -139,8 +122,8 @@ void Validator::write_panels(const StepTensors& d, const BranchLogits& y, int64_
   const Tensor s2 = d.s2.to(Device::cpu()).to(DType::f32);
   const Tensor labels = d.labels.to(Device::cpu());
   std::vector<Tensor> preds;
-  if (y.s1.defined()) preds.push_back(argmax_classes(y.s1));
-  if (y.s2.defined()) preds.push_back(argmax_classes(y.s2));
+  if (y.s1.defined()) preds.push_back(argmax_classes(y.s1).to(Device::cpu()));
+  if (y.s2.defined()) preds.push_back(argmax_classes(y.s2).to(Device::cpu()));
   const int64_t n = std::min<int64_t>(kPanelSamples, labels.size(0));
   for (int64_t i = 0; i < n; ++i) {
     PanelSample p;

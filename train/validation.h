@@ -38,9 +38,6 @@ struct StepTensors {
 StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch& batch,
                          DType compute);
 
-// argmax over the class axis of (B,C,H,W) logits (any device/dtype) as u8 (B,H,W) on the host.
-Tensor argmax_classes(const Tensor& logits);
-
 class Validator {
  public:
   static constexpr int kPanelSamples = 3;

@@ -228,7 +228,8 @@ void add_training_flags(CLI::App& cmd, PretrainConfig& c) {
       ->capture_default_str()
       ->group(g);
   store_true(cmd, "--deterministic", c.deterministic,
-             "Deterministic kernels only (bitwise-reproducible reruns, slower)")
+             "Make any CUDA op that is not run-to-run deterministic an error (the training step "
+             "is deterministic without it)")
       ->group(g);
 }
 

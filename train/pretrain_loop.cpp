@@ -14,6 +14,7 @@
 #include "data/loader.h"
 #include "data/sampler.h"
 #include "engine/autograd.h"
+#include "engine/determinism.h"
 #include "engine/device.h"
 #include "engine/error.h"
 #include "engine/ops/elementwise.h"
@@ -121,6 +122,7 @@ class PretrainLoop {
 };
 
 void PretrainLoop::setup_device() {
+  set_deterministic_algorithms(cfg_.deterministic);
   bool fell_back = false;
   device_ = Device::parse(resolve_device(cfg_, cuda_device_count(), &fell_back));
   if (fell_back && dist_.is_main())

@@ -9,12 +9,14 @@
 // Algorithms come from cuDNN's heuristics (cudnnGet*Algorithm_v7), chosen once per
 // configuration and cached under Conv2dAlgoKey (every property of the convolution): the first
 // candidate that is supported, deterministic (run-to-run identical gradients) and needs at most
-// kMaxWorkspace bytes, else the first supported one. Workspace comes from Context::scratch.
+// kMaxWorkspace bytes, else the first supported one - an error instead under --deterministic
+// (engine/determinism.h). Workspace comes from Context::scratch.
 #include <mutex>
 #include <unordered_map>
 
 #include "engine/cuda/check.h"
 #include "engine/cuda/context_cuda.h"
+#include "engine/determinism.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_algo_key.h"
 
@@ -87,6 +89,7 @@ class ConvDescriptors {
 struct AlgoChoice {
   int algo = 0;
   size_t workspace = 0;
+  bool deterministic = true;
 };
 
 // alpha = 1, beta = 0 in the scaling type cuDNN expects (double for f64 data, else float).
@@ -109,7 +112,7 @@ AlgoChoice pick(const Perf* perf, int count, WorkspaceOf workspace_of, const cha
       if (require_deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
       size_t bytes = 0;
       if (!workspace_of(perf[i].algo, &bytes) || bytes > kMaxWorkspace) continue;
-      return {static_cast<int>(perf[i].algo), bytes};
+      return {static_cast<int>(perf[i].algo), bytes, perf[i].determinism == CUDNN_DETERMINISTIC};
     }
   CROMSS_THROW(CudnnError, "conv2d: cuDNN offers no {} algorithm for this convolution", direction);
 }
@@ -210,6 +213,11 @@ void run_convolution(const Conv2dGeometry& g, const void* a, const void* b, void
             },
             Api::kName);
       });
+  CROMSS_CHECK(choice.deterministic || !deterministic_algorithms(),
+               "conv2d {}: cuDNN offers no deterministic algorithm for {} (N={} C={} H={} W={} "
+               "K={} {}x{} stride {} groups {}) and --deterministic is on",
+               Api::kName, dtype_name(dtype), g.n, g.c, g.h, g.w, g.k, g.kh, g.kw, g.stride_h,
+               g.groups);
   void* workspace = choice.workspace ? ctx.scratch(choice.workspace) : nullptr;
   const Scaling s(dtype);
   CUDNN_CHECK(Api::run(handle, s, d, a, b, static_cast<typename Api::Algo>(choice.algo), workspace,

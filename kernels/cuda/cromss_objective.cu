@@ -1,8 +1,10 @@
 // CUDA passes of the CromSS objective (kernels/cromss_objective.h): fused softmax + targets +
 // confidences + entangling; selection weights; loss sums (CE, Dice partial sums, consistency);
 // and the fused softmax + CE + Dice + consistency gradient. Logits load as f32/f64/bf16/f16 and
-// all math runs in fp32 (kernels/cromss_objective.cuh); sums are reduced per warp and added into
-// double accumulators. One thread per pixel, grid-stride.
+// all math runs in fp32 (kernels/cromss_objective.cuh). The loss sums are deterministic (the same
+// bits run to run): per block in a fixed order (warp shuffles, then the warps in order) into one
+// double partial per block, then one block per accumulator adds the partials in a fixed tree.
+// One thread per pixel, grid-stride.
 #include "engine/allocator.h"
 #include "engine/cuda/context_cuda.h"
 #include "kernels/cromss_objective.h"
@@ -70,9 +72,9 @@ __device__ float warp_sum(float v) {
   return v;
 }
 
-// Adds each thread's acc[j] into sums[j]: warp shuffles, then the warps of the block through
-// shared memory, then one double atomic per block and accumulator. blockDim.x == kThreads.
-__device__ void block_add(const float* acc, int count, double* sums) {
+// Writes the block's sum of each thread's acc[j] to partials[blockIdx.x * count + j]: warp
+// shuffles, then the warps of the block in order. blockDim.x == kThreads.
+__device__ void block_partials(const float* acc, int count, double* partials) {
   constexpr int kWarps = kThreads / 32;
   __shared__ float partial[kWarps][kSumsMax];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -84,14 +86,30 @@ __device__ void block_add(const float* acc, int count, double* sums) {
   for (int j = threadIdx.x; j < count; j += blockDim.x) {
     double total = 0;
     for (int w = 0; w < kWarps; ++w) total += partial[w][j];
-    atomicAdd(sums + j, total);
+    partials[static_cast<int64_t>(blockIdx.x) * count + j] = total;
   }
+}
+
+// sums[j] = sum over the `blocks` partials of accumulator j (block j of the grid): strided
+// per-thread sums, then a shared-memory tree, both in a fixed order. blockDim.x == kThreads.
+__global__ void partials_total_kernel(const double* partials, int blocks, int count, double* sums) {
+  __shared__ double tree[kThreads];
+  const int j = blockIdx.x;
+  double v = 0;
+  for (int b = threadIdx.x; b < blocks; b += blockDim.x) v += partials[int64_t(b) * count + j];
+  tree[threadIdx.x] = v;
+  __syncthreads();
+  for (int half = blockDim.x / 2; half > 0; half >>= 1) {
+    if (threadIdx.x < half) tree[threadIdx.x] += tree[threadIdx.x + half];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) sums[j] = tree[0];
 }
 
 template <class T>
 __global__ void sums_kernel(const T* z, const T* zt, const float* target, const float* w_seg,
                             const float* w_con_t, int64_t B, int C, int64_t HW,
-                            ConsistencyKind kind, double* sums) {
+                            ConsistencyKind kind, double* partials) {
   float acc[kSumsMax];
   const int count = kSumsFixed + 4 * C;
   for (int j = 0; j < count; ++j) acc[j] = 0.f;
@@ -120,7 +138,7 @@ __global__ void sums_kernel(const T* z, const T* zt, const float* target, const 
     acc[2] += we;
     acc[3] += we * consistency_pixel(kind, logp, p, q, logq, C);
   }
-  block_add(acc, count, sums);
+  block_partials(acc, count, partials);
 }
 
 struct DeviceScales {
@@ -211,14 +229,18 @@ void objective_sums(const void* z, const void* z_teacher, DType logit_dtype, con
   *sums = ObjectiveSums{};
   if (n == 0) return;
   const int count = kSumsFixed + 4 * C;
+  const unsigned blocks = pixel_blocks(n);
+  Scratch partials(sizeof(double) * count * blocks, device);
   Scratch acc(sizeof(double) * count, device);
   cudaStream_t stream = stream_of(device);
-  CUDA_CHECK(cudaMemsetAsync(acc.as<double>(), 0, sizeof(double) * count, stream));
   CROMSS_DISPATCH_CUDA_FLOAT(logit_dtype, "objective_sums", [&] {
-    sums_kernel<<<pixel_blocks(n), kThreads, 0, stream>>>(
+    sums_kernel<<<blocks, kThreads, 0, stream>>>(
         static_cast<const scalar_t*>(z), static_cast<const scalar_t*>(z_teacher), target, w_seg,
-        w_con_teacher, B, C, HW, kind, acc.as<double>());
+        w_con_teacher, B, C, HW, kind, partials.as<double>());
   });
+  CUDA_CHECK_LAUNCH();
+  partials_total_kernel<<<count, kThreads, 0, stream>>>(
+      partials.as<double>(), static_cast<int>(blocks), count, acc.as<double>());
   CUDA_CHECK_LAUNCH();
   double host[kSumsMax];
   CUDA_CHECK(cudaMemcpyAsync(host, acc.as<double>(), sizeof(double) * count, cudaMemcpyDeviceToHost,

@@ -3,10 +3,12 @@
 // (one thread per written element). The bilinear backward scatters each output gradient to its
 // four taps with atomicAdd into an A buffer (the gradient itself for f32/f64, a stream-ordered
 // fp32 scratch for bf16/f16 that is then rounded once), so its fp32 summation order may vary
-// between runs.
+// between runs: it refuses to run under --deterministic (engine/determinism.h).
 #include <type_traits>
 
 #include "engine/cuda/context_cuda.h"
+#include "engine/determinism.h"
+#include "engine/error.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/resize.h"
 
@@ -119,6 +121,9 @@ void resize_bilinear_backward(const void* grad_out, DType dtype, int64_t planes,
                               void* grad_x, int device) {
   const int64_t total = planes * out_h * out_w, in_total = planes * in_h * in_w;
   if (in_total == 0) return;
+  CROMSS_CHECK(!deterministic_algorithms(),
+               "resize_bilinear backward on CUDA adds with float atomics (run-to-run order "
+               "varies) and --deterministic is on");
   cudaStream_t stream = stream_of(device);
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "resize_bilinear backward", [&] {
     using A = acc_t<scalar_t>;

@@ -1,11 +1,42 @@
 // The autograd tape (see autograd.h).
 #include "engine/autograd.h"
 
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
 #include "engine/ops/elementwise.h"
 
 namespace cromss {
 namespace {
 thread_local bool t_grad_mode = true;
+thread_local LeafGradReadyFn t_leaf_ready;
+
+// Uses left per leaf during one backward walk (LeafGradReadyScope).
+class LeafUseCounter {
+ public:
+  explicit LeafUseCounter(const std::vector<TapeNode>& nodes) {
+    for (const TapeNode& node : nodes)
+      for (const auto& in : node.inputs)
+        if (in && in->is_leaf) ++pending_[in.get()];
+  }
+  // After `node` has been walked: reports the leaves it used for the last time.
+  void walked(const TapeNode& node) {
+    for (const auto& in : node.inputs)
+      if (in && in->is_leaf && --pending_[in.get()] == 0) t_leaf_ready(*in);
+  }
+
+ private:
+  std::unordered_map<const AutogradMeta*, int64_t> pending_;
+};
+
+}  // namespace
+
+LeafGradReadyScope::LeafGradReadyScope(LeafGradReadyFn on_ready)
+    : previous_(std::exchange(t_leaf_ready, std::move(on_ready))) {}
+
+LeafGradReadyScope::~LeafGradReadyScope() {
+  t_leaf_ready = std::move(previous_);
 }
 
 Tape& Tape::current() {
@@ -28,6 +59,8 @@ void Tape::run_backward(const Tensor& root, const Tensor& grad_root) {
   AutogradMeta& root_meta = *root.autograd_meta();
   accumulate_grad(root_meta, grad_root.to(root.dtype()).contiguous());
   NoGrad no_grad;  // backward closures run ops too; they must not be recorded
+  std::optional<LeafUseCounter> uses;
+  if (t_leaf_ready) uses.emplace(nodes_);
   for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
     TapeNode& node = *it;
     if (node.output && node.output->grad.defined()) {
@@ -47,6 +80,7 @@ void Tape::run_backward(const Tensor& root, const Tensor& grad_root) {
       }
       if (!node.output->is_leaf) node.output->grad = Tensor();
     }
+    if (uses) uses->walked(node);
     node = TapeNode();  // free saved tensors now
   }
   nodes_.clear();

@@ -8,6 +8,13 @@
 // into AutogradMeta::grad, so leaves (parameters) accumulate across backward passes until
 // zero_grad(). Each node and its saved tensors are freed as soon as it has run, and gradients of
 // intermediate (non-leaf) tensors are released after use; the tape is empty afterwards.
+//
+// Gradient-ready notification (data-parallel overlap, train/distributed.h GradientBuckets): while
+// a LeafGradReadyScope is alive on the thread, run_backward counts the tape nodes that use each
+// leaf and reports the leaf once the last of them has been walked (run or skipped because its
+// output received no gradient): its gradient is then final for this pass. Every leaf that is an
+// input of some node is reported exactly once, in the order its last use is walked (reverse
+// record order), even when no gradient reached it. Without a scope nothing is counted.
 #pragma once
 
 #include <functional>
@@ -39,6 +46,22 @@ struct TapeNode {
   std::shared_ptr<AutogradMeta> output;
   std::vector<std::shared_ptr<AutogradMeta>> inputs;  // null for inputs without autograd
   BackwardFn backward;
+};
+
+// Called by run_backward when a leaf's gradient is final (see the header comment).
+using LeafGradReadyFn = std::function<void(const AutogradMeta& leaf)>;
+
+// Installs `on_ready` for the backward passes run on this thread during its lifetime; restores
+// the previous observer on destruction.
+class LeafGradReadyScope {
+ public:
+  explicit LeafGradReadyScope(LeafGradReadyFn on_ready);
+  ~LeafGradReadyScope();
+  LeafGradReadyScope(const LeafGradReadyScope&) = delete;
+  LeafGradReadyScope& operator=(const LeafGradReadyScope&) = delete;
+
+ private:
+  LeafGradReadyFn previous_;
 };
 
 class Tape {

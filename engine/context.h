@@ -1,8 +1,9 @@
-// One execution context per CUDA device: the compute stream, the cuDNN handle, the cuBLASLt
-// handle and its workspace. Created lazily on first use and passed to every CUDA kernel wrapper;
-// no layer owns handles or streams of its own (DESIGN.md). The handles are exposed as opaque
-// pointers here so that ordinary translation units need no CUDA headers; CUDA code casts them
-// with the typed accessors of engine/cuda/context_cuda.h.
+// One execution context per CUDA device: the compute stream (plus side streams for uploads and
+// for gradient all-reduces), the cuDNN handle, the cuBLASLt handle and its workspace. Created
+// lazily on first use and passed to every CUDA kernel wrapper; no layer owns handles or streams of
+// its own (DESIGN.md). The handles are exposed as opaque pointers here so that ordinary translation
+// units need no CUDA headers; CUDA code casts them with the typed accessors of
+// engine/cuda/context_cuda.h.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +24,7 @@ class Context {
   int device() const { return device_; }
   void* stream() const { return stream_; }
   void* copy_stream() const { return copy_stream_; }  // side stream for host-to-device uploads
+  void* comm_stream() const { return comm_stream_; }  // side stream for NCCL gradient all-reduces
   void* cudnn() const { return cudnn_; }
   void* cublaslt() const { return cublaslt_; }
   void* workspace() const { return workspace_; }
@@ -35,6 +37,7 @@ class Context {
   int device_ = 0;
   void* stream_ = nullptr;
   void* copy_stream_ = nullptr;
+  void* comm_stream_ = nullptr;
   void* cudnn_ = nullptr;
   void* cublaslt_ = nullptr;
   void* workspace_ = nullptr;

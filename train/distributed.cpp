@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "engine/cuda_api.h"
 #include "engine/dispatch.h"
 #include "kernels/elementwise.h"
 #include "train/nccl_comm.h"
@@ -144,6 +145,17 @@ void Distributed::start_allreduce_sum(float* data, int64_t n, std::vector<MPI_Re
   }
 }
 
+void Distributed::allreduce_sum_on_comm_stream(const Tensor& flat) {
+  CROMSS_CHECK(flat.dtype() == DType::f32 && flat.is_contiguous() && flat.device().is_cuda(),
+               "Distributed::allreduce_sum_on_comm_stream: expected a contiguous f32 CUDA "
+               "buffer, got {}",
+               flat.str());
+  if (!active()) return;
+  CROMSS_ON_CUDA(nccl::allreduce_sum_f32(nccl_comm(flat.device().index), flat.data<float>(),
+                                         flat.numel(), flat.device().index,
+                                         cuda_api::Stream::comm));
+}
+
 void Distributed::broadcast(const Tensor& buffer, int root) {
   CROMSS_CHECK(buffer.is_contiguous(),
                "Distributed::broadcast: expected a contiguous buffer, got {}", buffer.str());
@@ -188,15 +200,71 @@ void Distributed::barrier() {
   if (active()) MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
 }
 
-GradientBuckets::GradientBuckets(Distributed& dist, Tensor flat, int64_t bucket_elements)
-    : dist_(dist), flat_(std::move(flat)) {
-  CROMSS_CHECK(flat_.dtype() == DType::f32 && flat_.is_contiguous() && flat_.dim() == 1,
-               "GradientBuckets: expected a flat contiguous f32 buffer, got {}", flat_.str());
+namespace {
+
+void check_flat(const Tensor& flat) {
+  CROMSS_CHECK(flat.dtype() == DType::f32 && flat.is_contiguous() && flat.dim() == 1,
+               "GradientBuckets: expected a flat contiguous f32 buffer, got {}", flat.str());
+}
+
+void check_bucket_size(int64_t bucket_elements) {
   CROMSS_CHECK(bucket_elements > 0, "GradientBuckets: bucket size must be positive, got {}",
                bucket_elements);
+}
+
+}  // namespace
+
+GradientBuckets::GradientBuckets(Distributed& dist, Tensor flat, int64_t bucket_elements)
+    : dist_(dist), flat_(std::move(flat)) {
+  check_flat(flat_);
+  check_bucket_size(bucket_elements);
   for (int64_t end = flat_.numel(); end > 0; end -= bucket_elements)
     ranges_.emplace_back(std::max<int64_t>(0, end - bucket_elements), end);
+  reset();
+}
+
+GradientBuckets::GradientBuckets(Distributed& dist, Tensor flat,
+                                 const std::vector<ParameterStore::Entry>& params,
+                                 int64_t bucket_elements)
+    : dist_(dist), flat_(std::move(flat)) {
+  check_flat(flat_);
+  check_bucket_size(bucket_elements);
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& p = params[i];
+    const int64_t floor = i == 0 ? 0 : params[i - 1].offset + params[i - 1].numel();
+    CROMSS_CHECK(p.offset >= floor && p.offset + p.numel() <= flat_.numel(),
+                 "GradientBuckets: parameter {} at [{}, {}) overlaps its predecessor or leaves "
+                 "the buffer of {} elements",
+                 p.name, p.offset, p.offset + p.numel(), flat_.numel());
+  }
+  bucket_of_param_.assign(params.size(), 0);
+  int64_t end = flat_.numel();
+  for (size_t i = params.size(); i-- > 0;) {
+    bucket_of_param_[i] = static_cast<int64_t>(ranges_.size());
+    const bool first = i == 0;
+    if (first || end - params[i].offset >= bucket_elements) {
+      const int64_t begin = first ? 0 : params[i].offset;
+      ranges_.emplace_back(begin, end);
+      end = begin;
+    }
+  }
+  if (params.empty() && flat_.numel() > 0) ranges_.emplace_back(0, flat_.numel());
+  params_per_bucket_.assign(ranges_.size(), 0);
+  for (int64_t b : bucket_of_param_) ++params_per_bucket_[static_cast<size_t>(b)];
+  reset();
+}
+
+GradientBuckets::~GradientBuckets() {
+  if (compute_done_ != nullptr) cuda_api::event_destroy(compute_done_);
+  if (comm_done_ != nullptr) cuda_api::event_destroy(comm_done_);
+}
+
+void GradientBuckets::reset() {
   launched_.assign(ranges_.size(), false);
+  unready_ = params_per_bucket_;
+  ready_.assign(bucket_of_param_.size(), false);
+  pending_.clear();
+  pending_buckets_.clear();
 }
 
 std::pair<int64_t, int64_t> GradientBuckets::range(int64_t bucket) const {
@@ -205,40 +273,74 @@ std::pair<int64_t, int64_t> GradientBuckets::range(int64_t bucket) const {
   return ranges_[static_cast<size_t>(bucket)];
 }
 
+int64_t GradientBuckets::bucket_of(int64_t param) const {
+  CROMSS_CHECK(param >= 0 && param < static_cast<int64_t>(bucket_of_param_.size()),
+               "GradientBuckets: parameter {} of {} (parameter-aligned buckets only)", param,
+               bucket_of_param_.size());
+  return bucket_of_param_[static_cast<size_t>(param)];
+}
+
+void GradientBuckets::mark_ready(int64_t param) {
+  const int64_t b = bucket_of(param);
+  const auto p = static_cast<size_t>(param);
+  CROMSS_CHECK(!ready_[p], "GradientBuckets: parameter {} marked ready twice before wait()", param);
+  CROMSS_CHECK(!launched(b),
+               "GradientBuckets: parameter {} marked ready after its bucket {} was launched (its "
+               "gradient would change after the all-reduce)",
+               param, b);
+  ready_[p] = true;
+  if (--unready_[static_cast<size_t>(b)] == 0) launch(b);
+}
+
 void GradientBuckets::launch(int64_t bucket) {
   const auto [begin, end] = range(bucket);
-  CROMSS_CHECK(!launched_[static_cast<size_t>(bucket)],
-               "GradientBuckets: bucket {} launched twice before wait()", bucket);
+  CROMSS_CHECK(!launched(bucket), "GradientBuckets: bucket {} launched twice before wait()",
+               bucket);
   launched_[static_cast<size_t>(bucket)] = true;
   if (!dist_.active()) return;
+  pending_buckets_.push_back(bucket);
   Tensor part = flat_.narrow(0, begin, end - begin);
   if (part.device().is_cpu()) {
     dist_.start_allreduce_sum(part.data<float>(), part.numel(), pending_);
-    pending_buckets_.push_back(bucket);
-  } else {
-    dist_.allreduce_mean(part);  // stream-ordered: NCCL sum, then the scaling kernel
+    return;
   }
+  const int device = part.device().index;
+  if (compute_done_ == nullptr) {
+    compute_done_ = cuda_api::event_create(device);
+    comm_done_ = cuda_api::event_create(device);
+  }
+  cuda_api::event_record(compute_done_, device, cuda_api::Stream::compute);
+  cuda_api::stream_wait_event(device, cuda_api::Stream::comm, compute_done_);
+  dist_.allreduce_sum_on_comm_stream(part);
 }
 
 void GradientBuckets::launch_all() {
   for (int64_t b = 0; b < count(); ++b)
-    if (!launched_[static_cast<size_t>(b)]) launch(b);
+    if (!launched(b)) launch(b);
 }
 
 void GradientBuckets::wait() {
-  if (!pending_.empty()) {
-    mpi_check(MPI_Waitall(static_cast<int>(pending_.size()), pending_.data(), MPI_STATUSES_IGNORE),
-              "MPI_Waitall");
+  if (!pending_buckets_.empty()) {
+    const Device device = flat_.device();
+    if (device.is_cpu()) {
+      mpi_check(
+          MPI_Waitall(static_cast<int>(pending_.size()), pending_.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
+    } else {
+      cuda_api::event_record(comm_done_, device.index, cuda_api::Stream::comm);
+      cuda_api::stream_wait_event(device.index, cuda_api::Stream::compute, comm_done_);
+    }
     const double inv = 1.0 / dist_.world_size();
     for (int64_t b : pending_buckets_) {
       const auto [begin, end] = range(b);
       float* p = flat_.data<float>() + begin;
-      cpu_kernels::scale(p, inv, p, end - begin);
+      if (device.is_cpu())
+        cpu_kernels::scale(p, inv, p, end - begin);
+      else
+        CROMSS_ON_CUDA(cuda_kernels::scale(p, inv, p, DType::f32, end - begin, device.index));
     }
   }
-  pending_.clear();
-  pending_buckets_.clear();
-  launched_.assign(ranges_.size(), false);
+  reset();
 }
 
 }  // namespace cromss

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "data/loader.h"
 #include "data/sampler.h"
@@ -91,7 +92,8 @@ class PretrainLoop {
  private:
   void setup_device();
   void setup_model_and_state();
-  void train_micro_batch(const data::Batch& b, int64_t epoch);
+  void setup_gradient_buckets();
+  void train_micro_batch(const data::Batch& b, int64_t epoch, bool last_of_window);
   void optimizer_step();
   std::string save(const std::string& path, const TrainPosition& pos);
   void log_epoch(int64_t epoch, double lr_used, double seconds, const NamedValues& val);
@@ -116,6 +118,10 @@ class PretrainLoop {
   std::unique_ptr<LossScaler> scaler_;
   std::unique_ptr<LrSchedule> schedule_;
   std::vector<FlatSlice> slices_;
+  // Data parallel: the gradient all-reduce in parameter-aligned buckets, and each parameter's
+  // index for the buckets by its autograd metadata (fp32 only: overlap with backward).
+  std::unique_ptr<GradientBuckets> buckets_;
+  std::unordered_map<const AutogradMeta*, int64_t> param_index_;
   TrainPosition pos_;
   std::vector<double> sums_;
   nlohmann::json config_json_;
@@ -182,12 +188,21 @@ void PretrainLoop::setup_model_and_state() {
   if (pos_.epoch_sums.size() != nsums) pos_.epoch_sums.assign(nsums, 0.0);
 }
 
+void PretrainLoop::setup_gradient_buckets() {
+  if (!dist_.active()) return;
+  buckets_ = std::make_unique<GradientBuckets>(dist_, store_->flat_gradients(), store_->entries());
+  if (mixed_) return;  // low-precision grads reach the fp32 buffer only after backward
+  const auto& entries = store_->entries();
+  for (size_t i = 0; i < entries.size(); ++i)
+    param_index_.emplace(entries[i].slot->autograd_meta().get(), static_cast<int64_t>(i));
+}
+
 void broadcast_buffers(Distributed& dist, Module& net) {
   if (!dist.active()) return;
   for (auto& b : net.named_buffers()) dist.broadcast(*b.tensor, 0);
 }
 
-void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch) {
+void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool last_of_window) {
   broadcast_buffers(dist_, *net_);
   StepTensors d = upload_batch(*uploader_, b, compute_);
   BranchLogits y = net_->forward(d.s1, d.s2);
@@ -217,13 +232,25 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch) {
   s[micro] += 1;
   double factor = 1.0 / cfg_.accumulate_grad_batches;
   if (scaler_->enabled()) factor *= scaler_->scale_value();
+  // Last micro-batch of the window in fp32: each bucket's all-reduce starts as soon as backward
+  // has finished its parameters. Earlier micro-batches are not reduced (their gradients are
+  // still accumulating); optimizer_step() launches what is left.
+  std::optional<LeafGradReadyScope> overlap;
+  if (buckets_ && last_of_window && !param_index_.empty())
+    overlap.emplace([this](const AutogradMeta& leaf) {
+      const auto it = param_index_.find(&leaf);
+      if (it != param_index_.end()) buckets_->mark_ready(it->second);
+    });
   scale(loss, factor).backward();
 }
 
 void PretrainLoop::optimizer_step() {
   Tensor& grads = store_->flat_gradients();
   if (mixed_) mixed_->accumulate_grads();
-  if (dist_.active()) dist_.allreduce_mean(grads);
+  if (buckets_) {
+    buckets_->launch_all();  // unused parameters, or everything without the overlap
+    buckets_->wait();
+  }
   scaler_->unscale_and_check(grads);
   optimizer_->step(scaler_->enabled() ? scaler_->found_inf() : Tensor());
   scaler_->update();
@@ -290,6 +317,7 @@ PretrainResult PretrainLoop::run() {
   split_ =
       data::split_train_val(dataset_->size(), cfg_.validation, static_cast<uint64_t>(cfg_.seed));
   setup_model_and_state();
+  setup_gradient_buckets();
   if (dist_.is_main()) metrics_ = std::make_unique<MetricsLog>(run_dir_);
 
   data::Loader train_loader(*dataset_, split_.train,
@@ -331,8 +359,9 @@ PretrainResult PretrainLoop::run() {
       for (int64_t i = 0; i < skip; ++i) train_loader.next(batch);  // already trained on
     }
     for (int64_t m = skip + 1; m <= nb && train_loader.next(batch); ++m) {
-      train_micro_batch(batch, epoch);
-      if (m % cfg_.accumulate_grad_batches != 0 && m != nb) continue;
+      const bool last_of_window = m % cfg_.accumulate_grad_batches == 0 || m == nb;
+      train_micro_batch(batch, epoch, last_of_window);
+      if (!last_of_window) continue;
       optimizer_step();
       ++pos_.step;
       if (dist_.is_main())

@@ -6,6 +6,12 @@
 //   -> cromss_loss (epoch 0-based) / k (* fp16 loss scale) -> backward into the flat gradients
 //   then: low-precision grads folded into fp32 -> all-reduce mean -> unscale/check -> optimizer
 //   step (skipped on overflow) -> scaler update.
+// With several ranks the all-reduce runs in parameter-aligned buckets (train/distributed.h
+// GradientBuckets). In fp32, during the backward of a window's last micro-batch each bucket is
+// launched as soon as the autograd reports all its parameters' gradients final
+// (LeafGradReadyScope), overlapping the rest of backward; the rest (mixed precision, whose
+// gradients reach the fp32 buffer only after backward, and parameters that got no gradient) is
+// launched at the optimizer step, which waits for all buckets before unscaling.
 // Per epoch: validation on the held-out split (v_loss of spec §2.5, v1_*/v2_* confusion metrics
 // against the noisy labels and, on synthetic data, v1_clean_*/v2_clean_* against the clean ones),
 // the LR schedule step (ROP on v_loss; single-modal: max mode on v_miou as upstream script 1),

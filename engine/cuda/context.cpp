@@ -32,6 +32,9 @@ Context::Context(int device) : device_(device) {
   cudaStream_t copy_stream;
   CUDA_CHECK(cudaStreamCreateWithFlags(&copy_stream, cudaStreamNonBlocking));
   copy_stream_ = copy_stream;
+  cudaStream_t comm_stream;
+  CUDA_CHECK(cudaStreamCreateWithFlags(&comm_stream, cudaStreamNonBlocking));
+  comm_stream_ = comm_stream;
   cudnnHandle_t cudnn;
   CUDNN_CHECK(cudnnCreate(&cudnn));
   CUDNN_CHECK(cudnnSetStream(cudnn, stream));
@@ -50,6 +53,7 @@ Context::~Context() {
     if (workspace_) cudaFree(workspace_);
     if (cublaslt_) cublasLtDestroy(static_cast<cublasLtHandle_t>(cublaslt_));
     if (cudnn_) cudnnDestroy(static_cast<cudnnHandle_t>(cudnn_));
+    if (comm_stream_) cudaStreamDestroy(static_cast<cudaStream_t>(comm_stream_));
     if (copy_stream_) cudaStreamDestroy(static_cast<cudaStream_t>(copy_stream_));
     if (stream_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
   } catch (const std::exception& e) {

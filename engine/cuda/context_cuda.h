@@ -6,6 +6,7 @@
 #include <cudnn.h>
 
 #include "engine/context.h"
+#include "engine/cuda_api.h"
 
 namespace cromss {
 
@@ -20,6 +21,18 @@ inline cublasLtHandle_t cublaslt_of(const Context& ctx) {
 }
 inline cudaStream_t stream_of(int device) {
   return stream_of(Context::get(Device::cuda(device)));
+}
+inline cudaStream_t stream_of(int device, cuda_api::Stream stream) {
+  const Context& ctx = Context::get(Device::cuda(device));
+  switch (stream) {
+    case cuda_api::Stream::copy:
+      return static_cast<cudaStream_t>(ctx.copy_stream());
+    case cuda_api::Stream::comm:
+      return static_cast<cudaStream_t>(ctx.comm_stream());
+    case cuda_api::Stream::compute:
+      break;
+  }
+  return stream_of(ctx);
 }
 
 }  // namespace cromss

@@ -82,17 +82,10 @@ void synchronize(int device) {
   Context::get(Device::cuda(device)).synchronize();
 }
 
-namespace {
-cudaStream_t stream_for(int device, Stream stream) {
-  const Context& ctx = Context::get(Device::cuda(device));
-  return static_cast<cudaStream_t>(stream == Stream::copy ? ctx.copy_stream() : ctx.stream());
-}
-}  // namespace
-
 void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device,
                                Stream stream) {
   CUDA_CHECK(cudaSetDevice(device));
-  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_for(device, stream)));
+  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_of(device, stream)));
 }
 
 void* event_create(int device) {
@@ -107,11 +100,11 @@ void event_destroy(void* event) noexcept {
 }
 
 void event_record(void* event, int device, Stream stream) {
-  CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), stream_for(device, stream)));
+  CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), stream_of(device, stream)));
 }
 
 void stream_wait_event(int device, Stream stream, void* event) {
-  CUDA_CHECK(cudaStreamWaitEvent(stream_for(device, stream), static_cast<cudaEvent_t>(event), 0));
+  CUDA_CHECK(cudaStreamWaitEvent(stream_of(device, stream), static_cast<cudaEvent_t>(event), 0));
 }
 
 void event_synchronize(void* event) {

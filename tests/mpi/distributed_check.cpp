@@ -1,12 +1,17 @@
 // Run under `mpirun -np 2` (tests/distributed.cmake): checks train/distributed.h collectives on
 // every rank - launcher detection, allreduce_mean/sum of a flat f32 buffer (MPI on the CPU),
-// bucketed averaging, broadcast from rank 0, host double/int64 sums and max. Exits non-zero on
+// bucketed averaging (fixed-size buckets; parameter-aligned buckets launched by mark_ready when
+// their last parameter is ready, unused parameters by launch_all), broadcast from rank 0, host
+// double/int64 sums and max. Exits non-zero on
 // the first mismatch, naming the rank and the check.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <string>
 #include <vector>
 
+#include "layers/parameter_store.h"
 #include "train/distributed.h"
 
 namespace {
@@ -33,6 +38,59 @@ bool is_mean(const cromss::Tensor& t, int world) {
     if (std::fabs(v[i] - want) > 1e-6f * std::fabs(want)) return false;
   }
   return true;
+}
+
+// Five fake parameters of 10, 100, 30, 70 and 5 elements at 64-aligned offsets 0, 64, 192, 256,
+// 384 in a buffer of 448; buckets of at least 100 elements walking from the end: [256, 448) with
+// parameters 3 and 4, [64, 256) with 1 and 2, [0, 64) with 0.
+void check_parameter_buckets(cromss::Distributed& dist) {
+  using cromss::ParameterStore;
+  const int rank = dist.rank(), world = dist.world_size();
+  std::vector<ParameterStore::Entry> params;
+  int64_t offset = 0;
+  for (int64_t numel : {10, 100, 30, 70, 5}) {
+    params.push_back({"p" + std::to_string(params.size()), offset, {numel}, nullptr});
+    offset += (numel + ParameterStore::kAlignment - 1) / ParameterStore::kAlignment *
+              ParameterStore::kAlignment;
+  }
+  cromss::Tensor flat = cromss::Tensor::from_vector(rank_values(rank, offset), {offset});
+  cromss::GradientBuckets buckets(dist, flat, params, 100);
+  expect(buckets.count() == 3, rank, "parameter buckets: 3 buckets");
+  expect(buckets.range(0) == std::make_pair(int64_t{256}, int64_t{448}) &&
+             buckets.range(1) == std::make_pair(int64_t{64}, int64_t{256}) &&
+             buckets.range(2) == std::make_pair(int64_t{0}, int64_t{64}),
+         rank, "parameter buckets: ranges on parameter boundaries, bucket 0 at the end");
+  expect(buckets.bucket_of(0) == 2 && buckets.bucket_of(1) == 1 && buckets.bucket_of(2) == 1 &&
+             buckets.bucket_of(3) == 0 && buckets.bucket_of(4) == 0,
+         rank, "parameter buckets: parameter -> bucket");
+  for (int round = 0; round < 2; ++round) {  // wait() makes every parameter unready again
+    buckets.mark_ready(4);
+    expect(!buckets.launched(0), rank, "mark_ready: bucket 0 waits for its second parameter");
+    buckets.mark_ready(3);
+    expect(buckets.launched(0) && !buckets.launched(1), rank,
+           "mark_ready: bucket 0 launched by its last parameter, bucket 1 not yet");
+    buckets.mark_ready(2);
+    expect(!buckets.launched(1), rank, "mark_ready: bucket 1 waits for parameter 1");
+    buckets.mark_ready(1);
+    expect(buckets.launched(1) && !buckets.launched(2), rank,
+           "mark_ready: bucket 1 launched, bucket 2 (parameter 0 never ready) not");
+    buckets.launch_all();
+    buckets.wait();
+    if (round == 0) {
+      expect(is_mean(flat, world), rank, "parameter buckets: result is the mean over ranks");
+      flat.copy_(cromss::Tensor::from_vector(rank_values(rank, offset), {offset}));
+    }
+  }
+  expect(is_mean(flat, world), rank, "parameter buckets: mean again after a second round");
+  buckets.launch(0);
+  bool threw = false;
+  try {
+    buckets.mark_ready(3);
+  } catch (const std::exception&) {
+    threw = true;
+  }
+  expect(threw, rank, "mark_ready after the bucket was launched throws");
+  buckets.wait();
 }
 
 }  // namespace
@@ -64,6 +122,7 @@ int main() {
     for (int64_t b = buckets.count() - 1; b >= 0; --b) buckets.launch(b);
     buckets.wait();
     expect(is_mean(bucketed, world), rank, "bucketed allreduce_mean");
+    check_parameter_buckets(dist);
 
     Tensor bn =
         rank == 0 ? Tensor::from_vector<float>({1.5f, -2.f, 3.25f}, {3}) : Tensor::full({3}, 99.0);

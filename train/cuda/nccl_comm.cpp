@@ -43,10 +43,10 @@ void comm_destroy(void* comm) noexcept {
   if (status != ncclSuccess) log_destructor_error("ncclCommDestroy", ncclGetErrorString(status));
 }
 
-void allreduce_sum_f32(void* comm, float* data, int64_t n, int device) {
+void allreduce_sum_f32(void* comm, float* data, int64_t n, int device, cuda_api::Stream stream) {
   if (n == 0) return;
   NCCL_CHECK(ncclAllReduce(data, data, static_cast<size_t>(n), ncclFloat32, ncclSum,
-                           static_cast<ncclComm_t>(comm), stream_of(device)));
+                           static_cast<ncclComm_t>(comm), stream_of(device, stream)));
 }
 
 void broadcast_bytes(void* comm, void* data, size_t bytes, int root, int device) {

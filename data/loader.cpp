@@ -1,6 +1,7 @@
 // Pretraining loader (see loader.h).
 #include "data/loader.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -29,7 +30,7 @@ Loader::~Loader() {
   for (auto& t : threads_) t.join();
 }
 
-void Loader::start_epoch(uint64_t epoch) {
+void Loader::start_epoch(uint64_t epoch, size_t first_batch) {
   std::unique_lock<std::mutex> lock(mu_);
   ++generation_;
   cv_ready_.wait(lock, [&] { return active_ == 0; });  // workers finish their old-epoch batch
@@ -39,7 +40,7 @@ void Loader::start_epoch(uint64_t epoch) {
   epoch_ = epoch;
   order_ = epoch_order(items_, opt_.seed, epoch, opt_.rank, opt_.world_size, opt_.shuffle,
                        opt_.drop_last, opt_.batch_size);
-  next_to_produce_ = next_to_consume_ = 0;
+  next_to_produce_ = next_to_consume_ = std::min(first_batch, batches_per_epoch());
   lock.unlock();
   cv_work_.notify_all();
 }

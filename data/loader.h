@@ -67,8 +67,10 @@ class Loader {
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
 
-  // Begins an epoch (abandons what is left of the previous one).
-  void start_epoch(uint64_t epoch);
+  // Begins an epoch (abandons what is left of the previous one) at batch `first_batch`: a
+  // resumed run skips the batches it already trained on without reading them (every sample's
+  // randomness is keyed by seed, epoch and index, so the remaining batches are unchanged).
+  void start_epoch(uint64_t epoch, size_t first_batch = 0);
   size_t batches_per_epoch() const {
     return order_.size() / opt_.batch_size + (order_.size() % opt_.batch_size != 0);
   }

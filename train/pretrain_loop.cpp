@@ -354,10 +354,8 @@ PretrainResult PretrainLoop::run() {
     const double lr_used = optimizer_->lr();
     if (dist_.is_main()) progress.start_epoch(epoch, cfg_.epochs, nb);
     const auto t0 = std::chrono::steady_clock::now();
-    if (skip < nb) {
-      train_loader.start_epoch(static_cast<uint64_t>(epoch));
-      for (int64_t i = 0; i < skip; ++i) train_loader.next(batch);  // already trained on
-    }
+    if (skip < nb)  // resumed mid-epoch: the first `skip` batches were trained on
+      train_loader.start_epoch(static_cast<uint64_t>(epoch), static_cast<size_t>(skip));
     for (int64_t m = skip + 1; m <= nb && train_loader.next(batch); ++m) {
       const bool last_of_window = m % cfg_.accumulate_grad_batches == 0 || m == nb;
       train_micro_batch(batch, epoch, last_of_window);

@@ -90,6 +90,30 @@ LoaderOptions small_options(int workers) {
   return o;
 }
 
+// A resumed run starts the epoch at its data position: the batches from there on are those of
+// an epoch read from the start (same samples, same random choices), without reading the others.
+TEST(DataLoader, StartingMidEpochGivesTheRemainingBatches) {
+  SynthSet set(10);
+  PretrainDataset ds(set.paths);
+  Loader loader(ds, iota_items(ds.size()), small_options(2));
+  std::vector<std::vector<float>> full;
+  std::vector<uint64_t> numbers;
+  Batch b;
+  loader.start_epoch(2);
+  while (loader.next(b)) full.emplace_back(b.img_data(), b.img_data() + b.batch * 11 * 32 * 32);
+  ASSERT_EQ(full.size(), 3u);
+  loader.start_epoch(2, 1);
+  std::vector<std::vector<float>> rest;
+  while (loader.next(b)) {
+    rest.emplace_back(b.img_data(), b.img_data() + b.batch * 11 * 32 * 32);
+    numbers.push_back(b.number);
+  }
+  EXPECT_EQ(numbers, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(rest, std::vector<std::vector<float>>(full.begin() + 1, full.end()));
+  loader.start_epoch(2, 5);  // past the end: an empty epoch
+  EXPECT_FALSE(loader.next(b));
+}
+
 TEST(DataLoader, BatchesIndependentOfWorkersAndRanksCoverDataset) {
   SynthSet set(10);
   PretrainDataset ds(set.paths);

@@ -40,19 +40,19 @@ int main(int argc, char** argv) {
             [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& c : commands) c.setup(root);
   root.name("cromss");
-  // Upstream's argparse accepts unique prefixes of long flags; so do pretrain and objective.
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (CLI::App* sub : root.get_subcommands([](CLI::App*) { return true; })) {
-    if (!args.empty() && args[0] == sub->get_name() &&
-        (args[0] == "pretrain" || args[0] == "objective")) {
-      std::vector<std::string> rest = app::expand_flag_abbreviations(
-          *sub, std::vector<std::string>(args.begin() + 1, args.end()));
-      rest.insert(rest.begin(), args[0]);
-      args = std::move(rest);
-    }
-  }
-  std::reverse(args.begin(), args.end());  // CLI11 parses a reversed argument vector
   try {
+    // Upstream's argparse accepts unique prefixes of long flags; so do pretrain and objective.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (CLI::App* sub : root.get_subcommands([](CLI::App*) { return true; })) {
+      if (!args.empty() && args[0] == sub->get_name() &&
+          (args[0] == "pretrain" || args[0] == "objective")) {
+        std::vector<std::string> rest = app::expand_flag_abbreviations(
+            *sub, std::vector<std::string>(args.begin() + 1, args.end()));
+        rest.insert(rest.begin(), args[0]);
+        args = std::move(rest);
+      }
+    }
+    std::reverse(args.begin(), args.end());  // CLI11 parses a reversed argument vector
     root.parse(args);
   } catch (const CLI::ParseError& e) {
     return root.exit(e);

@@ -6,6 +6,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "engine/error.h"
 
 namespace cromss::app {
 
@@ -373,15 +379,12 @@ std::vector<std::string> expand_flag_abbreviations(const CLI::App& cmd,
     const size_t eq = arg.find('=');
     const std::string key = arg.substr(0, eq);
     if (std::find(names.begin(), names.end(), key) != names.end()) continue;
-    const std::string* match = nullptr;
-    int matches = 0;
-    for (const std::string& n : names) {
-      if (n.rfind(key, 0) == 0) {
-        match = &n;
-        ++matches;
-      }
-    }
-    if (matches == 1) arg = *match + (eq == std::string::npos ? "" : arg.substr(eq));
+    std::vector<std::string> matches;
+    for (const std::string& n : names)
+      if (n.rfind(key, 0) == 0) matches.push_back(n);
+    CROMSS_CHECK(matches.size() <= 1, "ambiguous option: {} could match {}", key,
+                 fmt::join(matches, ", "));
+    if (matches.size() == 1) arg = matches[0] + (eq == std::string::npos ? "" : arg.substr(eq));
   }
   return args;
 }

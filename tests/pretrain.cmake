@@ -11,3 +11,8 @@ foreach(case resume sigterm variants mpi)
   set_tests_properties(pretrain_${case} PROPERTIES LABELS "cpu;pretrain" TIMEOUT 180)
 endforeach()
 set_tests_properties(pretrain_mpi PROPERTIES LABELS "cpu;pretrain;mpi")
+# An ambiguous flag prefix is an error listing the candidates, as argparse's (not a crash).
+add_test(NAME pretrain_cli_ambiguous_flag
+         COMMAND $<TARGET_FILE:cromss> pretrain --data /nonexistent)
+set_tests_properties(pretrain_cli_ambiguous_flag PROPERTIES LABELS cpu
+  PASS_REGULAR_EXPRESSION "cromss: error: .*ambiguous option: --data could match --data_path")

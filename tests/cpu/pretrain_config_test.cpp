@@ -481,11 +481,22 @@ TEST(PretrainConfig, AbbreviationsExpandLikeArgparse) {
   CLI::App* cmd = root.add_subcommand("pretrain");
   app::add_pretrain_flags(*cmd, cfg, [](const std::string&) {});
   const std::vector<std::string> out = app::expand_flag_abbreviations(
-      *cmd, {"--learning_r", "0.01", "--fusion=late", "--lr_adjust", "3", "--n_c", "9",
+      *cmd, {"--learning_r", "0.01", "--fusion=late", "--lr_adjust", "3", "--n_cl", "9",
              "--label_smoothing", "--no-sample_sel", "-e", "5", "--", "--seed_x"});
-  EXPECT_EQ(out, (std::vector<std::string>{"--learning_rate", "0.01", "--fusion_type=late",
-                                           "--lr_adjust", "3", "--n_c", "9", "--label_smoothing",
-                                           "--no-sample_selection", "-e", "5", "--", "--seed_x"}));
+  EXPECT_EQ(
+      out, (std::vector<std::string>{"--learning_rate", "0.01", "--fusion_type=late", "--lr_adjust",
+                                     "3", "--n_classes", "9", "--label_smoothing",
+                                     "--no-sample_selection", "-e", "5", "--", "--seed_x"}));
+  // argparse: "ambiguous option: --n_c could match --n_channels, --n_classes".
+  try {
+    app::expand_flag_abbreviations(*cmd, {"--n_c", "9"});
+    ADD_FAILURE() << "--n_c was not reported as ambiguous";
+  } catch (const ValueError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("ambiguous option: --n_c could match"), std::string::npos) << what;
+    EXPECT_NE(what.find("--n_channels"), std::string::npos) << what;
+    EXPECT_NE(what.find("--n_classes"), std::string::npos) << what;
+  }
   std::vector<std::string> argv_s = {"cromss", "pretrain"};
   for (const auto& a :
        app::expand_flag_abbreviations(*cmd, {"--learning_r", "0.01", "--fusion=late"}))

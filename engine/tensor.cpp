@@ -334,11 +334,41 @@ void Tensor::fill_(double value) {
     CROMSS_ON_CUDA(cuda_kernels::fill(raw_data(), dtype_, value, numel(), device().index));
     return;
   }
-  std::vector<double> one{value};
-  std::vector<char> elem(dtype_size(dtype_));
-  convert_host(one.data(), DType::f64, elem.data(), dtype_, 1);
-  char* p = static_cast<char*>(raw_data());
-  for (int64_t i = 0; i < numel(); ++i) std::memcpy(p + i * elem.size(), elem.data(), elem.size());
+  // The element's bytes in this dtype, then a fill of that many bytes per element (memset for
+  // an all-zero pattern, e.g. zero_grad of the flat buffer).
+  uint64_t pattern = 0;
+  const size_t size = dtype_size(dtype_);
+  convert_host(&value, DType::f64, &pattern, dtype_, 1);
+  void* p = raw_data();
+  const auto n = static_cast<size_t>(numel());
+  if (pattern == 0) {  // in 1 MiB chunks over the OpenMP threads when large
+    constexpr int64_t kChunk = int64_t{1} << 20;
+    const auto bytes = static_cast<int64_t>(n * size);
+    const int64_t chunks = (bytes + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (chunks > 4)
+    for (int64_t c = 0; c < chunks; ++c)
+      std::memset(static_cast<char*>(p) + c * kChunk, 0,
+                  static_cast<size_t>(std::min(kChunk, bytes - c * kChunk)));
+    return;
+  }
+  auto fill_as = [&](auto word) {
+    std::memcpy(&word, &pattern, sizeof(word));
+    std::fill_n(static_cast<decltype(word)*>(p), n, word);
+  };
+  switch (size) {
+    case 1:
+      fill_as(uint8_t{});
+      break;
+    case 2:
+      fill_as(uint16_t{});
+      break;
+    case 4:
+      fill_as(uint32_t{});
+      break;
+    default:
+      fill_as(uint64_t{});
+      break;
+  }
 }
 
 Tensor Tensor::view(const Shape& new_shape) const {

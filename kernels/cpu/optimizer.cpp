@@ -1,4 +1,6 @@
 // CPU reference of the fused optimizer steps (kernels/optimizer.h); math in kernels/optimizer.cuh.
+// OpenMP + SIMD over the flat buffer: element-wise, so the result does not depend on the thread
+// count.
 #include "kernels/optimizer.cuh"
 
 #include "kernels/optimizer.h"
@@ -9,6 +11,7 @@ void adam_step(float* params, const float* grads, float* exp_avg, float* exp_avg
                const AdamHyper& h, int64_t* step, const int32_t* skip) {
   if (skip != nullptr && *skip != 0) return;
   const AdamScalars s = adam_scalars(h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, *step + 1);
+#pragma omp parallel for simd schedule(static)
   for (int64_t i = 0; i < n; ++i) adam_update(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s);
   *step += 1;
 }
@@ -17,6 +20,7 @@ void sgd_step(float* params, const float* grads, float* momentum_buffer, int64_t
               const SgdHyper& h, int64_t* step, const int32_t* skip) {
   if (skip != nullptr && *skip != 0) return;
   const SgdScalars s = sgd_scalars(h.lr, h.momentum, h.dampening, h.weight_decay, *step + 1);
+#pragma omp parallel for simd schedule(static)
   for (int64_t i = 0; i < n; ++i) sgd_update(params[i], grads[i], momentum_buffer[i], s);
   *step += 1;
 }

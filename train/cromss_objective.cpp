@@ -4,6 +4,7 @@
 #include "train/cromss_objective.h"
 
 #include <algorithm>
+#include <array>
 #include <type_traits>
 #include <vector>
 
@@ -100,6 +101,26 @@ struct Plan {
   CrossRankSum* ranks = nullptr;  // --global_selection (training only)
 };
 
+// From the local sums of both branches (summed over the ranks first with --global_selection):
+// the losses of spec §2 into `r`, and each branch's gradient coefficients.
+std::array<GradientScales, 2> losses_and_gradient_scales(ObjectiveSums* sums, const Plan& plan,
+                                                         int C, ObjectiveResult& r) {
+  if (plan.ranks) sum_over_ranks(sums, plan.branches, C, *plan.ranks);
+  const ConsistencyKind kind = plan.config.consist_loss_type;
+  std::array<GradientScales, 2> scales;
+  r.selection_ratio = plan.select ? plan.schedule.ratio : 1.0;
+  r.loss = 0;
+  for (int d = 0; d < plan.branches; ++d) {
+    r.loss_seg[d] = segmentation_loss(sums[d], plan.config, C);
+    r.loss_con[d] =
+        kind == ConsistencyKind::none ? 0.0 : weighted_mean(sums[d].con, sums[d].con_weight);
+    r.loss += r.loss_seg[d] + plan.config.consist_loss_weight * r.loss_con[d];
+    scales[d] = gradient_scales(sums[d], plan.config, C, kind);
+    if (plan.ranks) scale_for_gradient_average(scales[d], plan.ranks->world_size());
+  }
+  return scales;
+}
+
 Plan make_plan(const ObjectiveConfig& config_in, int epoch, ObjectiveMode mode, int branches) {
   Plan plan;
   plan.config = config_in;
@@ -193,21 +214,13 @@ ObjectiveResult run_cpu(const Tensor& z1_in, const Tensor& z2_in, const Tensor& 
                                    two ? r.weight_con[o].data<A>() : nullptr, B, C, HW, kind,
                                    &sums[d]);
   }
-  if (plan.ranks) sum_over_ranks(sums, plan.branches, C, *plan.ranks);
-  r.selection_ratio = plan.select ? plan.schedule.ratio : 1.0;
-  r.loss = 0;
+  const auto scales = losses_and_gradient_scales(sums, plan, C, r);
   for (int d = 0; d < plan.branches; ++d) {
-    r.loss_seg[d] = segmentation_loss(sums[d], plan.config, C);
-    r.loss_con[d] =
-        kind == ConsistencyKind::none ? 0.0 : weighted_mean(sums[d].con, sums[d].con_weight);
-    r.loss += r.loss_seg[d] + plan.config.consist_loss_weight * r.loss_con[d];
-    GradientScales scales = gradient_scales(sums[d], plan.config, C, kind);
-    if (plan.ranks) scale_for_gradient_average(scales, plan.ranks->world_size());
     const int o = 1 - d;
     cpu_kernels::objective_gradient<A>(z[d].data<A>(), two ? z[o].data<A>() : nullptr,
                                        r.target.data<A>(), r.weight_seg[d].data<A>(),
                                        two ? r.weight_con[o].data<A>() : nullptr, B, C, HW, kind,
-                                       scales, r.grad_logits[d].data<A>());
+                                       scales[d], r.grad_logits[d].data<A>());
   }
   return r;
 }
@@ -263,7 +276,6 @@ ObjectiveResult run_cuda(const Tensor& z1_in, const Tensor& z2_in, const Tensor&
                                     fp(r.weight_con[d]), device);
   }
   const ConsistencyKind kind = plan.config.consist_loss_type;
-  r.selection_ratio = plan.select ? plan.schedule.ratio : 1.0;
   ObjectiveSums sums[2];
   for (int d = 0; d < plan.branches; ++d) {
     const int o = 1 - d;
@@ -271,18 +283,12 @@ ObjectiveResult run_cuda(const Tensor& z1_in, const Tensor& z2_in, const Tensor&
                                  fp(r.weight_seg[d]), two ? fp(r.weight_con[o]) : nullptr, B, C, HW,
                                  kind, &sums[d], device);
   }
-  if (plan.ranks) sum_over_ranks(sums, plan.branches, C, *plan.ranks);
+  const auto scales = losses_and_gradient_scales(sums, plan, C, r);
   for (int d = 0; d < plan.branches; ++d) {
     const int o = 1 - d;
-    r.loss_seg[d] = segmentation_loss(sums[d], plan.config, C);
-    r.loss_con[d] =
-        kind == ConsistencyKind::none ? 0.0 : weighted_mean(sums[d].con, sums[d].con_weight);
-    r.loss += r.loss_seg[d] + plan.config.consist_loss_weight * r.loss_con[d];
-    GradientScales scales = gradient_scales(sums[d], plan.config, C, kind);
-    if (plan.ranks) scale_for_gradient_average(scales, plan.ranks->world_size());
     cuda_kernels::objective_gradient(z[d].raw_data(), two ? z[o].raw_data() : nullptr, lt,
                                      fp(r.target), fp(r.weight_seg[d]),
-                                     two ? fp(r.weight_con[o]) : nullptr, B, C, HW, kind, scales,
+                                     two ? fp(r.weight_con[o]) : nullptr, B, C, HW, kind, scales[d],
                                      r.grad_logits[d].raw_data(), device);
   }
   return r;

@@ -16,10 +16,12 @@ Tensor host_copy(const PinnedBuffer& buf, const Shape& shape, DType dtype) {
   return t;
 }
 
-// Reuses `slot` when its shape already matches (the steady state), else allocates.
-void ensure(Tensor& slot, const Shape& shape, DType dtype, Device device) {
-  if (!slot.defined() || slot.shape() != shape || slot.dtype() != dtype)
-    slot = Tensor::empty(shape, dtype, device);
+// Reuses `slot` when its shape already matches (the steady state), else allocates; true when it
+// allocated.
+bool ensure(Tensor& slot, const Shape& shape, DType dtype, Device device) {
+  if (slot.defined() && slot.shape() == shape && slot.dtype() == dtype) return false;
+  slot = Tensor::empty(shape, dtype, device);
+  return true;
 }
 
 }  // namespace
@@ -56,16 +58,20 @@ const DeviceBatch& DeviceBatchUploader::upload(const Batch& b) {
     return t;
   }
   const int dev = device_.index;
-  ensure(t.img, img_shape, DType::f32, device_);
-  ensure(t.labels, label_shape, DType::u8, device_);
+  bool fresh = ensure(t.img, img_shape, DType::f32, device_);
+  fresh |= ensure(t.labels, label_shape, DType::u8, device_);
   if (b.clean_labels.bytes())
-    ensure(t.clean_labels, label_shape, DType::u8, device_);
+    fresh |= ensure(t.clean_labels, label_shape, DType::u8, device_);
   else
     t.clean_labels = Tensor();
   if (b.prior.bytes())
-    ensure(t.prior, prior_shape, DType::f32, device_);
+    fresh |= ensure(t.prior, prior_shape, DType::f32, device_);
   else
     t.prior = Tensor();
+  // The caching allocator hands out a block as soon as the compute stream has queued its free, not
+  // when that work has run: a freshly allocated slot is written only after everything queued on
+  // compute so far (the steady state reuses the slot and waits for its own release only).
+  if (fresh) cuda_api::event_record(slot.released, dev, cuda_api::Stream::compute);
   cuda_api::stream_wait_event(dev, cuda_api::Stream::copy, slot.released);
   auto copy = [&](Tensor& dst, const PinnedBuffer& src) {
     if (dst.defined())

@@ -1,6 +1,9 @@
 // Memory owners. CPU memory is 64-byte aligned malloc. CUDA memory comes from a caching allocator
 // per device: freed blocks go to size-bucketed free lists and are reused, so a training step
 // after the first performs no cudaMalloc. Both track bytes in use and the high-water mark.
+// Stream contract: a freed block is reusable as soon as its free is queued, which is safe for
+// work on the compute stream (stream order). A writer on another stream (the batch uploader's
+// copy stream) must first wait for the compute work queued so far (data/device_batch.cpp).
 #pragma once
 
 #include <cstddef>

@@ -84,7 +84,9 @@ void objective_gradient(const A* z, const A* z_teacher, const A* target, const A
 
 namespace cromss::cuda_kernels {
 
-// Same passes on the device; logits of `logit_dtype`, all other arrays f32. The thresholds use a
+// Same passes on the device; logits of `logit_dtype`, all other arrays f32 - the gradient too:
+// it is scaled (fp16 loss scale) before any rounding to the logits' dtype (train/cromss_loss.cpp),
+// because unscaled per-pixel gradients (~1/(B H W)) underflow f16. The thresholds use a
 // radix select over the float bit patterns (no sort of the batch), counts per class.
 void objective_confidences(const void* z1, const void* z2, DType logit_dtype, const int32_t* labels,
                            const float* prior, int64_t B, int C, int64_t HW, ConfidenceArgs args,
@@ -104,6 +106,6 @@ void objective_sums(const void* z, const void* z_teacher, DType logit_dtype, con
 void objective_gradient(const void* z, const void* z_teacher, DType logit_dtype,
                         const float* target, const float* w_seg, const float* w_con_teacher,
                         int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                        const GradientScales& scales, void* grad, int device);
+                        const GradientScales& scales, float* grad, int device);
 
 }  // namespace cromss::cuda_kernels

@@ -7,10 +7,12 @@
 namespace cromss {
 namespace {
 
-// dL/dlogits * g for the scalar upstream gradient g.
-Tensor scaled(const Tensor& grad, const Tensor& g) {
+// dL/dlogits * g for the scalar upstream gradient g (the fp16 loss scale included), computed in
+// the objective's f32 and only then rounded to the logits' dtype: unscaled per-pixel gradients
+// (~1/(B H W)) would underflow f16 before the loss scale could protect them.
+Tensor scaled(const Tensor& grad, const Tensor& g, DType logits_dtype) {
   const double s = g.item();
-  return s == 1.0 ? grad : scale(grad, s);
+  return (s == 1.0 ? grad : scale(grad, s)).to(logits_dtype);
 }
 
 // The loss is f64 for f64 logits (gradient checks), f32 otherwise (fp32 loss, DESIGN.md).
@@ -30,12 +32,13 @@ Tensor cromss_loss(const Tensor& logits_s1, const Tensor& logits_s2, const Tenso
   }
   Tensor loss = Tensor::full({}, r.loss, loss_dtype(logits_s1), logits_s1.device());
   if (any_requires_grad({&logits_s1, &logits_s2})) {
-    Tensor g1 = r.grad_logits[0].to(logits_s1.dtype());
-    Tensor g2 = r.grad_logits[1].to(logits_s2.dtype());
-    record_op("cromss_loss", loss, {&logits_s1, &logits_s2},
-              [g1, g2](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return {needs[0] ? scaled(g1, g) : Tensor(), needs[1] ? scaled(g2, g) : Tensor()};
-              });
+    Tensor g1 = r.grad_logits[0], g2 = r.grad_logits[1];
+    const DType t1 = logits_s1.dtype(), t2 = logits_s2.dtype();
+    record_op(
+        "cromss_loss", loss, {&logits_s1, &logits_s2},
+        [g1, g2, t1, t2](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
+          return {needs[0] ? scaled(g1, g, t1) : Tensor(), needs[1] ? scaled(g2, g, t2) : Tensor()};
+        });
   }
   if (details) *details = std::move(r);
   return loss;
@@ -50,10 +53,11 @@ Tensor single_branch_loss(const Tensor& logits, const Tensor& labels, const Tens
   }
   Tensor loss = Tensor::full({}, r.loss, loss_dtype(logits), logits.device());
   if (any_requires_grad({&logits})) {
-    Tensor g1 = r.grad_logits.to(logits.dtype());
+    Tensor g1 = r.grad_logits;
+    const DType t1 = logits.dtype();
     record_op("single_branch_loss", loss, {&logits},
-              [g1](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return {needs[0] ? scaled(g1, g) : Tensor()};
+              [g1, t1](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
+                return {needs[0] ? scaled(g1, g, t1) : Tensor()};
               });
   }
   return loss;

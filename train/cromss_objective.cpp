@@ -257,7 +257,7 @@ ObjectiveResult run_cuda(const Tensor& z1_in, const Tensor& z2_in, const Tensor&
     r.threshold[d] = Tensor::zeros({C}, f32, dev);
     r.weight_seg[d] = Tensor::empty(map, f32, dev);
     r.weight_con[d] = Tensor::empty(map, f32, dev);
-    r.grad_logits[d] = Tensor::empty(full, lt, dev);
+    r.grad_logits[d] = Tensor::empty(full, f32, dev);  // f32 whatever the logits (header)
   }
   auto fp = [](const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; };
   const int32_t* y = labels.data<int32_t>();
@@ -289,7 +289,7 @@ ObjectiveResult run_cuda(const Tensor& z1_in, const Tensor& z2_in, const Tensor&
     cuda_kernels::objective_gradient(z[d].raw_data(), two ? z[o].raw_data() : nullptr, lt,
                                      fp(r.target), fp(r.weight_seg[d]),
                                      two ? fp(r.weight_con[o]) : nullptr, B, C, HW, kind, scales[d],
-                                     r.grad_logits[d].raw_data(), device);
+                                     fp(r.grad_logits[d]), device);
   }
   return r;
 }

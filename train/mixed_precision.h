@@ -7,7 +7,8 @@
 // buffer. Per optimizer step:
 //   refresh()            low copy <- fp32 master (one conversion over the flat buffer)
 //   forward/backward     in low precision
-//   accumulate_grads()   fp32 flat grads += low grads, low grads zeroed (before unscale/step)
+//   accumulate_grads()   fp32 flat grads += low grads, low grads zeroed (after every backward,
+//                        so that micro-batches accumulate in fp32)
 // The BN entries of the low buffers are never used; their gradients stay zero.
 // bind_master()/bind_low() swap the slots back and forth (checkpoints write the fp32 master).
 #pragma once

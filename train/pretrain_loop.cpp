@@ -242,11 +242,13 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
       if (it != param_index_.end()) buckets_->mark_ready(it->second);
     });
   scale(loss, factor).backward();
+  // Low-precision gradients go into the fp32 buffer after every micro-batch, so that
+  // accumulation over a window happens in fp32 (as torch AMP's .grad), not in bf16/f16.
+  if (mixed_) mixed_->accumulate_grads();
 }
 
 void PretrainLoop::optimizer_step() {
   Tensor& grads = store_->flat_gradients();
-  if (mixed_) mixed_->accumulate_grads();
   if (buckets_) {
     buckets_->launch_all();  // unused parameters, or everything without the overlap
     buckets_->wait();

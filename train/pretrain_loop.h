@@ -4,8 +4,9 @@
 // Per optimizer step (accumulate_grad_batches = k micro-batches):
 //   for each micro-batch: BN buffers broadcast from rank 0 (spec §9.31) -> forward both branches
 //   -> cromss_loss (epoch 0-based) / k (* fp16 loss scale) -> backward into the flat gradients
-//   then: low-precision grads folded into fp32 -> all-reduce mean -> unscale/check -> optimizer
-//   step (skipped on overflow) -> scaler update.
+//   -> low-precision grads folded into fp32 (so the window accumulates in fp32)
+//   then: all-reduce mean -> unscale/check -> optimizer step (skipped on overflow) -> scaler
+//   update.
 // With several ranks the all-reduce runs in parameter-aligned buckets (train/distributed.h
 // GradientBuckets). In fp32, during the backward of a window's last micro-batch each bucket is
 // launched as soon as the autograd reports all its parameters' gradients final

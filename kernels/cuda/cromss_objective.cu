@@ -149,7 +149,7 @@ struct DeviceScales {
 template <class T>
 __global__ void gradient_kernel(const T* z, const T* zt, const float* target, const float* w_seg,
                                 const float* w_con_t, int64_t B, int C, int64_t HW,
-                                ConsistencyKind kind, DeviceScales s, T* grad) {
+                                ConsistencyKind kind, DeviceScales s, float* grad) {
   const int64_t n = B * HW;
   const bool with_teacher = kind != ConsistencyKind::none && zt;
   CROMSS_GRID_STRIDE_LOOP(i, n) {
@@ -171,7 +171,7 @@ __global__ void gradient_kernel(const T* z, const T* zt, const float* target, co
     const float w = w_seg[i];
     pixel_gradient(p, t, q, C, s.ce * w, s.dice * w, s.dice_a, s.dice_b,
                    with_teacher ? kind : ConsistencyKind::none, scale_con, g);
-    for (int c = 0; c < C; ++c) store(grad, (b * C + c) * HW + hw, g[c]);
+    for (int c = 0; c < C; ++c) grad[(b * C + c) * HW + hw] = g[c];
   }
 }
 
@@ -261,7 +261,7 @@ void objective_sums(const void* z, const void* z_teacher, DType logit_dtype, con
 void objective_gradient(const void* z, const void* z_teacher, DType logit_dtype,
                         const float* target, const float* w_seg, const float* w_con_teacher,
                         int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                        const GradientScales& scales, void* grad, int device) {
+                        const GradientScales& scales, float* grad, int device) {
   const int64_t n = B * HW;
   if (n == 0) return;
   DeviceScales s{float(scales.ce), float(scales.dice), float(scales.con), {}, {}};
@@ -272,7 +272,7 @@ void objective_gradient(const void* z, const void* z_teacher, DType logit_dtype,
   CROMSS_DISPATCH_CUDA_FLOAT(logit_dtype, "objective_gradient", [&] {
     gradient_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
         static_cast<const scalar_t*>(z), static_cast<const scalar_t*>(z_teacher), target, w_seg,
-        w_con_teacher, B, C, HW, kind, s, static_cast<scalar_t*>(grad));
+        w_con_teacher, B, C, HW, kind, s, grad);
   });
   CUDA_CHECK_LAUNCH();
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/ops/elementwise.h"
 #include "tests/gpu_test.h"
 #include "tests/random_prior.h"
 #include "tests/tolerance.h"
@@ -150,6 +151,27 @@ TEST(ObjectiveParity, RunsAreBitwiseIdentical) {
   EXPECT_EQ(a.loss, b.loss);
   for (int d = 0; d < 2; ++d)
     EXPECT_EQ(a.grad_logits[d].to_vector<float>(), b.grad_logits[d].to_vector<float>());
+}
+
+// fp16 with a loss scale: dL/dlogits (~1/(B H W) per pixel, below f16's normal range) is scaled
+// in f32 before it is rounded to f16, so gradient / scale matches the f32 gradient.
+TEST(ObjectiveParity, Fp16LossScaleKeepsSmallGradients) {
+  CROMSS_REQUIRE_CUDA_DEVICE();
+  Case k = make_case(19, 4, 9, 64, 64);
+  const Device dev = Device::cuda(0);
+  Tensor z1 = k.z1.to(DType::f16).to(dev).set_requires_grad(true);
+  Tensor z2 = k.z2.to(DType::f16).to(dev).set_requires_grad(true);
+  ObjectiveResult details;
+  const double loss_scale = 65536.0;
+  Tensor loss =
+      cromss_loss(z1, z2, k.labels.to(dev), k.prior.to(dev), 30, ObjectiveConfig{}, &details);
+  scale(loss, loss_scale).backward();
+  for (int d = 0; d < 2; ++d) {
+    const Tensor grad = (d == 0 ? z1 : z2).grad().to(Device::cpu()).to(DType::f32);
+    EXPECT_TRUE(test::nmse_close(scale(grad, 1.0 / loss_scale),
+                                 details.grad_logits[d].to(Device::cpu()),
+                                 test::nmse_limit_for(DType::f16)));
+  }
 }
 
 TEST(ObjectiveParity, AutogradNodeOnCuda) {

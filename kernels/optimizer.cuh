@@ -1,7 +1,8 @@
 // Per-element math of the optimizers over the flat fp32 parameter buffer, shared by the CPU
 // reference (kernels/cpu/optimizer.cpp) and the fused CUDA kernel (kernels/cuda/optimizer.cu).
 // The update rules transcribe torch.optim (1.13, single-tensor path) exactly, in the same order
-// of float operations:
+// of float operations (compilers may contract a*b + c into an FMA, nvcc by default, so CPU and
+// CUDA agree within the f32 tolerance policy, not bit for bit):
 //   Adam: g += wd*p (coupled L2); m = m*b1 + (1-b1)*g; v = v*b2 + (1-b2)*g*g;
 //         p += -(lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps), bc_i = 1 - b_i^t (t counts from 1).
 //   SGD:  g += wd*p; buf = g at t = 1, else buf = momentum*buf + (1-dampening)*g; p += -lr*buf

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "engine/ops/elementwise.h"
@@ -12,13 +13,14 @@ namespace {
 thread_local bool t_grad_mode = true;
 thread_local LeafGradReadyFn t_leaf_ready;
 
-// Uses left per leaf during one backward walk (LeafGradReadyScope).
+// Uses left per leaf during one backward walk (LeafGradReadyScope), over the walked nodes.
 class LeafUseCounter {
  public:
-  explicit LeafUseCounter(const std::vector<TapeNode>& nodes) {
-    for (const TapeNode& node : nodes)
-      for (const auto& in : node.inputs)
-        if (in && in->is_leaf) ++pending_[in.get()];
+  LeafUseCounter(const std::vector<TapeNode>& nodes, const std::vector<bool>& walked) {
+    for (size_t i = 0; i < nodes.size(); ++i)
+      if (walked[i])
+        for (const auto& in : nodes[i].inputs)
+          if (in && in->is_leaf) ++pending_[in.get()];
   }
   // After `node` has been walked: reports the leaves it used for the last time.
   void walked(const TapeNode& node) {
@@ -29,6 +31,37 @@ class LeafUseCounter {
  private:
   std::unordered_map<const AutogradMeta*, int64_t> pending_;
 };
+
+// The nodes one backward from `root` walks: all but those another live graph still needs. A node
+// is kept when its output is held outside the tape (a tensor the caller still has, so a later
+// backward may start there) or feeds a kept node, unless the root's graph reaches it: reverse
+// record order is a topological order, so one reverse sweep each finds both sets. Dead branches
+// (outputs nobody holds) are walked too: they receive no gradient, but their leaves are reported.
+std::vector<bool> nodes_to_walk(const std::vector<TapeNode>& nodes, const AutogradMeta* root) {
+  std::unordered_map<const AutogradMeta*, long> tape_refs;
+  for (const TapeNode& node : nodes) {
+    ++tape_refs[node.output.get()];
+    for (const auto& in : node.inputs)
+      if (in) ++tape_refs[in.get()];
+  }
+  std::unordered_set<const AutogradMeta*> in_root_graph{root}, needed_elsewhere;
+  std::vector<bool> walk(nodes.size(), true);
+  for (size_t i = nodes.size(); i-- > 0;) {
+    const TapeNode& node = nodes[i];
+    const AutogradMeta* out = node.output.get();
+    if (in_root_graph.count(out)) {
+      for (const auto& in : node.inputs)
+        if (in) in_root_graph.insert(in.get());
+      continue;
+    }
+    if (node.output.use_count() > tape_refs[out] || needed_elsewhere.count(out)) {
+      walk[i] = false;
+      for (const auto& in : node.inputs)
+        if (in) needed_elsewhere.insert(in.get());
+    }
+  }
+  return walk;
+}
 
 }  // namespace
 
@@ -57,33 +90,50 @@ void Tape::run_backward(const Tensor& root, const Tensor& grad_root) {
   CROMSS_CHECK(grad_root.shape() == root.shape() && grad_root.device() == root.device(),
                "backward(): gradient {} does not match output {}", grad_root.str(), root.str());
   AutogradMeta& root_meta = *root.autograd_meta();
+  const std::vector<bool> walk = nodes_to_walk(nodes_, &root_meta);
+  // The walked nodes leave the tape whether the walk finishes or throws (an op refusing under
+  // --deterministic, a CUDA error): left behind, a later backward would walk them again with
+  // their stale gradients. Nodes of other live graphs stay, in record order.
+  struct RemoveWalkedOnExit {
+    std::vector<TapeNode>& nodes;
+    const std::vector<bool>& walk;
+    ~RemoveWalkedOnExit() {
+      size_t kept = 0;
+      for (size_t i = 0; i < nodes.size(); ++i)
+        if (!walk[i]) {
+          if (kept != i) nodes[kept] = std::move(nodes[i]);
+          ++kept;
+        }
+      nodes.resize(kept);
+    }
+  } remove_walked_on_exit{nodes_, walk};
   accumulate_grad(root_meta, grad_root.to(root.dtype()).contiguous());
   NoGrad no_grad;  // backward closures run ops too; they must not be recorded
   std::optional<LeafUseCounter> uses;
-  if (t_leaf_ready) uses.emplace(nodes_);
-  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
-    TapeNode& node = *it;
+  if (t_leaf_ready) uses.emplace(nodes_, walk);
+  for (size_t i = nodes_.size(); i-- > 0;) {
+    if (!walk[i]) continue;
+    TapeNode& node = nodes_[i];
     if (node.output && node.output->grad.defined()) {
       std::vector<bool> needs(node.inputs.size());
       bool any = false;
-      for (size_t i = 0; i < node.inputs.size(); ++i) {
-        needs[i] = node.inputs[i] && node.inputs[i]->requires_grad;
-        any = any || needs[i];
+      for (size_t j = 0; j < node.inputs.size(); ++j) {
+        needs[j] = node.inputs[j] && node.inputs[j]->requires_grad;
+        any = any || needs[j];
       }
       if (any) {
         std::vector<Tensor> grads = node.backward(node.output->grad, needs);
         CROMSS_CHECK(grads.size() == node.inputs.size(),
                      "{} backward returned {} grads for {} inputs", node.op, grads.size(),
                      node.inputs.size());
-        for (size_t i = 0; i < grads.size(); ++i)
-          if (needs[i] && grads[i].defined()) accumulate_grad(*node.inputs[i], grads[i]);
+        for (size_t j = 0; j < grads.size(); ++j)
+          if (needs[j] && grads[j].defined()) accumulate_grad(*node.inputs[j], grads[j]);
       }
       if (!node.output->is_leaf) node.output->grad = Tensor();
     }
     if (uses) uses->walked(node);
     node = TapeNode();  // free saved tensors now
   }
-  nodes_.clear();
 }
 
 bool grad_mode_enabled() {

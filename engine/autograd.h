@@ -7,7 +7,11 @@
 // order), calling each node whose output received a gradient. Input gradients accumulate (+=)
 // into AutogradMeta::grad, so leaves (parameters) accumulate across backward passes until
 // zero_grad(). Each node and its saved tensors are freed as soon as it has run, and gradients of
-// intermediate (non-leaf) tensors are released after use; the tape is empty afterwards.
+// intermediate (non-leaf) tensors are released after use. The walk covers the root's graph and
+// dead branches (outputs nobody holds); graphs whose outputs the caller still holds stay on the
+// tape for their own backward (two forwards, then two backwards, each get their gradients). As
+// in PyTorch without retain_graph, a subgraph shared with such a graph is consumed by the first
+// backward. The walked nodes leave the tape also when a backward closure throws.
 //
 // Gradient-ready notification (data-parallel overlap, train/distributed.h GradientBuckets): while
 // a LeafGradReadyScope is alive on the thread, run_backward counts the tape nodes that use each

@@ -2,6 +2,9 @@
 // pixels, over several batches (per-block shared histograms + 64-bit global atomics).
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 #include "tests/gpu_test.h"
 #include "train/metrics.h"
 
@@ -20,10 +23,16 @@ TEST_P(ConfusionParity, MatchesCpuReference) {
   ConfusionMatrix cpu(n_classes), gpu(n_classes, Device::cuda());
   for (int b = 0; b < 3; ++b) {
     const Shape shape{4, 255, 257};
-    std::vector<int64_t> target = Tensor::uniform(shape, 0, 10, seed + 2 * b).to_vector<int64_t>();
-    for (auto& t : target)
-      if (t == 9) t = 255;  // about a tenth of the pixels are ignored
-    Tensor pred = Tensor::uniform(shape, 0, 9, seed + 2 * b + 1).to(DType::i64).to(dt);
+    // Integer draws: a float uniform in [0, 9) truncated to an integer can round up to 9.
+    std::mt19937_64 rng(seed + b);
+    std::uniform_int_distribution<int64_t> draw_class(0, n_classes - 1), draw_label(0, n_classes);
+    std::vector<int64_t> prediction(shape_numel(shape)), target(shape_numel(shape));
+    for (auto& p : prediction) p = draw_class(rng);
+    for (auto& t : target) {
+      t = draw_label(rng);
+      if (t == n_classes) t = 255;  // about a tenth of the pixels are ignored
+    }
+    Tensor pred = Tensor::from_vector(prediction, shape).to(dt);
     Tensor tgt = Tensor::from_vector(target, shape).to(dt);
     cpu.accumulate(pred, tgt);
     gpu.accumulate(pred.to(Device::cuda()), tgt.to(Device::cuda()));

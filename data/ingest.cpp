@@ -1,8 +1,6 @@
-// GeoTIFF ingest (see ingest.h). Rasters are read whole with GDAL as float64 per band; nodata is
-// the band's GDAL nodata value (or NaN).
+// GeoTIFF ingest (see ingest.h): tiles the rasters that data/raster_reader.h reads and writes them
+// in upstream's LMDB formats.
 #include "data/ingest.h"
-
-#include <gdal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,57 +9,12 @@
 
 #include "data/lmdb_env.h"
 #include "data/pickle_writer.h"
+#include "data/raster_reader.h"
 #include "data/ssl4eo_stats.h"
 #include "engine/error.h"
 
 namespace cromss::data {
 namespace {
-
-struct Raster {
-  std::string path;
-  int bands = 0, height = 0, width = 0;
-  std::vector<double> data;      // (bands, H, W)
-  std::vector<bool> has_nodata;  // per band
-  std::vector<double> nodata;    // per band
-  bool is_nodata(int b, double v) const {
-    return std::isnan(v) || (has_nodata[b] && v == nodata[b]);
-  }
-};
-
-Raster read_raster(const std::string& path, int want_bands, const char* what) {
-  static const bool registered = [] {
-    GDALAllRegister();
-    return true;
-  }();
-  (void)registered;
-  GDALDatasetH ds = GDALOpen(path.c_str(), GA_ReadOnly);
-  if (!ds) CROMSS_THROW(IoError, "{} raster {}: GDAL cannot open it", what, path);
-  Raster r;
-  r.path = path;
-  r.bands = GDALGetRasterCount(ds);
-  r.height = GDALGetRasterYSize(ds);
-  r.width = GDALGetRasterXSize(ds);
-  if (want_bands > 0 && r.bands != want_bands) {
-    GDALClose(ds);
-    CROMSS_THROW(IoError, "{} raster {}: {} bands, expected {}", what, path, r.bands, want_bands);
-  }
-  const size_t hw = static_cast<size_t>(r.height) * r.width;
-  r.data.resize(r.bands * hw);
-  for (int b = 0; b < r.bands; ++b) {
-    GDALRasterBandH band = GDALGetRasterBand(ds, b + 1);
-    int ok = 0;
-    const double nd = GDALGetRasterNoDataValue(band, &ok);
-    r.has_nodata.push_back(ok != 0);
-    r.nodata.push_back(nd);
-    if (GDALRasterIO(band, GF_Read, 0, 0, r.width, r.height, r.data.data() + b * hw, r.width,
-                     r.height, GDT_Float64, 0, 0) != CE_None) {
-      GDALClose(ds);
-      CROMSS_THROW(IoError, "{} raster {}: reading band {} failed", what, path, b + 1);
-    }
-  }
-  GDALClose(ds);
-  return r;
-}
 
 std::vector<int> tile_origins(int extent, int tile, int stride) {
   std::vector<int> o;

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# One command for a machine with a GPU: build, run the gpu-labelled tests, run them again under
-# compute-sanitizer (memcheck), run the benchmarks (CUDA ones register only when a device is
-# present) and print one summary table. Usage: bench/gpu_check.sh [LOG_DIR] (default gpu_check/).
-# Exit status is non-zero when any step fails; the table says which.
+# One command for a machine with a GPU: build (or take a bundle made by bench/gpu_bundle.sh), run
+# the gpu-labelled tests, run a short CromSS pretraining on the GPU in bf16 and fp16 and resume
+# it, time the end-to-end training step against PyTorch, run the kernel benchmarks, run the gpu
+# tests under compute-sanitizer (memcheck), and print one summary table. Every step has a time
+# limit, so the whole check fits a short lease (about 6 minutes at most on an H100/H200).
+#
+# Usage: bench/gpu_check.sh [LOG_DIR]                       build here with CUDA, then check
+#        CROMSS_BUNDLE=DIR bench/gpu_check.sh [LOG_DIR]     use the binaries of a bundle
+# LOG_DIR defaults to gpu_check/. Exit status is non-zero when any step fails; the table says which.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log_dir="${1:-gpu_check}"
@@ -11,57 +16,100 @@ export PATH="/usr/local/cuda/bin:$PATH"
 declare -a rows
 status=0
 
-step() {  # step NAME LOGFILE COMMAND...
-  local name="$1" log="$2"
-  shift 2
-  local t0=$(date +%s)
-  if "$@" >"$log_dir/$log" 2>&1; then
-    rows+=("$(printf '%-28s %-6s %5ss  %s' "$name" ok $(( $(date +%s) - t0 )) "$log_dir/$log")")
-  else
-    rows+=("$(printf '%-28s %-6s %5ss  %s' "$name" FAIL $(( $(date +%s) - t0 )) "$log_dir/$log")")
-    status=1
-  fi
+step() {  # step NAME LOGFILE TIME_LIMIT_S COMMAND...
+  local name="$1" log="$2" limit="$3"
+  shift 3
+  local t0=$(date +%s) result=ok
+  timeout "$limit" "$@" >"$log_dir/$log" 2>&1
+  case $? in
+    0) ;;
+    124) result=TIMEOUT status=1 ;;
+    *) result=FAIL status=1 ;;
+  esac
+  rows+=("$(printf '%-34s %-7s %5ss  %s' "$name" "$result" $(( $(date +%s) - t0 )) "$log")")
 }
 
-arch="${CUDA_ARCHS:-}"
-if [ -z "$arch" ] && command -v nvidia-smi >/dev/null; then
-  arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d '.')
-fi
 nvidia-smi >"$log_dir/nvidia_smi.txt" 2>&1
-step "build (arch ${arch:-90})" build.log env CUDA_ARCHS="${arch:-90}" bash tools/build.sh -DCROMSS_CUDA=ON
-step "gpu tests" gpu_tests.log bash -c "cd build && ctest -L gpu --output-on-failure"
-if command -v compute-sanitizer >/dev/null; then
-  step "compute-sanitizer memcheck" sanitizer.log \
-    compute-sanitizer --tool memcheck --error-exitcode 1 build/tests/cromss_gpu_tests
+if [ -n "${CROMSS_BUNDLE:-}" ]; then
+  source "$CROMSS_BUNDLE/env.sh"
+  bin="$CROMSS_BUNDLE/bin"
+  cromss="$bin/cromss" gpu_tests="$bin/cromss_gpu_tests" kernel_bench="$bin/cromss_bench"
+  step "libraries resolve (ldd)" ldd.log 30 bash -c \
+    "ldd $bin/* | tee /dev/stderr | grep -q 'not found' && exit 1 || exit 0"
 else
-  rows+=("$(printf '%-28s %-6s' "compute-sanitizer" skip)")
+  arch="${CUDA_ARCHS:-}"
+  if [ -z "$arch" ] && command -v nvidia-smi >/dev/null; then
+    arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d '.')
+  fi
+  step "build (arch ${arch:-90})" build.log 1800 \
+    env CUDA_ARCHS="${arch:-90}" bash tools/build.sh -DCROMSS_CUDA=ON
+  cromss=build/cromss gpu_tests=build/tests/cromss_gpu_tests kernel_bench=build/bench/cromss_bench
 fi
-step "benchmarks" bench.log build/bench/cromss_bench --benchmark_min_time=0.2 \
-  --benchmark_out="$log_dir/bench.json" --benchmark_out_format=json
+
+step "gpu tests" gpu_tests.log 150 "$gpu_tests" --gtest_output="xml:$log_dir/gpu_tests.xml"
+
+# A short CromSS pretraining on the GPU (mid fusion, ResNet-18, 64 px): bf16, fp16 with the
+# loss scaler, and a resume from the bf16 run's last checkpoint.
+run_dir="$log_dir/pretrain"
+pretrain=(pretrain --data_path "$run_dir/data" --input_type s12 --fusion_type mid
+          --model_type resnet18 --crop_size 64 --batch_size 8 --test_batch_size 8
+          --validation 0.125 --sample_selection_rmdown_epoch 1 --display_interval 2
+          --save_interval 1 --accelerator gpu --num_workers 4)
+step "data synth (64 locations)" synth.log 30 "$cromss" data synth --out "$run_dir/data" --n 64 --seed 42
+step "pretrain bf16 (2 epochs)" pretrain_bf16.log 60 "$cromss" "${pretrain[@]}" \
+  --save_dir "$run_dir/bf16" --epochs 2 --precision bf16
+step "pretrain bf16 resume (+1 epoch)" pretrain_resume.log 45 "$cromss" "${pretrain[@]}" \
+  --save_dir "$run_dir/bf16" --epochs 3 --precision bf16 --resume auto
+step "pretrain fp16 (2 epochs)" pretrain_fp16.log 60 "$cromss" "${pretrain[@]}" \
+  --save_dir "$run_dir/fp16" --epochs 2 --precision fp16
+
 # End-to-end training step, cromss and PyTorch with the same settings (PEAK_TFLOPS: MFU).
-e2e=(--model_type resnet50 --batch_size 16 --crop_size 256 --steps 20 --warmup 2
+e2e=(--model_type resnet50 --batch_size 16 --crop_size 256 --steps 20 --warmup 3
      --peak_tflops "${PEAK_TFLOPS:-0}")
-step "cromss bench (e2e step)" cromss_step.log build/cromss bench "${e2e[@]}" --fusion_type mid \
-  --device cuda --precision bf16 --json "$log_dir/cromss_step.json"
-if [ -f tools/pytorch_baseline.py ] && python3 -c "import torch" 2>/dev/null; then
-  step "pytorch baseline" pytorch.log python3 tools/pytorch_baseline.py "${e2e[@]}" \
-    --device cuda --amp bf16 --json "$log_dir/pytorch_step.json"
+for precision in bf16 fp16 fp32; do
+  step "cromss bench (e2e step, $precision)" "cromss_step_$precision.log" 60 "$cromss" bench \
+    "${e2e[@]}" --fusion_type mid --device cuda --precision "$precision" \
+    --json "$log_dir/cromss_step_$precision.json"
+done
+if [ -f tools/pytorch_baseline.py ] && python3 -c "import torch, torchvision" 2>/dev/null; then
+  step "pytorch baseline (bf16)" pytorch_step_bf16.log 90 python3 tools/pytorch_baseline.py \
+    "${e2e[@]}" --device cuda --amp bf16 --json "$log_dir/pytorch_step_bf16.json"
+fi
+
+step "kernel benchmarks (CUDA)" bench.log 150 "$kernel_bench" --benchmark_filter=Cuda \
+  --benchmark_min_time=0.05 --benchmark_out="$log_dir/bench.json" --benchmark_out_format=json
+if command -v compute-sanitizer >/dev/null; then
+  step "compute-sanitizer memcheck" sanitizer.log 100 \
+    compute-sanitizer --tool memcheck --error-exitcode 1 "$gpu_tests"
+else
+  rows+=("$(printf '%-34s %-7s' "compute-sanitizer" skip)")
 fi
 
 echo
-echo "== cromss gpu_check: $(head -1 "$log_dir/nvidia_smi.txt" 2>/dev/null) =="
+echo "== cromss gpu_check: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null) =="
 printf '%s\n' "${rows[@]}"
 echo
-echo "gpu tests: $(grep -E 'tests passed|tests failed' "$log_dir/gpu_tests.log" | tail -1)"
-echo "benchmarks (name, time, throughput):"
-grep -E '^BM_' "$log_dir/bench.log" | awk '{printf "  %-50s %12s %s %s\n", $1, $2, $3, $NF}' | head -80
-echo "end-to-end step (resnet50 mid, batch 16, crop 256, bf16, 20 steps):"
-printf '  %-10s %14s %10s %16s\n' "" "ms/step (med)" "pairs/s" "peak memory MiB"
-for pair in "cromss:cromss_step.log" "pytorch:pytorch.log"; do
+echo "gpu tests: $(grep -E '^\[  PASSED  \]|^\[  FAILED  \]|^\[  SKIPPED \] [0-9]' "$log_dir/gpu_tests.log" | tr '\n' ' ')"
+grep -E '^\[  FAILED  \] [A-Za-z]' "$log_dir/gpu_tests.log" | sort -u | head -20
+echo "sanitizer: $(grep -E 'ERROR SUMMARY' "$log_dir/sanitizer.log" 2>/dev/null | tail -1)"
+echo "pretrain (last metrics line per run):"
+for run in bf16 fp16; do  # upstream's nested run directory under --save_dir
+  metrics=$(find "$run_dir/$run" -name metrics.csv 2>/dev/null | head -1)
+  [ -n "$metrics" ] && awk -F, -v run="$run" 'NR == 1 {for (i = 1; i <= NF; ++i) col[$i] = i; next}
+    {printf "  %s epoch %s: tr_loss %.4f v_loss %s v1_miou %.4f v2_miou %.4f tr_selprec_1 %.3f\n",
+     run, $col["epoch"], $col["tr_loss"], $col["v_loss"], $col["v1_miou"], $col["v2_miou"],
+     $col["tr_selprec_1"]}' "$metrics"
+done
+echo "end-to-end step (resnet50 mid, batch 16, crop 256, 20 steps):"
+printf '  %-16s %14s %10s %16s\n' "" "ms/step (med)" "pairs/s" "peak memory MiB"
+for pair in "cromss bf16:cromss_step_bf16.log" "cromss fp16:cromss_step_fp16.log" "cromss fp32:cromss_step_fp32.log" \
+            "pytorch bf16:pytorch_step_bf16.log"; do
   name="${pair%%:*}" log="$log_dir/${pair#*:}"
   [ -f "$log" ] || continue
-  printf '  %-10s %14s %10s %16s\n' "$name" \
+  printf '  %-16s %14s %10s %16s\n' "$name" \
     "$(awk '/ms\/step/ {print $3}' "$log")" "$(awk '/pairs\/s/ {print $2}' "$log")" \
     "$(awk '/peak memory/ {print $3}' "$log")"
 done
+echo "kernel benchmarks (name, time, rate):"
+grep -E '^BM_' "$log_dir/bench.log" | awk '{printf "  %-56s %10s %s %s\n", $1, $2, $3, $NF}' | head -60
 exit $status

@@ -24,6 +24,7 @@ constexpr int64_t kH = 256, kW = 256;
 struct Buffers {
   int64_t B, HW, N;
   Tensor z1, z2, labels, prior, target, cl1, cl2, ce1, ce2, ws, wc, grad, seasons, season;
+  Tensor confidence;  // uniform in [0, 1): the thresholds' input
   std::vector<float> theta = std::vector<float>(kC);
   std::vector<int64_t> k = std::vector<int64_t>(kC);
 
@@ -38,6 +39,7 @@ struct Buffers {
     for (Tensor* t : {&cl1, &cl2, &ce1, &ce2, &ws, &wc}) *t = Tensor::empty(map, DType::f32, dev);
     seasons = Tensor::uniform({B, 4, kH, kW}, 0, kC - 0.5, 4).to(DType::i32).to(dev);
     season = Tensor::zeros({B}, DType::i32, dev);
+    confidence = Tensor::uniform(map, 0, 1, 9).to(dev);
   }
   float* f(const Tensor& t) const { return t.data<float>(); }
   const int32_t* y() const { return labels.data<int32_t>(); }
@@ -56,8 +58,8 @@ struct Buffers {
 Buffers& buffers_for(int64_t batch, Device dev) {
   static Buffers* current = nullptr;
   if (!current || current->B != batch || current->z1.device() != dev) {
-    delete current;
-    current = nullptr;  // free the old set before drawing the new one
+    delete current;  // the old set goes before the new one is drawn
+    current = nullptr;
     current = new Buffers(batch, dev);
   }
   return *current;
@@ -90,14 +92,13 @@ void BM_ObjectiveConfidences(benchmark::State& state, Device dev) {
 // Bytes: one read of confidences and labels (the floor; the GPU makes 5 passes).
 void BM_ObjectiveThresholds(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
-  Tensor u = Tensor::uniform({b.B, kH, kW}, 0, 1, 9).to(dev);
   Tensor theta = Tensor::zeros({kC}, DType::f32, dev), k = Tensor::zeros({kC}, DType::i64, dev);
   for (auto _ : state) {
     if (dev.is_cuda())
-      CROMSS_ON_CUDA(cuda_kernels::class_thresholds(b.f(u), b.y(), b.N, kC, 0.5, b.f(theta),
-                                                    k.data<int64_t>(), dev.index));
+      CROMSS_ON_CUDA(cuda_kernels::class_thresholds(b.f(b.confidence), b.y(), b.N, kC, 0.5,
+                                                    b.f(theta), k.data<int64_t>(), dev.index));
     else
-      cpu_kernels::class_thresholds<float>(b.f(u), b.y(), b.N, kC, 0.5, b.f(theta),
+      cpu_kernels::class_thresholds<float>(b.f(b.confidence), b.y(), b.N, kC, 0.5, b.f(theta),
                                            k.data<int64_t>());
     sync(dev);
   }

@@ -1,4 +1,5 @@
-// `cromss forward --ckpt M.h5 --input X.h5 --output Y.h5`: eval-mode inference on tensor files.
+// `cromss forward --ckpt M.h5|M.ckpt --input X.h5 --output Y.h5`: eval-mode inference on tensor
+// files; a Lightning .ckpt (upstream's published weights) is read natively (train/model_file.h).
 // Input datasets s1 (N,2,H,W) and/or s2 (N,C,H,W) float32, one per branch the model has; output
 // logits_s1 and/or logits_s2 (N,K,H,W) float32. The model flags (upstream's names) default to
 // what the checkpoint says: its config attribute, then its keys and shapes (net.encoder1 -> mid
@@ -13,6 +14,7 @@
 #include "engine/hdf5_file.h"
 #include "models/segmentation_net.h"
 #include "train/checkpoint.h"
+#include "train/model_file.h"
 
 namespace cromss {
 namespace {
@@ -61,7 +63,7 @@ void run_forward(const ForwardOptions& o) {
                "--device {}: no such CUDA device ({} visible{})", o.device, cuda_device_count(),
                built_with_cuda() ? "" : "; this build has no CUDA backend");
   CROMSS_CHECK(o.batch_size > 0, "--batch_size {}: must be positive", o.batch_size);
-  H5File ckpt(o.ckpt, H5File::Mode::read);
+  H5File ckpt = open_model_file(o.ckpt);
   ModelConfig config = resolve_config(ckpt, o);
   auto net = build_model(config, 0, /*initialize=*/false);
   load_model_state(ckpt, *net);
@@ -107,7 +109,9 @@ void setup_forward(CLI::App& root) {
   auto opts = std::make_shared<ForwardOptions>();
   auto* cmd = root.add_subcommand(
       "forward", "Eval-mode inference: logits_s1/logits_s2 of a checkpoint on s1/s2 tensors");
-  cmd->add_option("--ckpt", opts->ckpt, "cromss HDF5 checkpoint")->required();
+  cmd->add_option("--ckpt", opts->ckpt,
+                  "cromss HDF5 checkpoint or PyTorch Lightning .ckpt (read without Python)")
+      ->required();
   cmd->add_option("--input", opts->input, "HDF5 with s1 (N,2,H,W) and/or s2 (N,C,H,W) float32")
       ->required();
   cmd->add_option("--output", opts->output, "HDF5 to write logits_s1/logits_s2 to")->required();

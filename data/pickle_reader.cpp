@@ -1,10 +1,11 @@
 // Strict pickle-subset reader (see pickle_reader.h). A small stack machine over the opcodes that
-// CPython's pickle emits for upstream's records; every other opcode, every unknown global and
-// every malformed operand is an error with the byte offset. Limits on stack depth and memo size
-// keep hostile input bounded.
+// CPython's pickle emits for upstream's records and for torch.save's data.pkl; every other
+// opcode, every unknown global and every malformed operand is an error with the byte offset.
+// Limits on stack depth, memo size and nesting depth keep hostile input bounded.
 #include "data/pickle_reader.h"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
 
 #include "engine/error.h"
@@ -23,8 +24,20 @@ const char* pickle_kind_name(PickleValue::Kind kind) {
       return "bytes";
     case PickleValue::Kind::Str:
       return "str";
+    case PickleValue::Kind::Float:
+      return "float";
     case PickleValue::Kind::Tuple:
       return "tuple";
+    case PickleValue::Kind::List:
+      return "list";
+    case PickleValue::Kind::Dict:
+      return "dict";
+    case PickleValue::Kind::Object:
+      return "object";
+    case PickleValue::Kind::Tensor:
+      return "tensor";
+    case PickleValue::Kind::Storage:
+      return "storage";
     case PickleValue::Kind::NumpyInt:
       return "numpy integer";
     case PickleValue::Kind::Dtype:
@@ -44,10 +57,19 @@ constexpr size_t kMaxStack = 4096;
 constexpr size_t kMaxMemo = 1 << 16;
 constexpr int kMaxDepth = 32;
 
+// The torch storage classes a persistent id may name (torch/storage.py _pickle_storage_type).
+bool is_storage_type(const std::string& name) {
+  for (const char* t :
+       {"FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage", "LongStorage",
+        "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage"})
+    if (name == t) return true;
+  return false;
+}
+
 class Parser {
  public:
-  Parser(const uint8_t* data, size_t size, const std::string& where)
-      : p_(data), n_(size), where_(where) {}
+  Parser(const uint8_t* data, size_t size, const std::string& where, PickleDialect dialect)
+      : p_(data), n_(size), where_(where), torch_(dialect == PickleDialect::torch_checkpoint) {}
 
   PickleValue run() {
     if (n_ == 0) fail(0, "empty value (expected a pickle)");
@@ -55,6 +77,8 @@ class Parser {
       if (pos_ >= n_) fail(pos_, "truncated pickle: no STOP opcode");
       op_pos_ = pos_;
       const uint8_t op = p_[pos_++];
+      if (!torch_ && is_torch_only(op))
+        fail(op_pos_, fmt::format("opcode 0x{:02x} is not in the accepted pickle subset", op));
       switch (op) {
         case 0x80: {  // PROTO
           const int proto = u8();
@@ -153,6 +177,30 @@ class Parser {
         case 'b':
           build();
           break;
+        case '}':
+          push_container(Kind::Dict);
+          break;
+        case ']':
+          push_container(Kind::List);
+          break;
+        case 's':
+          fill(Kind::Dict, "SETITEM", 2);
+          break;
+        case 'u':
+          fill(Kind::Dict, "SETITEMS", 0);
+          break;
+        case 'a':
+          fill(Kind::List, "APPEND", 1);
+          break;
+        case 'e':
+          fill(Kind::List, "APPENDS", 0);
+          break;
+        case 'G':
+          binfloat();
+          break;
+        case 'Q':
+          persistent_id();
+          break;
         case '.':
           return stop();
         default:
@@ -182,6 +230,11 @@ class Parser {
     return v;
   }
 
+  static bool is_torch_only(uint8_t op) {
+    return op == '}' || op == ']' || op == 's' || op == 'u' || op == 'a' || op == 'e' ||
+           op == 'G' || op == 'Q';
+  }
+
   void push(PickleValue v) {
     if (stack_.size() >= kMaxStack) fail(op_pos_, "stack depth limit exceeded");
     stack_.push_back(std::move(v));
@@ -200,13 +253,94 @@ class Parser {
     pos_ += len;
     push(std::move(x));
   }
+  void push_container(Kind kind) {
+    PickleValue x;
+    x.kind = kind;
+    x.items = std::make_shared<PickleItems>();
+    push(std::move(x));
+  }
+  // Records that `item` now lives inside `container` (which must still be modifiable).
+  void nest(PickleItems& container, const PickleValue& item) {
+    if (!item.items) return;
+    if (item.items.get() == &container) fail(op_pos_, "a container cannot contain itself");
+    item.items->nested = true;
+    container.depth = std::max(container.depth, item.items->depth + 1);
+    if (container.depth > kMaxDepth)
+      fail(op_pos_, fmt::format("containers nested deeper than {}", kMaxDepth));
+  }
+  PickleItems& modifiable(PickleValue& target, Kind kind, const char* opname) {
+    if (target.kind != kind)
+      fail(op_pos_, fmt::format("{} on a {}", opname, pickle_kind_name(target.kind)));
+    if (target.items->nested)
+      fail(op_pos_, fmt::format("{} on a {} that is already inside another container", opname,
+                                pickle_kind_name(kind)));
+    return *target.items;
+  }
   void push_tuple(std::vector<PickleValue> items) {
     PickleValue x;
-    for (const auto& it : items) x.depth = std::max(x.depth, it.depth + 1);
-    if (x.depth > kMaxDepth) fail(op_pos_, fmt::format("tuples nested deeper than {}", kMaxDepth));
     x.kind = Kind::Tuple;
-    x.items = std::make_shared<const std::vector<PickleValue>>(std::move(items));
+    x.items = std::make_shared<PickleItems>();
+    for (const auto& it : items) nest(*x.items, it);
+    x.items->assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
     push(std::move(x));
+  }
+
+  // SETITEM / APPEND (`count` items on top of the target) and SETITEMS / APPENDS (count 0: the
+  // items above the topmost MARK, which sits on top of the target): moves them into the dict
+  // (key, value pairs) or list below.
+  void fill(Kind kind, const char* opname, size_t count) {
+    size_t first = stack_.size();
+    if (count == 0) {
+      while (first > 0 && stack_[first - 1].kind != Kind::Mark) --first;
+      if (first == 0) fail(op_pos_, fmt::format("{} without MARK", opname));
+    } else {
+      if (stack_.size() < count + 1) fail(op_pos_, fmt::format("{}: stack underflow", opname));
+      first -= count;
+      for (size_t i = first; i < stack_.size(); ++i)
+        if (stack_[i].kind == Kind::Mark) fail(op_pos_, fmt::format("{}: unexpected MARK", opname));
+    }
+    const size_t target = count == 0 ? first - 2 : first - 1;
+    if (count == 0 && first < 2) fail(op_pos_, fmt::format("{}: stack underflow", opname));
+    if (kind == Kind::Dict && (stack_.size() - first) % 2)
+      fail(op_pos_, fmt::format("{}: a key without a value", opname));
+    PickleItems& items = modifiable(stack_[target], kind, opname);
+    for (size_t i = first; i < stack_.size(); ++i) {
+      nest(items, stack_[i]);
+      items.push_back(std::move(stack_[i]));
+    }
+    stack_.resize(target + 1);
+  }
+  void binfloat() {
+    const uint64_t big = uint_le(8);
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits |= ((big >> (8 * i)) & 0xff) << (8 * (7 - i));
+    PickleValue x;
+    x.kind = Kind::Float;
+    std::memcpy(&x.real, &bits, 8);
+    push(std::move(x));
+  }
+  // BINPERSID: torch's ('storage', torch.<Type>Storage, key, location, numel).
+  void persistent_id() {
+    const PickleValue pid = pop("BINPERSID");
+    if (pid.kind != Kind::Tuple || pid.items->size() != 5)
+      fail(op_pos_, "persistent id must be a 5-tuple ('storage', type, key, location, numel)");
+    const auto& t = *pid.items;
+    if (t[0].kind != Kind::Str || t[0].bytes != "storage")
+      fail(op_pos_, "persistent id is not a ('storage', ...) tuple");
+    if (t[1].kind != Kind::Global || t[1].text.rfind("storage:", 0) != 0)
+      fail(op_pos_, "persistent id: item 1 must be a torch storage class");
+    if (t[2].kind != Kind::Str || t[3].kind != Kind::Str || t[4].kind != Kind::Int ||
+        t[4].integer < 0)
+      fail(op_pos_, "persistent id: expected (str key, str location, int numel)");
+    auto ref = std::make_shared<TorchTensorRef>();
+    ref->storage_type = t[1].text.substr(8);
+    ref->storage_key = std::string(t[2].bytes);
+    ref->storage_numel = t[4].integer;
+    ref->pickle_offset = op_pos_;
+    PickleValue s;
+    s.kind = Kind::Storage;
+    s.tensor = std::move(ref);
+    push(std::move(s));
   }
 
   void long1() {
@@ -256,16 +390,29 @@ class Parser {
     push(it->second);
   }
 
+  // The tag of an allowed global ("" when not allowed): its name, or "storage:<Type>".
+  std::string global_tag(const std::string& module, const std::string& name) const {
+    if ((module == "_codecs" && name == "encode") ||
+        ((module == "__builtin__" || module == "builtins") && name == "bytes") ||
+        (module == "numpy" && name == "dtype") ||
+        ((module == "numpy.core.multiarray" || module == "numpy._core.multiarray") &&
+         name == "scalar"))
+      return name;
+    if (!torch_) return "";
+    if ((module == "collections" && name == "OrderedDict") ||
+        (module == "argparse" && name == "Namespace") ||
+        (module == "torch._utils" &&
+         (name == "_rebuild_tensor_v2" || name == "_rebuild_parameter")))
+      return name;
+    if (module == "torch" && is_storage_type(name)) return "storage:" + name;
+    return "";
+  }
   void push_global(const std::string& module, const std::string& name) {
-    const bool ok = (module == "_codecs" && name == "encode") ||
-                    ((module == "__builtin__" || module == "builtins") && name == "bytes") ||
-                    (module == "numpy" && name == "dtype") ||
-                    ((module == "numpy.core.multiarray" || module == "numpy._core.multiarray") &&
-                     name == "scalar");
-    if (!ok) fail(op_pos_, fmt::format("global '{}.{}' is not allowed", module, name));
+    std::string tag = global_tag(module, name);
+    if (tag.empty()) fail(op_pos_, fmt::format("global '{}.{}' is not allowed", module, name));
     PickleValue g;
     g.kind = Kind::Global;
-    g.text = name;  // the four allowed names are distinct
+    g.text = std::move(tag);
     push(std::move(g));
   }
   std::string read_line() {
@@ -351,7 +498,21 @@ class Parser {
       fail(op_pos_,
            fmt::format("{} of a {}, not an allowed global", opname, pickle_kind_name(callee.kind)));
     const auto& a = *args.items;
-    if (callee.text == "encode") {
+    if (callee.text == "OrderedDict" || callee.text == "Namespace") {
+      if (!a.empty())
+        fail(op_pos_, fmt::format("{}() is only accepted without arguments", callee.text));
+      push_container(callee.text == "OrderedDict" ? Kind::Dict : Kind::Object);
+      if (callee.text == "Namespace") stack_.back().text = "argparse.Namespace";
+    } else if (callee.text == "_rebuild_tensor_v2") {
+      push(rebuild_tensor(a));
+    } else if (callee.text == "_rebuild_parameter") {
+      if (a.size() != 3 || a[0].kind != Kind::Tensor || a[1].kind != Kind::Bool ||
+          a[2].kind != Kind::Dict || !a[2].items->empty())
+        fail(op_pos_, "_rebuild_parameter expects (tensor, requires_grad, empty hooks)");
+      push(a[0]);
+    } else if (callee.text.rfind("storage:", 0) == 0) {
+      fail(op_pos_, "a storage class is only accepted inside a persistent id");
+    } else if (callee.text == "encode") {
       if (a.size() != 2 || a[0].kind != Kind::Str || a[1].kind != Kind::Str ||
           a[1].bytes != "latin1")
         fail(op_pos_, "_codecs.encode expects (str, 'latin1')");
@@ -380,8 +541,51 @@ class Parser {
     }
   }
 
+  // _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]).
+  PickleValue rebuild_tensor(const std::vector<PickleValue>& a) {
+    const char* expected =
+        "_rebuild_tensor_v2 expects (storage, offset, size, stride, requires_grad, empty hooks"
+        "[, metadata dict])";
+    if ((a.size() != 6 && a.size() != 7) || a[0].kind != Kind::Storage || a[1].kind != Kind::Int ||
+        a[2].kind != Kind::Tuple || a[3].kind != Kind::Tuple || a[4].kind != Kind::Bool ||
+        a[5].kind != Kind::Dict || !a[5].items->empty() ||
+        (a.size() == 7 && a[6].kind != Kind::Dict))
+      fail(op_pos_, expected);
+    auto ref = std::make_shared<TorchTensorRef>(*a[0].tensor);
+    ref->offset = a[1].integer;
+    ref->pickle_offset = op_pos_;
+    for (int which = 2; which <= 3; ++which) {
+      for (const auto& d : *a[which].items) {
+        if (d.kind != Kind::Int || d.integer < 0)
+          fail(op_pos_, "tensor sizes and strides must be non-negative ints");
+        (which == 2 ? ref->shape : ref->stride).push_back(d.integer);
+      }
+    }
+    if (ref->shape.size() != ref->stride.size() || ref->offset < 0)
+      fail(op_pos_, "tensor size and stride differ in length, or the offset is negative");
+    PickleValue t;
+    t.kind = Kind::Tensor;
+    t.tensor = std::move(ref);
+    return t;
+  }
+
   void build() {
-    const PickleValue state = pop("BUILD state");
+    PickleValue state = pop("BUILD state");
+    if (torch_ && !stack_.empty() &&
+        (stack_.back().kind == Kind::Dict || stack_.back().kind == Kind::Object)) {
+      // OrderedDict state (a state_dict's _metadata attribute) is dropped; an object's becomes
+      // its attributes.
+      PickleValue& target = stack_.back();
+      PickleItems& attrs = modifiable(target, target.kind, "BUILD");
+      if (state.kind != Kind::Dict) fail(op_pos_, "BUILD state must be a dict");
+      if (target.kind == Kind::Object) {
+        if (!attrs.empty()) fail(op_pos_, "BUILD twice on one object");
+        for (const auto& it : *state.items) nest(attrs, it);
+        attrs.insert(attrs.end(), state.items->begin(), state.items->end());
+      }
+      nest(attrs, state);
+      return;
+    }
     if (stack_.empty() || stack_.back().kind != Kind::Dtype)
       fail(op_pos_, "BUILD is only accepted on a numpy dtype");
     if (state.kind != Kind::Tuple || state.items->size() < 2 ||
@@ -398,8 +602,8 @@ class Parser {
     if (stack_.size() != 1)
       fail(op_pos_, fmt::format("STOP with {} stack entries (expected 1)", stack_.size()));
     PickleValue v = pop("STOP");
-    if (v.kind == Kind::Dtype || v.kind == Kind::Global)
-      fail(op_pos_, "pickle result is a bare global or dtype");
+    if (v.kind == Kind::Dtype || v.kind == Kind::Global || v.kind == Kind::Storage)
+      fail(op_pos_, "pickle result is a bare global, dtype or storage");
     return v;
   }
 
@@ -408,14 +612,24 @@ class Parser {
   size_t pos_ = 0;
   size_t op_pos_ = 0;
   const std::string& where_;
+  const bool torch_;
   std::vector<PickleValue> stack_;
   std::unordered_map<uint64_t, PickleValue> memo_;
 };
 
 }  // namespace
 
-PickleValue parse_pickle(const uint8_t* data, size_t size, const std::string& where) {
-  return Parser(data, size, where).run();
+PickleValue parse_pickle(const uint8_t* data, size_t size, const std::string& where,
+                         PickleDialect dialect) {
+  return Parser(data, size, where, dialect).run();
+}
+
+const PickleValue* pickle_lookup(const PickleValue& dict, std::string_view key) {
+  if ((dict.kind != Kind::Dict && dict.kind != Kind::Object) || !dict.items) return nullptr;
+  const auto& kv = *dict.items;
+  for (size_t i = kv.size(); i >= 2; i -= 2)
+    if (kv[i - 2].kind == Kind::Str && kv[i - 2].bytes == key) return &kv[i - 1];
+  return nullptr;
 }
 
 std::string ArrayRecord::id_string() const {

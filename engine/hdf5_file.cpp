@@ -97,6 +97,15 @@ H5File::H5File(const std::string& path, Mode mode) : path_(path) {
     if (file_ < 0) CROMSS_THROW(IoError, "{}: cannot create HDF5 file ({})", path, hdf5_message());
     return;
   }
+  if (mode == Mode::memory) {
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_core(fapl, size_t{64} << 20, /*backing_store=*/0);
+    file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (file_ < 0)
+      CROMSS_THROW(IoError, "{}: cannot create in-memory HDF5 file ({})", path, hdf5_message());
+    return;
+  }
   if (!std::filesystem::exists(path)) CROMSS_THROW(IoError, "{}: no such file", path);
   file_ = H5Fopen(path.c_str(), mode == Mode::read ? H5F_ACC_RDONLY : H5F_ACC_RDWR, H5P_DEFAULT);
   if (file_ < 0)

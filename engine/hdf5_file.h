@@ -20,7 +20,9 @@ namespace cromss {
 
 class H5File {
  public:
-  enum class Mode { read, create, read_write };
+  // memory: a new file that lives only in memory (HDF5 core driver); `path` only names it in
+  // messages. Used to present a Lightning .ckpt as a checkpoint (train/model_file.h).
+  enum class Mode { read, create, read_write, memory };
   H5File(const std::string& path, Mode mode);
   ~H5File();
   H5File(H5File&& o) noexcept;

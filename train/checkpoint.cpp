@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/version.h"
+#include "train/model_metadata.h"
 
 namespace cromss {
 
@@ -34,6 +35,7 @@ void write_checkpoint_attributes(H5File& file, const nlohmann::json& config) {
   file.write_attr("/", "engine_version",
                   fmt::format("cromss {} ({})", CROMSS_VERSION, CROMSS_GIT_SHA));
   file.write_attr("/", "config", config.dump());
+  write_model_metadata(file, config);
 }
 
 void write_model_state(H5File& file, Module& model) {

@@ -6,7 +6,8 @@ epoch, global_step, hyper_parameters {'args': Namespace}) goes .ckpt -> .h5 -> .
 come back with identical tensor bytes, dtypes, shapes, counters and arguments; --encoder-only
 must give exactly the branch's encoder as encoder.* keys. With segmentation-models-pytorch
 importable, the network is a real middle-fusion U-Net-ResNet18 and `cromss forward` (argv[1])
-on the converted checkpoint must reproduce PyTorch's eval-mode logits.
+on the converted checkpoint must reproduce PyTorch's eval-mode logits, and on the .ckpt itself
+(read natively, data/torch_checkpoint.h) give the same logits bit for bit.
 Exits 77 (ctest skip) without torch or h5py.
 """
 import argparse
@@ -124,6 +125,14 @@ def main():
                 nmse = ((got - ref) ** 2).sum() / (ref ** 2).sum()
                 assert nmse < 5e-7, f"{name}: NMSE {nmse} (tests/tolerance.h f32 limit 5e-7)"
                 print(f"cromss forward {name}: NMSE {nmse:.2e} vs PyTorch")
+        # The .ckpt read natively (no Python) gives exactly the converted checkpoint's logits.
+        y_native = os.path.join(tmp, "y_native.h5")
+        subprocess.run([cromss, "forward", "--ckpt", a, "--input", x, "--output", y_native,
+                        "--batch_size", "2"], check=True)
+        with h5py.File(y, "r") as f, h5py.File(y_native, "r") as g:
+            for name in ("logits_s1", "logits_s2"):
+                assert np.array_equal(f[name][()], g[name][()]), f"{name}: native .ckpt differs"
+        print("cromss forward on the .ckpt (native reader) == on the converted .h5, bit for bit")
         # Wrong sizes are clear errors.
         with h5py.File(x, "w") as f:
             f["s1"], f["s2"] = np.zeros((1, 2, 48, 64), np.float32), np.zeros((1, 9, 48, 64), np.float32)

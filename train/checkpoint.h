@@ -1,12 +1,12 @@
 // HDF5 checkpoints (DESIGN.md "Files people exchange", spec §1.4).
 //
 // Layout: root attributes format_version, engine_version, config (JSON of every flag of the run,
-// model flags included), metadata (bands, normalisation, class names: train/model_metadata.h);
-// /model/<key> for every parameter and buffer, where <key> is the upstream Lightning state_dict key
-// = "net." + the module's state_dict key, in PyTorch's dtype and shape (float32;
-// num_batches_tracked a 0-d int64). Other groups (/optimizer/<state>/<key>, /scaler, /scheduler,
-// /rng, /data, /step) belong to the training loop, which writes and reads them through the `extra`
-// callbacks; this file never interprets them.
+// model flags included); /model/<key> for every parameter and buffer, where <key> is the upstream
+// Lightning state_dict key = "net." + the module's state_dict key, in PyTorch's dtype and shape
+// (float32; num_batches_tracked a 0-d int64). Other groups (/optimizer/<state>/<key>, /scaler,
+// /scheduler, /rng, /data, /step) belong to the training loop, which writes and reads them through
+// the `extra` callbacks; this file never interprets them.
+// write_checkpoint_attributes also writes the root attribute metadata (train/model_metadata.h).
 //
 // Writes are atomic (write_atomically: temporary file, fsync, rename). Loading checks every name,
 // shape and dtype first and reports ALL mismatches (missing, unexpected, mis-shaped, wrong dtype)

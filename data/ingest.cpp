@@ -72,9 +72,9 @@ IngestReport ingest_geotiffs(const IngestOptions& opt) {
   const int h = s1[0].height, w = s1[0].width;
   for (const auto* group : {&s1, &s2, &lab})
     for (const auto& r : *group)
-      if (r.height != h || r.width != w)
-        CROMSS_THROW(IoError, "raster {} is {}x{} but {} is {}x{} (rasters must be co-registered)",
-                     r.path, r.height, r.width, s1[0].path, h, w);
+      if (const std::string why = georeference_mismatch(s1[0], r); !why.empty())
+        CROMSS_THROW(IoError, "rasters must be co-registered (same size, CRS and pixel grid): {}",
+                     why);
   const size_t hw = static_cast<size_t>(h) * w;
   const int max_class = pre ? kDwClasses - 1 : (dfc ? 7 : (osm ? 12 : 8));
   // Mapped labels per label raster: class or -1 (ignore / nodata).

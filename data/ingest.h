@@ -8,6 +8,8 @@
 // * DW / OSM / DFC: one downstream LMDB of the first date (S1 float32/float64 dB, S2 int16/uint16,
 //   labels in DW raw coding: class c stored as c + 1, ignore/nodata as 0; DFC stores classes
 //   directly and rejects tiles with ignored pixels).
+// Every raster must share the first S1 raster's size, CRS and geotransform (IoError naming both
+// files and what differs).
 // Labels go through --label_map ("-1:ignore,0:0,1:1"); a value without a mapping is an error.
 #pragma once
 

@@ -1,5 +1,5 @@
 // GDAL implementation of data/raster_reader.h: the whole raster as float64 per band; nodata is the
-// band's GDAL nodata value (or NaN).
+// band's GDAL nodata value (or NaN); the CRS as GDAL's WKT and the geotransform.
 #include "data/raster_reader.h"
 
 #include <gdal.h>
@@ -21,6 +21,8 @@ Raster read_raster(const std::string& path, int want_bands, const char* what) {
   r.bands = GDALGetRasterCount(ds);
   r.height = GDALGetRasterYSize(ds);
   r.width = GDALGetRasterXSize(ds);
+  if (const char* wkt = GDALGetProjectionRef(ds)) r.crs_wkt = wkt;
+  r.has_geotransform = GDALGetGeoTransform(ds, r.geotransform) == CE_None;
   if (want_bands > 0 && r.bands != want_bands) {
     GDALClose(ds);
     CROMSS_THROW(IoError, "{} raster {}: {} bands, expected {}", what, path, r.bands, want_bands);

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <gdal.h>
+#include <ogr_srs_api.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "data/ingest.h"
 #include "data/inspect.h"
@@ -93,6 +95,56 @@ TEST(DataIngest, PretrainFormatSkipsTilesWithIgnoredPixels) {
   }
   EXPECT_EQ(parse_label_map("-1:ignore,0:0,1:1").at(-1), -1);
   EXPECT_THROW(parse_label_map("3-4"), ValueError);
+}
+
+// A copy of `src` whose georeferencing `edit` changes (GDAL writes it).
+std::string edited_copy(const std::string& src, const fs::path& dst,
+                        const std::function<void(GDALDatasetH)>& edit) {
+  GDALAllRegister();
+  GDALDatasetH in = GDALOpen(src.c_str(), GA_ReadOnly);
+  GDALDatasetH out = GDALCreateCopy(GDALGetDriverByName("GTiff"), dst.c_str(), in, FALSE, nullptr,
+                                    nullptr, nullptr);
+  edit(out);
+  GDALClose(out);
+  GDALClose(in);
+  return dst.string();
+}
+
+void expect_refused(const IngestOptions& o, const std::vector<std::string>& parts) {
+  try {
+    ingest_geotiffs(o);
+    ADD_FAILURE() << "ingest accepted mismatched rasters";
+  } catch (const IoError& e) {
+    for (const auto& p : parts)
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << "\n lacks " << p;
+  }
+}
+
+TEST(DataIngest, RefusesRastersOffTheS1Grid) {
+  Out out;
+  IngestOptions o = chip_options(out, "DW");
+  if (o.s1.empty()) GTEST_SKIP() << "sen1floods11 chip not found";
+  fs::create_directories(out.dir);
+  // S2 shifted by 3 pixels east: same size and CRS, different pixel grid.
+  o.s2 = {edited_copy(o.s2[0], out.dir / "s2_shifted.tif", [](GDALDatasetH ds) {
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    gt[0] += 3 * gt[1];
+    GDALSetGeoTransform(ds, gt);
+  })};
+  expect_refused(o, {"s2_shifted.tif", "geotransform", "not on the same pixel grid"});
+  // A label in another CRS.
+  o = chip_options(out, "DW");
+  o.label = {edited_copy(o.label[0], out.dir / "label_3857.tif", [](GDALDatasetH ds) {
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
+    OSRImportFromEPSG(srs, 3857);
+    char* wkt = nullptr;
+    OSRExportToWkt(srs, &wkt);
+    GDALSetProjection(ds, wkt);
+    CPLFree(wkt);
+    OSRDestroySpatialReference(srs);
+  })};
+  expect_refused(o, {"label_3857.tif", "has CRS"});
 }
 
 }  // namespace

@@ -29,10 +29,14 @@ void print_checkpoint(const std::string& path) {
   if (f.has("step")) std::printf("step: %lld\n", static_cast<long long>(f.read_scalar("step")));
   if (f.has("data/epoch"))
     std::printf("epoch: %lld\n", static_cast<long long>(f.read_scalar("data/epoch")));
-  const nlohmann::json meta = read_model_metadata(f);
-  std::printf("metadata%s:\n%s\n",
-              f.has_attr("/", kMetadataAttribute) ? "" : " (derived from config and keys)",
-              meta.dump(2).c_str());
+  try {
+    const nlohmann::json meta = read_model_metadata(f);
+    std::printf("metadata%s:\n%s\n",
+                f.has_attr("/", kMetadataAttribute) ? "" : " (derived from config and keys)",
+                meta.dump(2).c_str());
+  } catch (const ValueError& e) {  // keys that are not a U-Net of this engine
+    std::printf("metadata: none (not derivable: %s)\n", e.what());
+  }
 }
 
 void setup_info(CLI::App& root) {

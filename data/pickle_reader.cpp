@@ -266,7 +266,7 @@ class Parser {
     item.items->nested = true;
     container.depth = std::max(container.depth, item.items->depth + 1);
     if (container.depth > kMaxDepth)
-      fail(op_pos_, fmt::format("containers nested deeper than {}", kMaxDepth));
+      fail(op_pos_, fmt::format("tuples or containers nested deeper than {}", kMaxDepth));
   }
   PickleItems& modifiable(PickleValue& target, Kind kind, const char* opname) {
     if (target.kind != kind)

@@ -3,6 +3,7 @@
 // back through the upstream-format readers.
 #include <gtest/gtest.h>
 
+#include <cpl_conv.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
 

@@ -115,7 +115,8 @@ TEST_F(TorchCheckpointCorrupt, FlippedDataByteFailsTheCrc) {
 }
 
 TEST_F(TorchCheckpointCorrupt, NotAZip) {
-  const std::string path = write("plain.ckpt", "PK\x03\x04 but nothing else");
+  const std::string path =
+      write("plain.ckpt", "PK\x03\x04 and then forty bytes of anything but a zip");
   expect_io_error(path, {path, "no end-of-central-directory record"});
 }
 
@@ -129,7 +130,7 @@ TEST(TorchCheckpoint, OpensAsACheckpointFile) {
   const Tensor nbt = f.read("model/net.encoder.1.num_batches_tracked");
   EXPECT_EQ(nbt.dtype(), DType::i64);
   EXPECT_EQ(nbt.shape(), Shape{});
-  EXPECT_EQ(nbt.item(), 17);
+  EXPECT_EQ(nbt.item(), want["tensors"]["net.encoder.1.num_batches_tracked"]["values"][0]);
   EXPECT_EQ(f.read("model/net.extra.transposed").to_vector<double>(),
             want["tensors"]["net.extra.transposed"]["values"].get<std::vector<double>>());
   EXPECT_EQ(f.read_attr("model", "key_order").substr(0, 24), "net.encoder.0.weight\nnet");

@@ -1,6 +1,7 @@
 # libFuzzer target for the pickle-subset parser, built with clang (-fsanitize=fuzzer,address,
 # undefined) outside the main toolchain; only added when clang++ is found. The ctest runs a short
-# bounded fuzzing session seeded with CPython-written records (tests/fuzz/pickle_corpus).
+# bounded fuzzing session seeded with CPython-written records and two torch.save data.pkl files
+# (tests/fuzz/pickle_corpus; both pickle dialects run on every input).
 find_program(CROMSS_CLANGXX NAMES clang++-14 clang++)
 if(CROMSS_CLANGXX)
   set(_fuzz_bin ${CMAKE_BINARY_DIR}/tests/pickle_fuzz)

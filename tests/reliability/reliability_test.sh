@@ -40,6 +40,12 @@ common=(--data_path "$work/data" --model_type resnet18 --input_type s2 --n_chann
         --batch_size 4 --test_batch_size 4)
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+bg_pid="" mounted=""
+cleanup() {  # a failed case must not leave a training process or a mount behind
+  [[ -z $bg_pid ]] || kill -9 "$bg_pid" 2>/dev/null
+  [[ -z $mounted ]] || umount "$mounted"
+}
+trap cleanup EXIT
 # pretrain FLAGS...: cromss pretrain with the common flags, those given here replacing them.
 pretrain() {
   local args=() i
@@ -114,6 +120,7 @@ run_dir)
   run_expect 1 "run directory .*/run is in use by another cromss process \(PID $a_pid" \
     "$work/b.log" -- "$cromss" pretrain "${common[@]}" "${run[@]}"
   kill -TERM "$a_pid" && wait "$a_pid" || fail "the first run did not stop cleanly on SIGTERM"
+  bg_pid=""
   params=$(md5sum <"$work/run/params.txt")
   run_expect 1 "already holds checkpoints \(last.h5\).*--resume auto.*--overwrite" \
     "$work/fresh.log" -- "$cromss" pretrain "${common[@]}" "${run[@]}"
@@ -134,7 +141,7 @@ full_disk)
     echo "SKIP: cannot mount a tmpfs here ($(cat "$work/mount.log")); full-disk case not run"
     exit 0
   fi
-  trap 'umount "$mnt"' EXIT
+  mounted=$mnt
   run_expect 0 "" "$work/one.log" -- \
     "$cromss" pretrain "${common[@]}" --epochs 1 --save_interval 100 --run_dir "$mnt/run"
   cp "$mnt/run/checkpoints/last.h5" "$work/before.h5"
@@ -233,6 +240,7 @@ slurm_requeue)
       "${common[@]}" --epochs 1000 --run_dir "$work/$name" "$@"
     kill "-$sig" "$bg_pid"
     wait "$bg_pid" || fail "$name: exit status $? after SIG$sig"
+    bg_pid=""
   }
   requeue_run job USR1 SLURM_JOB_ID=4242 --
   grep -q "requeued SLURM job 4242" "$work/job.log" || fail "no requeue message: $(tail -2 "$work/job.log")"

@@ -59,11 +59,11 @@ pretrain=(pretrain --data_path "$run_dir/data" --input_type s12 --fusion_type mi
           --save_interval 1 --accelerator gpu --num_workers 4)
 step "data synth (64 locations)" synth.log 30 "$cromss" data synth --out "$run_dir/data" --n 64 --seed 42
 step "pretrain bf16 (2 epochs)" pretrain_bf16.log 60 "$cromss" "${pretrain[@]}" \
-  --save_dir "$run_dir/bf16" --epochs 2 --precision bf16
+  --save_dir "$run_dir/bf16" --epochs 2 --precision bf16 --overwrite
 step "pretrain bf16 resume (+1 epoch)" pretrain_resume.log 45 "$cromss" "${pretrain[@]}" \
   --save_dir "$run_dir/bf16" --epochs 3 --precision bf16 --resume auto
 step "pretrain fp16 (2 epochs)" pretrain_fp16.log 60 "$cromss" "${pretrain[@]}" \
-  --save_dir "$run_dir/fp16" --epochs 2 --precision fp16
+  --save_dir "$run_dir/fp16" --epochs 2 --precision fp16 --overwrite
 
 # End-to-end training step at the paper's batch (128) and at 16, bf16 and fp16: cromss against
 # PyTorch eager NCHW, eager channels_last and torch.compile channels_last (where it works), each

@@ -177,7 +177,7 @@ void PretrainLoop::prepare_run_dir() {
 }
 
 // --resume PATH, or for --resume auto the newest valid checkpoint of the run directory: damaged
-// files are named and skipped; only damaged files (no valid one) is an error, not a fresh start.
+// files are named and skipped; checkpoints that are all damaged are an error, not a fresh start.
 std::string PretrainLoop::resume_checkpoint() {
   if (cfg_.resume != "auto") return cfg_.resume;
   const ResumeSearch found = search_resume_checkpoint(run_dir_);
@@ -279,6 +279,7 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
     loss = single_branch_loss(cfg_.input_type == "s1" ? y.s1 : y.s2, d.labels, Tensor(), obj_);
   }
   const double value = loss.item();
+  // The NaN/Inf check rides on the step's loss read-out (no extra sync); fp16: the scaler's.
   if (!scaler_->enabled()) check_finite_loss(value, epoch, pos_.step + 1, b.indices);
   s[Sum::loss] += value;
   if (!cfg_.multi_modal()) s[seg1] += value;

@@ -4,15 +4,13 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
+
+#include "kernels/cromss_prior.h"
 
 namespace cromss::data {
 
-enum class PriorType { Temporal, Spatial, TemporalSpatial };
-PriorType parse_prior_type(const std::string& s);  // "t", "s" or "ts"
-
 // labels: (seasons, H, W) class ids in 0..n_classes-1 (others count for no class); season: the
-// drawn season s*; out: (n_classes, H, W).
+// drawn season s*; type t, s or ts; out: (n_classes, H, W).
 void compute_prior(const uint8_t* labels, int seasons, int height, int width, int season,
                    PriorType type, int n_classes, float* out);
 

@@ -18,7 +18,7 @@ struct PipelineOptions {
   int n_channels = 13;  // S2 bands kept: 13, 12, 9 or 3
   int crop_size = 256;
   bool with_prior = true;  // --label_smoothing
-  PriorType prior_type = PriorType::TemporalSpatial;
+  PriorType prior_type = PriorType::ts;
   bool augment = true;  // random crop/flip/rotation (upstream applies it to validation too)
 };
 

@@ -6,6 +6,23 @@
 
 #include <cstdint>
 
+namespace cromss {
+
+// --label_smoothing_prior_type, the one enum for the data pipeline and the objective: t temporal,
+// s spatial, ts (CromSS) their mean; none (ours) smooths toward the uniform distribution only.
+enum class PriorType { ts, t, s, none };
+
+// Weights of the temporal and spatial maps in the prior of `type` (t: 1/0, s: 0/1, ts: .5/.5).
+struct PriorMix {
+  float temporal, spatial;
+};
+inline PriorMix prior_mix(PriorType type) {
+  return {type == PriorType::s ? 0.f : (type == PriorType::t ? 1.f : 0.5f),
+          type == PriorType::t ? 0.f : (type == PriorType::s ? 1.f : 0.5f)};
+}
+
+}  // namespace cromss
+
 namespace cromss::cpu_kernels {
 // One sample: labels (S,H,W) uint8, the drawn season in 0..S-1; out (C,H,W). On the CPU, labels
 // outside 0..C-1 count for no class.

@@ -9,12 +9,12 @@
 
 #include "engine/cross_rank.h"
 #include "kernels/cromss_objective.cuh"
+#include "kernels/cromss_prior.h"
 
 namespace cromss {
 
 enum class RampFunction { exp, linear, none };  // --sample_selection_rmup_func
 enum class ConfidenceType { ce, gini };         // --sample_selection_confidence_type
-enum class PriorType { ts, t, s, none };        // --label_smoothing_prior_type (none: ours)
 
 struct ObjectiveConfig {
   std::string loss_type = "cd";  // letters: c cross entropy, d Dice (f focal is not supported)

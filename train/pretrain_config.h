@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/precision.h"
+
 namespace cromss {
 
 struct PretrainConfig {
@@ -112,15 +114,11 @@ struct PretrainConfig {
   static PretrainConfig from_json(const nlohmann::json&);  // missing keys keep their defaults
 };
 
-// Compute precision of the training step (issue 6, DESIGN.md "Mixed precision").
-enum class TrainPrecision { fp32, bf16, fp16 };
-const char* precision_name(TrainPrecision p);
-
 // --precision auto: mixed precision (amp) on a CUDA device gives bf16 when the GPU has it
 // (compute capability >= 8.0), else fp16 (upstream's 16-mixed); --amp given (mixed precision
 // off) or a CPU device gives fp32. An explicit --precision wins, but bf16/fp16 with --amp, on a
 // CPU, or bf16 on a GPU without bf16 is an error (ValueError naming --precision).
-TrainPrecision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16);
+Precision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16);
 
 // --device when given; otherwise "cuda" for --accelerator gpu with a visible GPU and "cpu"
 // otherwise (upstream silently falls back to the CPU when no GPU is visible, §3.4 of the flags

@@ -40,19 +40,28 @@ TEST(ObjectiveEdge, ScheduleTableOfSpec43) {
 }
 
 TEST(ObjectiveEdge, TiesAtTheThresholdAllGetWeightOne) {
-  const std::vector<float> conf = {0.5f, 0.5f, 0.5f, 0.2f, 0.0f, 0.0f};
-  const std::vector<int32_t> y = {0, 0, 0, 0, 1, 1};
+  std::vector<float> conf = {0.5f, 0.5f, 0.5f, 0.2f, 0.0f, 0.0f};
+  std::vector<int32_t> y = {0, 0, 0, 0, 1, 1};
   float theta[2];
   int64_t k[2];
-  cpu_kernels::class_thresholds(conf.data(), y.data(), 6, 2, 0.5, theta, k);
+  std::vector<float> ws(6), wc(6);
+  ObjectiveArrays a;  // branch 0 of a (1, 2, 1, 6) batch, through the CPU backend's passes
+  a.B = 1;
+  a.HW = 6;
+  a.C = 2;
+  a.labels = y.data();
+  a.conf_label[0] = a.conf_pred[0] = conf.data();
+  a.threshold[0] = theta;
+  a.k[0] = k;
+  a.weight_seg[0] = ws.data();
+  a.weight_con[0] = wc.data();
+  const ObjectiveBackend& cpu = objective_backend(Device::cpu());
+  cpu.thresholds(a, 0, 0.5, nullptr);
   EXPECT_EQ(k[0], 2);
   EXPECT_EQ(theta[0], 0.5f);
   EXPECT_EQ(k[1], 1);
   EXPECT_EQ(theta[1], 0.0f);
-  std::vector<float> ws(6), wc(6);
-  cpu_kernels::selection_weights(conf.data(), conf.data(), y.data(), theta, k, 6,
-                                 SegWeightMode::thresholded, true, 1.0, false, ws.data(),
-                                 wc.data());
+  cpu.weights(a, 0, {SegWeightMode::thresholded, true, 1.0, false});
   EXPECT_EQ(ws, (std::vector<float>{1, 1, 1, 0.4f, 1, 1}));  // theta <= 0: weight 1
 }
 

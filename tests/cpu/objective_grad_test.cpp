@@ -8,10 +8,10 @@
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "tests/objective_frozen_loss.h"
 #include "tests/random_prior.h"
 #include "tests/tolerance.h"
 #include "train/cromss_loss.h"
-#include "train/objective_frozen_loss.h"
 
 namespace cromss {
 namespace {

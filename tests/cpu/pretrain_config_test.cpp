@@ -443,22 +443,22 @@ TEST(PretrainConfig, RunNamesFollowUpstreamRules) {
 
 TEST(PretrainConfig, PrecisionResolution) {
   PretrainConfig c;
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::bf16);
-  EXPECT_EQ(resolve_precision(c, true, false), TrainPrecision::fp16);
-  EXPECT_EQ(resolve_precision(c, false, false), TrainPrecision::fp32);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::bf16);
+  EXPECT_EQ(resolve_precision(c, true, false), Precision::fp16);
+  EXPECT_EQ(resolve_precision(c, false, false), Precision::fp32);
   c.amp = false;  // --amp given
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::fp32);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::fp32);
   c.precision = "bf16";
   EXPECT_THROW(resolve_precision(c, true, true), ValueError);
   c.amp = true;
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::bf16);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::bf16);
   EXPECT_THROW(resolve_precision(c, true, false), ValueError);
   EXPECT_THROW(resolve_precision(c, false, false), ValueError);
   c.precision = "fp16";
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::fp16);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::fp16);
   c.precision = "fp32";
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::fp32);
-  EXPECT_STREQ(precision_name(TrainPrecision::bf16), "bf16");
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::fp32);
+  EXPECT_STREQ(precision_name(Precision::bf16), "bf16");
 }
 
 TEST(PretrainConfig, DeviceResolution) {

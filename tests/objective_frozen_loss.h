@@ -1,6 +1,6 @@
-// The CromSS loss with every detached quantity held fixed (spec §4.5): targets, segmentation
-// weights W_l, consistency weights W_e and the teachers' distributions come from a previous
-// evaluation, so L is a smooth function of the logits alone. This is what dL/dlogits of
+// Test helper: the CromSS loss with every detached quantity held fixed (spec §4.5): targets,
+// segmentation weights W_l, consistency weights W_e and the teachers' distributions come from a
+// previous evaluation, so L is a smooth function of the logits alone. This is what dL/dlogits of
 // train/cromss_objective.h differentiates; finite-difference checks evaluate it. Written with
 // plain loops in double, independently of the kernels.
 #pragma once

@@ -27,13 +27,13 @@ namespace cromss {
 // span [bad_label, losses + ObjectiveLosses::count) is what comes back to the host: one copy.
 struct ObjectiveState {
   int C;
-  int sums(int branch) const { return branch * ObjectiveSums{C}.count(); }
-  int bad_label() const { return 2 * ObjectiveSums{C}.count(); }
-  int losses() const { return bad_label() + 1; }
-  int scales(int branch) const {
+  CROMSS_HD int sums(int branch) const { return branch * ObjectiveSums{C}.count(); }
+  CROMSS_HD int bad_label() const { return 2 * ObjectiveSums{C}.count(); }
+  CROMSS_HD int losses() const { return bad_label() + 1; }
+  CROMSS_HD int scales(int branch) const {
     return losses() + ObjectiveLosses::count + branch * kGradientScalesDoubles;
   }
-  int count() const { return scales(2); }
+  CROMSS_HD int count() const { return scales(2); }
 };
 
 // Raw arrays of one objective evaluation, all on `device`. Second-branch entries are null with

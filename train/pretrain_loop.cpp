@@ -231,6 +231,7 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
   if (scaler_->enabled()) parts.push_back(scaler_->state());
   readout_->push(parts);
   readout_labels_.push_back(d.labels);
+  consume_readouts(1);  // the previous micro-batch's values: the logs are one step late
   // The loss scale stays on the device: the loss is multiplied by it there.
   Tensor scaled_loss = scale(loss, 1.0 / cfg_.accumulate_grad_batches);
   if (scaler_->enabled()) scaled_loss = mul(scaled_loss, scaler_->scale().view({}));
@@ -390,7 +391,6 @@ PretrainResult PretrainLoop::run() {
       if (!last_of_window) continue;
       optimizer_step();
       ++pos_.step;
-      consume_readouts(1);  // the logs are a micro-batch late: the device is never waited for
       if (dist_.is_main())
         progress.update(m, pos_.epoch_sums[Sum::loss] / std::max(1.0, pos_.epoch_sums[micro]),
                         optimizer_->lr(), m * cfg_.batch_size * dist_.world_size());

@@ -24,8 +24,8 @@ constexpr int64_t kH = 256, kW = 256;
 struct Buffers {
   int64_t B, HW, N;
   Tensor z1, z2, labels, prior, target, cl1, cl2, ce1, ce2, ws, wc, grad, seasons, season;
-  Tensor confidence;  // uniform in [0, 1): the thresholds' input
-  Tensor theta, k, readout;
+  Tensor confidence;       // uniform in [0, 1): the thresholds' input
+  Tensor theta, k, state;  // state: the objective's sums, losses and gradient coefficients
 
   Buffers(int64_t b, Device dev) : B(b), HW(kH * kW), N(b * kH * kW) {
     const Shape full{B, kC, kH, kW}, map{B, kH, kW};
@@ -41,7 +41,7 @@ struct Buffers {
     confidence = Tensor::uniform(map, 0, 1, 9).to(dev);
     theta = Tensor::full({kC}, 0.3, DType::f32, dev);
     k = Tensor::full({kC}, 1, DType::i64, dev);
-    readout = Tensor::zeros({ObjectiveReadout{kC}.count()}, DType::f64, dev);
+    state = Tensor::zeros({ObjectiveState{kC}.count()}, DType::f64, dev);
   }
   // The passes' view of the buffers: branch 0 is z1 (weights cl1/ce1 -> ws/wc), branch 1 is z2
   // (its confidence maps are `confidence` and ce2, its weights wc).
@@ -65,7 +65,7 @@ struct Buffers {
     a.weight_seg[0] = a.weight_seg[1] = ws.raw_data();
     a.weight_con[0] = a.weight_con[1] = wc.raw_data();
     a.grad[0] = grad.raw_data();
-    a.readout = readout.data<double>();
+    a.state = state.data<double>();
     return a;
   }
   float* f(const Tensor& t) const { return t.data<float>(); }
@@ -149,16 +149,11 @@ void BM_ObjectiveGradient(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
   b.fill_uniform_target_and_weights();
   const ObjectiveArrays a = b.arrays();
-  GradientScales s;
-  s.ce = 1.0 / b.N;
-  s.dice = 1.0;
-  s.con = 1.0 / b.N;
-  for (int c = 0; c < kC; ++c) {
-    s.dice_a[c] = -1e-6;
-    s.dice_b[c] = 1e-7;
-  }
+  // The gradient coefficients from one sums pass (uniform target: every class has mass).
+  objective_backend(dev).sums(a, 0, ConsistencyKind::ce);
+  objective_backend(dev).reduce(a, ReduceArgs{});
   for (auto _ : state) {
-    objective_backend(dev).gradient(a, 0, ConsistencyKind::ce, s);
+    objective_backend(dev).gradient(a, 0, ConsistencyKind::ce, nullptr);
     sync(dev);
   }
   state.SetBytesProcessed(state.iterations() * 4 * b.N * (4 * kC + 2));

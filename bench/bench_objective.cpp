@@ -1,6 +1,6 @@
 // CromSS objective passes (kernels/cromss_objective.h, kernels/cromss_prior.h) at the training
-// shape, 128 x 9 x 256 x 256 per branch (spec §5: batch 128 per GPU), and a small batch of 8.
-// Reported bytes are the minimum each kernel must move (every input read once, every output
+// shape, 128 x 9 x 256 x 256 per branch (method-spec.md §5: batch 128 per GPU), and a small batch
+// of 8. Reported bytes are the minimum each kernel must move (every input read once, every output
 // written once), so bytes_per_second is the achieved bandwidth against the memory-bound floor.
 // CUDA variants are registered only when a device exists; they synchronise the stream after each
 // iteration (wall time includes one launch latency).

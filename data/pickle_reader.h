@@ -1,5 +1,6 @@
-// A strict, non-executing reader of the pickle subset that upstream's LMDB values use (spec §6.2,
-// §6.4, §6.5, quirk 14): protocols 2-5 pickles of tuples, bytes (protocol 2 spells them as
+// A strict, non-executing reader of the pickle subset that upstream's LMDB values use
+// (method-spec.md §6.2, §6.4, §6.5, quirk 14): protocols 2-5 pickles of tuples, bytes (protocol 2
+// spells them as
 // `_codecs.encode(str, 'latin1')`), ints, strings and numpy integer scalars
 // (`numpy.core.multiarray.scalar` or numpy 2's `numpy._core.multiarray.scalar` applied to a
 // `numpy.dtype` with its BUILD state). No callable is ever invoked: the only globals accepted are

@@ -1,6 +1,6 @@
-// The spatial-temporal prior of spec §3.1 for the data pipeline: a per-sample adapter over the one
-// CPU implementation (cpu_kernels::label_prior_sample, kernels/cromss_prior.h).
-// Type t: temporal frequency of the 4 seasons; s: the drawn season; ts (CromSS): their mean.
+// The spatial-temporal prior of method-spec.md §3.1 for the data pipeline: a per-sample adapter
+// over the one CPU implementation (cpu_kernels::label_prior_sample, kernels/cromss_prior.h). Type
+// t: temporal frequency of the 4 seasons; s: the drawn season; ts (CromSS): their mean.
 #pragma once
 
 #include <cstdint>

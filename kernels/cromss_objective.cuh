@@ -7,8 +7,8 @@
 //
 // Invariants: logits are finite; log-probabilities are computed as z - max - log(sum exp), so
 // they stay finite even where the probability underflows to 0 (logits of +-1000), and
-// 0 * log 0 is taken as 0 (spec §9.3): no NaN is ever produced. Labels reaching the passes are in
-// 0..C-1 (the labels pass checks them and records the first bad one).
+// 0 * log 0 is taken as 0 (method-spec.md §9.3): no NaN is ever produced. Labels reaching the
+// passes are in 0..C-1 (the labels pass checks them and records the first bad one).
 #pragma once
 
 #include <math.h>
@@ -38,7 +38,7 @@ CROMSS_HD A hd_clamp(A x, A lo, A hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
 
-// log_softmax and softmax of one pixel (spec §2.1, §2.2: p = exp(log_softmax(z))).
+// log_softmax and softmax of one pixel (method-spec.md §2.1, §2.2: p = exp(log_softmax(z))).
 template <class A>
 CROMSS_HD void log_softmax_pixel(const A* z, int C, A* logp, A* p) {
   A m = z[0];
@@ -52,8 +52,8 @@ CROMSS_HD void log_softmax_pixel(const A* z, int C, A* logp, A* p) {
   }
 }
 
-// Prediction confidence, type `ce` (spec §4.1): 1 - H(p)/ln C, H = -sum p log p with
-// 0 log 0 = 0 (spec §9.3), clamped to [0, 1].
+// Prediction confidence, type `ce` (method-spec.md §4.1): 1 - H(p)/ln C, H = -sum p log p with
+// 0 log 0 = 0 (method-spec.md §9.3), clamped to [0, 1].
 template <class A>
 CROMSS_HD A entropy_confidence(const A* p, const A* logp, int C) {
   A h = A(0);
@@ -61,7 +61,7 @@ CROMSS_HD A entropy_confidence(const A* p, const A* logp, int C) {
   return hd_clamp(A(1) - h / hd_log(A(C)), A(0), A(1));
 }
 
-// Prediction confidence, type `gini` (spec §4.1): sum p^2, not rescaled.
+// Prediction confidence, type `gini` (method-spec.md §4.1): sum p^2, not rescaled.
 template <class A>
 CROMSS_HD A gini_confidence(const A* p, int C) {
   A g = A(0);
@@ -69,29 +69,29 @@ CROMSS_HD A gini_confidence(const A* p, int C) {
   return g;
 }
 
-// Cross-modal entangling (spec §4.2): c_hat = (c + c * c_other) / 2.
+// Cross-modal entangling (method-spec.md §4.2): c_hat = (c + c * c_other) / 2.
 template <class A>
 CROMSS_HD A entangle(A c_self, A c_other) {
   return (c_self + c_self * c_other) / A(2);
 }
 
-// Smoothed target of class c (spec §3.2): t = w_onehot [c == y] + w_prior M_c + w_uniform / C.
-// The weights encode the variants: two factors (1-a-b, a, b), one factor (1-a, a, 0), no prior
+// Smoothed target of class c (method-spec.md §3.2): t = w_onehot [c == y] + w_prior M_c + w_uniform
+// / C. The weights encode the variants: two factors (1-a-b, a, b), one factor (1-a, a, 0), no prior
 // (1-a, 0, a), no smoothing (1, 0, 0).
 template <class A>
 CROMSS_HD A smoothed_target(int y, int c, A prior_c, A w_onehot, A w_prior, A w_uniform, int C) {
   return (c == y ? w_onehot : A(0)) + w_prior * prior_c + w_uniform / A(C);
 }
 
-// Number of selected pixels of a class (spec §4.4, §9.29): k = floor(n_c * r) computed as
+// Number of selected pixels of a class (method-spec.md §4.4, §9.29): k = floor(n_c * r) computed as
 // upstream's 0-d int64 tensor times a Python float, i.e. in float32.
 CROMSS_HD long long selection_count(long long n_c, double ratio) {
   const float product = static_cast<float>(n_c) * static_cast<float>(ratio);
   return static_cast<long long>(floorf(product));
 }
 
-// Segmentation selection weight of one pixel of class c (spec §4.4): 0 when k_c = 0, 1 when
-// theta_c <= 0, else clip(c_hat / theta_c, 0, 1).
+// Segmentation selection weight of one pixel of class c (method-spec.md §4.4): 0 when k_c = 0, 1
+// when theta_c <= 0, else clip(c_hat / theta_c, 0, 1).
 template <class A>
 CROMSS_HD A selection_weight(A c_hat, A theta, bool k_positive) {
   if (!k_positive) return A(0);
@@ -99,8 +99,8 @@ CROMSS_HD A selection_weight(A c_hat, A theta, bool k_positive) {
   return hd_clamp(c_hat / theta, A(0), A(1));
 }
 
-// Consistency weight (spec §4.3): during the ramp (e <= N) W_e = (1 - f) + f c_hat, after it
-// W_e = c_hat.
+// Consistency weight (method-spec.md §4.3): during the ramp (e <= N) W_e = (1 - f) + f c_hat, after
+// it W_e = c_hat.
 template <class A>
 CROMSS_HD A consistency_weight(A c_hat, A f, bool ramping) {
   return ramping ? (A(1) - f) + f * c_hat : c_hat;
@@ -108,7 +108,7 @@ CROMSS_HD A consistency_weight(A c_hat, A f, bool ramping) {
 
 enum class ConsistencyKind : int { none = 0, ce = 1, kl = 2, mse = 3 };
 
-// Soft-target cross entropy of one pixel (spec §2.1): -sum_c t_c log p_c.
+// Soft-target cross entropy of one pixel (method-spec.md §2.1): -sum_c t_c log p_c.
 template <class A>
 CROMSS_HD A soft_cross_entropy(const A* t, const A* logp, int C) {
   A l = A(0);
@@ -117,7 +117,8 @@ CROMSS_HD A soft_cross_entropy(const A* t, const A* logp, int C) {
 }
 
 // Consistency term of one pixel, student log-probs logp/probs p, detached teacher q/logq
-// (spec §2.3): ce = -sum q log p; kl = sum q (log q - log p) (0 where q = 0); mse = sum (p-q)^2.
+// (method-spec.md §2.3): ce = -sum q log p; kl = sum q (log q - log p) (0 where q = 0); mse = sum
+// (p-q)^2.
 template <class A>
 CROMSS_HD A consistency_pixel(ConsistencyKind kind, const A* logp, const A* p, const A* q,
                               const A* logq, int C) {
@@ -149,7 +150,7 @@ CROMSS_HD void add_softmax_backward(const A* p, const A* g, int C, A* out) {
   for (int c = 0; c < C; ++c) out[c] += p[c] * (g[c] - dot);
 }
 
-// Gradient of one pixel of one branch (spec §2, §4.5), everything but z detached:
+// Gradient of one pixel of one branch (method-spec.md §2, §4.5), everything but z detached:
 //   scale_ce  * (p_j T - t_j)                    CE_w, T = sum_c t_c, scale_ce = W_l / sum W_l
 //   softmax-Jacobian of W_l (dice_a_c t_c + dice_b_c)     Dice_w (per-class coefficients)
 //   scale_con * (p_j sum q - q_j)                consistency ce and kl, scale_con = lambda W_e /
@@ -176,20 +177,21 @@ CROMSS_HD void pixel_gradient(const A* p, const A* t, const A* q, int C, A scale
 
 // ---- Shared by the passes ------------------------------------------------------------------
 
-// How W_l is formed from the thresholds (spec §4.4): all ones (no selection, or r >= 1), the
-// entangled confidence itself (r <= 0), or the class-wise thresholded weight (0 < r < 1).
+// How W_l is formed from the thresholds (method-spec.md §4.4): all ones (no selection, or r >= 1),
+// the entangled confidence itself (r <= 0), or the class-wise thresholded weight (0 < r < 1).
 enum class SegWeightMode : int { ones = 0, confidence = 1, thresholded = 2 };
 
 struct ConfidenceArgs {
-  double w_onehot = 1, w_prior = 0, w_uniform = 0;  // smoothed target weights (spec §3.2)
-  bool gini = false;                                // prediction confidence type (spec §4.1)
-  bool entangle = true;  // cross-modal entangling (spec §4.2); off: each branch's own confidence
+  double w_onehot = 1, w_prior = 0, w_uniform = 0;  // smoothed target weights (method-spec.md §3.2)
+  bool gini = false;  // prediction confidence type (method-spec.md §4.1)
+  bool entangle =
+      true;  // cross-modal entangling (method-spec.md §4.2); off: each branch's own confidence
 };
 
 struct WeightArgs {
   SegWeightMode mode = SegWeightMode::ones;
   bool select_con = false;  // W_e from the confidences (else 1)
-  double ramp = 1;          // f(e) of the consistency blend (spec §4.3)
+  double ramp = 1;          // f(e) of the consistency blend (method-spec.md §4.3)
   bool ramping = false;     // e <= N: W_e = (1 - f) + f c_hat
 };
 
@@ -240,9 +242,9 @@ CROMSS_HD bool label_pixel(int64_t i, const int64_t* in, int C, int32_t* out) {
   return ok;
 }
 
-// Pass 1: the smoothed target t(x) (spec §3.2) and, with two branches, the entangled label and
-// prediction confidences of both (spec §4.1, §4.2; the label confidence uses the hard label,
-// spec §9.7). prior may be null when w_prior == 0.
+// Pass 1: the smoothed target t(x) (method-spec.md §3.2) and, with two branches, the entangled
+// label and prediction confidences of both (method-spec.md §4.1, §4.2; the label confidence uses
+// the hard label, method-spec.md §9.7). prior may be null when w_prior == 0.
 template <class A, class Z>
 CROMSS_HD void confidences_pixel(int64_t i, const Z& z1, const Z& z2, bool two,
                                  const int32_t* labels, const A* prior, int C, int64_t HW,
@@ -270,7 +272,8 @@ CROMSS_HD void confidences_pixel(int64_t i, const Z& z1, const Z& z2, bool two,
   ce2[i] = args.entangle ? entangle(ce[1], ce[0]) : ce[1];
 }
 
-// Pass 2 (after the thresholds theta_c, k_c of the branch): W_l and W_e (spec §4.3, §4.4).
+// Pass 2 (after the thresholds theta_c, k_c of the branch): W_l and W_e (method-spec.md §4.3,
+// §4.4).
 template <class A>
 CROMSS_HD void weights_pixel(int64_t i, const A* conf_label, const A* conf_pred,
                              const int32_t* labels, const A* theta, const int64_t* k,
@@ -348,10 +351,11 @@ CROMSS_HD void gradient_pixel(int64_t i, const Z& z, const Z& zt, bool with_teac
   for (int c = 0; c < C; ++c) grad[base + c * HW] = g[c] * up;
 }
 
-// ---- From the sums to the losses and the gradient coefficients (spec §2), run once per call
-// on the objective's device (one thread on the GPU) ---------------------------------------------
+// ---- From the sums to the losses and the gradient coefficients (method-spec.md §2), run once per
+// call on the objective's device (one thread on the GPU)
+// ---------------------------------------------
 
-constexpr double kDiceEps = 1e-7;  // spec §2.2: dice_c = 2 I_c / max(K_c, eps)
+constexpr double kDiceEps = 1e-7;  // method-spec.md §2.2: dice_c = 2 I_c / max(K_c, eps)
 
 struct ReduceArgs {
   bool use_ce = true, use_dice = true;  // --loss_type
@@ -369,7 +373,7 @@ struct ObjectiveLosses {
   static constexpr int total = 0, seg = 1, con = 3, count = 5;
 };
 
-// CE_w = sum W ce / sum W, 0 when sum W = 0 (spec §2.1, §9.30).
+// CE_w = sum W ce / sum W, 0 when sum W = 0 (method-spec.md §2.1, §9.30).
 CROMSS_HD double weighted_mean(double sum, double weight) {
   return weight > 0 ? sum / weight : 0.0;
 }
@@ -379,7 +383,7 @@ CROMSS_HD double dice_denominator(double k) {
 }
 
 // Dice_w = (1/C) sum_c [sum t_c > 0] (1 - 2 I_c / max(K_c, eps)), K_c = sum W p_c + sum W t_c
-// (spec §2.2; classes without unweighted target mass are 0 but still count in C).
+// (method-spec.md §2.2; classes without unweighted target mass are 0 but still count in C).
 CROMSS_HD double dice_loss(const double* s, const ObjectiveSums& at) {
   double total = 0;
   for (int c = 0; c < at.C; ++c) {

@@ -1,6 +1,6 @@
-// Spatial-temporal label prior kernels (spec §3.1). Inputs: seasonal labels (B,S,H,W) int32 in
-// 0..C-1, the drawn season per sample (B) int32; output (B,C,H,W) f32. `mix_t`/`mix_s` are the
-// weights of the temporal and spatial maps (t: 1/0, s: 0/1, ts: 0.5/0.5). Math in
+// Spatial-temporal label prior kernels (method-spec.md §3.1). Inputs: seasonal labels (B,S,H,W)
+// int32 in 0..C-1, the drawn season per sample (B) int32; output (B,C,H,W) f32. `mix_t`/`mix_s` are
+// the weights of the temporal and spatial maps (t: 1/0, s: 0/1, ts: 0.5/0.5). Math in
 // kernels/prior.cuh (taps, reflect borders).
 #pragma once
 

@@ -1,8 +1,8 @@
 // Autograd entry of the CromSS objective for the training loop: evaluates
 // train/cromss_objective.h once and records ONE tape node whose backward runs the objective's
 // gradient pass times the incoming scalar gradient (masks and teacher distributions are
-// detached, spec §4.5, so nothing else is needed). Nothing here waits for the device: the loss
-// stays a device tensor, and the gradient is scaled by the upstream gradient on the device.
+// detached, method-spec.md §4.5, so nothing else is needed). Nothing here waits for the device: the
+// loss stays a device tensor, and the gradient is scaled by the upstream gradient on the device.
 #pragma once
 
 #include "engine/tensor.h"

@@ -29,7 +29,7 @@ Plan make_plan(const ObjectiveConfig& config_in, int epoch, ObjectiveMode mode, 
   Plan plan;
   plan.config = config_in;
   plan.branches = branches;
-  if (mode == ObjectiveMode::validation) {  // spec §2.5
+  if (mode == ObjectiveMode::validation) {  // method-spec.md §2.5
     plan.config.label_smoothing = false;
     plan.config.sample_selection = false;
   }

@@ -67,8 +67,8 @@
 namespace cromss {
 
 enum class ObjectiveMode {
-  training,    // spec §2, §4
-  validation,  // spec §2.5: hard labels, no smoothing, no selection
+  training,    // method-spec.md §2, §4
+  validation,  // method-spec.md §2.5: hard labels, no smoothing, no selection
 };
 
 struct ObjectiveResult {
@@ -129,8 +129,8 @@ ObjectiveResult cromss_objective(const Tensor& logits_s1, const Tensor& logits_s
                                  const ObjectiveConfig& config,
                                  ObjectiveMode mode = ObjectiveMode::training);
 
-// Single-modal variant (spec §1.5 / pretraining of one branch): CE + Dice per --loss_type with
-// the config's target smoothing, no selection, no consistency. Returns loss and dL/dlogits.
+// Single-modal variant (method-spec.md §1.5 / pretraining of one branch): CE + Dice per --loss_type
+// with the config's target smoothing, no selection, no consistency. Returns loss and dL/dlogits.
 struct SingleBranchResult {
   double loss = 0;
   Tensor grad_logits;

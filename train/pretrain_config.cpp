@@ -117,7 +117,7 @@ void PretrainConfig::validate() const {
   check_choice("--fusion_type", fusion_type, {"mid", "late"});
   CROMSS_CHECK(!use_common_feature,
                "--use_common_feature: not supported (the 3-branch model's consistency loss is "
-               "undefined upstream and crashes, spec §9.9)");
+               "undefined upstream and crashes, method-spec.md §9.9)");
   check_choice("--consist_loss_type", consist_loss_type, {"mse", "ce", "kl", "none"});
   CROMSS_CHECK(std::isfinite(consist_loss_weight) && consist_loss_weight >= 0,
                "--consist_loss_weight: expected a finite value >= 0, got {}", consist_loss_weight);

@@ -1,5 +1,5 @@
-// Validation of `cromss pretrain` once per epoch (spec §5 "Validation metrics", §2.5; issue 6
-// item 4): eval mode, no gradients, on this rank's shard of the held-out split with
+// Validation of `cromss pretrain` once per epoch (method-spec.md §5 "Validation metrics", §2.5;
+// issue 6 item 4): eval mode, no gradients, on this rank's shard of the held-out split with
 // --test_batch_size and drop_last (upstream's validation DataLoader). Logged:
 //   v_loss                 mean over batches of the §2.5 loss (hard noisy labels, no smoothing,
 //                          no selection); single-modal: CE + Dice of the one branch
@@ -8,7 +8,7 @@
 //   v1_clean_* / v2_clean_* the same against the clean labels, when the dataset has them
 //                          (synthetic data, docs/data.md)
 // With several ranks the confusion counts and loss sums are summed over ranks (exact global
-// metrics; upstream averages per-GPU values, spec §5). With a picture directory the first
+// metrics; upstream averages per-GPU values, method-spec.md §5). With a picture directory the first
 // batch's first samples are written as PNG panels (train/png_panel.h): S2 RGB, S1, noisy label,
 // each branch's prediction, and the S2 branch's entangled label confidence and selection weight
 // of the training objective at this epoch.

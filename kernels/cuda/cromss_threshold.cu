@@ -1,9 +1,9 @@
-// Class-balanced top-proportion thresholds on the GPU (spec §4.4), the thresholds pass of the CUDA
-// objective backend (kernels/cromss_objective.h):
-// theta_c = k_c-th largest entangled label confidence among the pixels of class c over the whole
-// local batch, k_c = floor(f32(n_c) f32(r)) (spec §9.29), found by radix selection over the float
-// bit patterns (kernels/cromss_radix_select.cuh): one counting pass, then four 8-bit digit passes,
-// each a per-class histogram (shared memory per block, merged with global atomics) and a
+// Class-balanced top-proportion thresholds on the GPU (method-spec.md §4.4), the thresholds pass of
+// the CUDA objective backend (kernels/cromss_objective.h): theta_c = k_c-th largest entangled label
+// confidence among the pixels of class c over the whole local batch, k_c = floor(f32(n_c) f32(r))
+// (method-spec.md §9.29), found by radix selection over the float bit patterns
+// (kernels/cromss_radix_select.cuh): one counting pass, then four 8-bit digit passes, each a
+// per-class histogram (shared memory per block, merged with global atomics) and a
 // one-thread-per-class digit choice. No sort of the batch, no host synchronisation, except with
 // --global_selection: then the class counts and each pass's histograms (C x 256 counters) are
 // copied to the host, summed over the ranks (engine/cross_rank.h) and copied back between the

@@ -1,4 +1,4 @@
-// CPU prior (spec §3.1) against scipy.ndimage.gaussian_filter (fixture from
+// CPU prior (method-spec.md §3.1) against scipy.ndimage.gaussian_filter (fixture from
 // tools/make_prior_fixture.py), plus the reflect index and tap invariants of kernels/prior.cuh.
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Edge cases of the CromSS objective that the fixtures do not pin down: upstream's float32
-// selection count (spec §9.29), ties at the threshold, the schedule table of spec §4.3, and the
-// errors for bad inputs.
+// selection count (method-spec.md §9.29), ties at the threshold, the schedule table of
+// method-spec.md §4.3, and the errors for bad inputs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,8 +17,8 @@ TEST(ObjectiveEdge, SelectionCountUsesFloat32Product) {
   const double r0 = selection_schedule(ObjectiveConfig{}, 0).ratio;
   EXPECT_EQ(std::floor(8608 * r0), 8578);      // exact product 8578.9999...
   EXPECT_EQ(selection_count(8608, r0), 8579);  // upstream's float32 product
-  EXPECT_EQ(selection_count(1, 0.5), 0);       // fewer than 1/r pixels: k = 0 (spec §9.6)
-  EXPECT_EQ(selection_count(0, 0.9), 0);       // absent class
+  EXPECT_EQ(selection_count(1, 0.5), 0);  // fewer than 1/r pixels: k = 0 (method-spec.md §9.6)
+  EXPECT_EQ(selection_count(0, 0.9), 0);  // absent class
   EXPECT_EQ(selection_count(7, 1.0), 7);
 }
 
@@ -33,7 +33,8 @@ TEST(ObjectiveEdge, ScheduleTableOfSpec43) {
     EXPECT_NEAR(s.ramp, ramp[i], 1e-3) << epochs[i];
     EXPECT_EQ(s.ramping, epochs[i] <= 80);
   }
-  c.sample_selection_rmup_func = RampFunction::none;  // f = 1 (upstream crashes, spec §9.28)
+  c.sample_selection_rmup_func =
+      RampFunction::none;  // f = 1 (upstream crashes, method-spec.md §9.28)
   EXPECT_EQ(selection_schedule(c, 0).ratio, 0.5);
   c.sample_selection_rmup_func = RampFunction::linear;
   EXPECT_DOUBLE_EQ(selection_schedule(c, 20).ramp, 0.25);

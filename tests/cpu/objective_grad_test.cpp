@@ -1,7 +1,7 @@
 // dL/dlogits of the CromSS objective against central finite differences in double
 // (tests/tolerance.h kFdStep/kFdRtol/kFdAtol). The masks and teacher distributions depend on the
-// logits but are detached (spec §4.5), so the differences evaluate frozen_objective_loss with
-// the selection of the unperturbed point. Also: the autograd node of cromss_loss and the
+// logits but are detached (method-spec.md §4.5), so the differences evaluate frozen_objective_loss
+// with the selection of the unperturbed point. Also: the autograd node of cromss_loss and the
 // single-branch variant.
 #include <gtest/gtest.h>
 

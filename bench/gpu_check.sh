@@ -57,11 +57,11 @@ pretrain=(pretrain --data_path "$run_dir/data" --input_type s12 --fusion_type mi
           --save_interval 1 --accelerator gpu --num_workers 4)
 step "data synth (64 locations)" synth.log 30 "$cromss" data synth --out "$run_dir/data" --n 64 --seed 42
 step "pretrain bf16 (2 epochs)" pretrain_bf16.log 60 "$cromss" "${pretrain[@]}" \
-  --save_dir "$run_dir/bf16" --epochs 2 --precision bf16
+  --save_dir "$run_dir/bf16" --epochs 2 --precision bf16 --overwrite
 step "pretrain bf16 resume (+1 epoch)" pretrain_resume.log 45 "$cromss" "${pretrain[@]}" \
   --save_dir "$run_dir/bf16" --epochs 3 --precision bf16 --resume auto
 step "pretrain fp16 (2 epochs)" pretrain_fp16.log 60 "$cromss" "${pretrain[@]}" \
-  --save_dir "$run_dir/fp16" --epochs 2 --precision fp16
+  --save_dir "$run_dir/fp16" --epochs 2 --precision fp16 --overwrite
 
 # End-to-end training step, cromss and PyTorch with the same settings (PEAK_TFLOPS: MFU).
 e2e=(--model_type resnet50 --batch_size 16 --crop_size 256 --steps 20 --warmup 3

@@ -28,8 +28,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     const bool is_float = GDALGetRasterDataType(GDALGetRasterBand(in, 1)) == GDT_Float32;
-    std::vector<std::string> args = {"-srcwin", "384", "256", "128", "128", "-co",
-                                     "COMPRESS=DEFLATE", "-co", "ZLEVEL=9", "-co",
+    std::vector<std::string> args = {"-srcwin",
+                                     "384",
+                                     "256",
+                                     "128",
+                                     "128",
+                                     "-co",
+                                     "COMPRESS=DEFLATE",
+                                     "-co",
+                                     "ZLEVEL=9",
+                                     "-co",
                                      is_float ? "PREDICTOR=3" : "PREDICTOR=2"};
     std::vector<char*> argv_opts;
     for (auto& a : args) argv_opts.push_back(a.data());

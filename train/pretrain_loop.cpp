@@ -188,7 +188,7 @@ void PretrainLoop::prepare_run_dir() {
 }
 
 // --resume PATH, or for --resume auto the newest valid checkpoint of the run directory: damaged
-// files are named and skipped; only damaged files (no valid one) is an error, not a fresh start.
+// files are named and skipped; checkpoints that are all damaged are an error, not a fresh start.
 std::string PretrainLoop::resume_checkpoint() {
   if (cfg_.resume != "auto") return cfg_.resume;
   const ResumeSearch found = search_resume_checkpoint(run_dir_);

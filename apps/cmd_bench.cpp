@@ -58,7 +58,7 @@ struct BenchOptions {
   std::string json_path;
 };
 
-constexpr int kBenchEpoch = 40;  // selection and smoothing both active (spec §4.3)
+constexpr int kBenchEpoch = 40;  // selection and smoothing both active (method-spec.md §4.3)
 constexpr int64_t kClasses = 9;
 // bench/README.md: conv FLOPs of one ResNet-50 U-Net branch forward at 256x256 with 13 bands;
 // the stem conv (7x7, stride 2, 64 out, 128x128 out) costs 2*49*64*128*128 FLOPs per band.

@@ -33,7 +33,7 @@ void setup_objective(CLI::App& root) {
   cmd->add_option("--output", c.files.output, "Output HDF5")->required();
   cmd->add_option("--epoch", c.files.epoch, "0-based epoch (upstream current_epoch)")->required();
   cmd->add_flag("--validation_loss", c.files.validation_loss,
-                "Compute the validation loss (spec §2.5: hard labels, no selection)");
+                "Compute the validation loss (method-spec.md §2.5: hard labels, no selection)");
   cmd->add_option("--device", c.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();

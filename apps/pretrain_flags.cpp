@@ -130,7 +130,7 @@ void add_model_flags(CLI::App& cmd, PretrainConfig& c, const NoteSink& note) {
       ->capture_default_str()
       ->group(g);
   store_true(cmd, "--use_common_feature", c.use_common_feature,
-             "3-branch variant: rejected (crashes upstream, spec §9.9)")
+             "3-branch variant: rejected (crashes upstream, method-spec.md §9.9)")
       ->group(g);
   cmd.add_option_function<std::string>(
          "--model_framework",

@@ -1,7 +1,7 @@
-// The command-line surface of `cromss pretrain`: every upstream pretraining flag (spec §5,
-// ../shared/UPSTREAM_FLAGS.md §1) with upstream's spelling, short aliases and nargs, bound to a
-// PretrainConfig whose defaults are the upstream README CromSS command (spec §9.27). The table of
-// every flag and its status is docs/flags.md.
+// The command-line surface of `cromss pretrain`: every upstream pretraining flag (method-spec.md
+// §5, docs/flags.md) with upstream's spelling, short aliases and nargs, bound to a PretrainConfig
+// whose defaults are the upstream README CromSS command (method-spec.md §9.27). The table of every
+// flag and its status is docs/flags.md.
 //
 // Booleans: upstream store_true flags keep their name and set the option; those the README passes
 // (--label_smoothing, --sample_selection, --slurm) are therefore ON by default, and every
@@ -33,12 +33,12 @@ void print_note_to_stderr(const std::string& note);  // "cromss pretrain: note: 
 // left to the caller, which should call cfg.validate() before running anything.
 void add_pretrain_flags(CLI::App& cmd, PretrainConfig& cfg, NoteSink note = print_note_to_stderr);
 
-// The subset shared with `cromss objective`: the flags of the CromSS objective (spec §2-§4,
-// --loss_type ... --sample_selection_confidence_type) bound to the matching fields of `cfg`;
-// objective_config(cfg) (train/objective_config.h) turns them into an ObjectiveConfig and
-// validates it. add_pretrain_flags registers them with the pretrain-only ones; `cromss objective`
-// registers them alone, with allow_prior_none (--label_smoothing_prior_type none: uniform
-// smoothing only, not in upstream).
+// The subset shared with `cromss objective`: the flags of the CromSS objective
+// (method-spec.md §2-§4, --loss_type ... --sample_selection_confidence_type) bound to the matching
+// fields of `cfg`; objective_config(cfg) (train/objective_config.h) turns them into an
+// ObjectiveConfig and validates it. add_pretrain_flags registers them with the pretrain-only ones;
+// `cromss objective` registers them alone, with allow_prior_none (--label_smoothing_prior_type
+// none: uniform smoothing only, not in upstream).
 void add_objective_flags(CLI::App& cmd, PretrainConfig& cfg, const NoteSink& note,
                          bool allow_prior_none = false);
 

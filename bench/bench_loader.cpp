@@ -68,7 +68,7 @@ void BM_Prior264(benchmark::State& state) {
   ds.read(0, loc);
   std::vector<float> out(9 * 264 * 264);
   for (auto _ : state)
-    compute_prior(loc.label.data(), 4, 264, 264, 1, PriorType::TemporalSpatial, 9, out.data());
+    compute_prior(loc.label.data(), 4, 264, 264, 1, PriorType::ts, 9, out.data());
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Prior264)->Unit(benchmark::kMillisecond);

@@ -1,6 +1,6 @@
-// CromSS objective kernels (kernels/cromss_objective.h, kernels/cromss_prior.h) at the training
-// shape, 128 x 9 x 256 x 256 per branch (spec §5: batch 128 per GPU), and a small batch of 8.
-// Reported bytes are the minimum each kernel must move (every input read once, every output
+// CromSS objective passes (kernels/cromss_objective.h, kernels/cromss_prior.h) at the training
+// shape, 128 x 9 x 256 x 256 per branch (method-spec.md §5: batch 128 per GPU), and a small batch
+// of 8. Reported bytes are the minimum each kernel must move (every input read once, every output
 // written once), so bytes_per_second is the achieved bandwidth against the memory-bound floor.
 // CUDA variants are registered only when a device exists; they synchronise the stream after each
 // iteration (wall time includes one launch latency).
@@ -24,9 +24,8 @@ constexpr int64_t kH = 256, kW = 256;
 struct Buffers {
   int64_t B, HW, N;
   Tensor z1, z2, labels, prior, target, cl1, cl2, ce1, ce2, ws, wc, grad, seasons, season;
-  Tensor confidence;  // uniform in [0, 1): the thresholds' input
-  std::vector<float> theta = std::vector<float>(kC);
-  std::vector<int64_t> k = std::vector<int64_t>(kC);
+  Tensor confidence;       // uniform in [0, 1): the thresholds' input
+  Tensor theta, k, state;  // state: the objective's sums, losses and gradient coefficients
 
   Buffers(int64_t b, Device dev) : B(b), HW(kH * kW), N(b * kH * kW) {
     const Shape full{B, kC, kH, kW}, map{B, kH, kW};
@@ -40,9 +39,36 @@ struct Buffers {
     seasons = Tensor::uniform({B, 4, kH, kW}, 0, kC - 0.5, 4).to(DType::i32).to(dev);
     season = Tensor::zeros({B}, DType::i32, dev);
     confidence = Tensor::uniform(map, 0, 1, 9).to(dev);
+    theta = Tensor::full({kC}, 0.3, DType::f32, dev);
+    k = Tensor::full({kC}, 1, DType::i64, dev);
+    state = Tensor::zeros({ObjectiveState{kC}.count()}, DType::f64, dev);
+  }
+  // The passes' view of the buffers: branch 0 is z1 (weights cl1/ce1 -> ws/wc), branch 1 is z2
+  // (its confidence maps are `confidence` and ce2, its weights wc).
+  ObjectiveArrays arrays() const {
+    ObjectiveArrays a;
+    a.device = z1.device();
+    a.B = B;
+    a.HW = HW;
+    a.C = kC;
+    a.z[0] = z1.raw_data();
+    a.z[1] = z2.raw_data();
+    a.labels = labels.data<int32_t>();
+    a.prior = prior.raw_data();
+    a.target = target.raw_data();
+    a.conf_label[0] = cl1.raw_data();
+    a.conf_label[1] = confidence.raw_data();
+    a.conf_pred[0] = ce1.raw_data();
+    a.conf_pred[1] = ce2.raw_data();
+    a.threshold[0] = a.threshold[1] = theta.raw_data();
+    a.k[0] = a.k[1] = k.data<int64_t>();
+    a.weight_seg[0] = a.weight_seg[1] = ws.raw_data();
+    a.weight_con[0] = a.weight_con[1] = wc.raw_data();
+    a.grad[0] = grad.raw_data();
+    a.state = state.data<double>();
+    return a;
   }
   float* f(const Tensor& t) const { return t.data<float>(); }
-  const int32_t* y() const { return labels.data<int32_t>(); }
   // Inputs of the sums and gradient benchmarks: a uniform target, every pixel selected.
   void fill_uniform_target_and_weights() {
     target.fill_(1.0 / kC);
@@ -74,16 +100,9 @@ void sync(Device dev) {
 // Bytes: logits 2NC, prior NC, target NC (f32), labels N (i32), 4 maps N.
 void BM_ObjectiveConfidences(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
+  const ObjectiveArrays a = b.arrays();
   for (auto _ : state) {
-    if (dev.is_cuda()) {
-      CROMSS_ON_CUDA(cuda_kernels::objective_confidences(
-          b.z1.raw_data(), b.z2.raw_data(), DType::f32, b.y(), b.f(b.prior), b.B, kC, b.HW, kArgs,
-          b.f(b.target), b.f(b.cl1), b.f(b.cl2), b.f(b.ce1), b.f(b.ce2), dev.index));
-    } else {
-      cpu_kernels::objective_confidences<float>(b.f(b.z1), b.f(b.z2), b.y(), b.f(b.prior), b.B, kC,
-                                                b.HW, kArgs, b.f(b.target), b.f(b.cl1), b.f(b.cl2),
-                                                b.f(b.ce1), b.f(b.ce2));
-    }
+    objective_backend(dev).confidences(a, kArgs);
     sync(dev);
   }
   state.SetBytesProcessed(state.iterations() * 4 * b.N * (4 * kC + 5));
@@ -92,14 +111,9 @@ void BM_ObjectiveConfidences(benchmark::State& state, Device dev) {
 // Bytes: one read of confidences and labels (the floor; the GPU makes 5 passes).
 void BM_ObjectiveThresholds(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
-  Tensor theta = Tensor::zeros({kC}, DType::f32, dev), k = Tensor::zeros({kC}, DType::i64, dev);
+  const ObjectiveArrays a = b.arrays();
   for (auto _ : state) {
-    if (dev.is_cuda())
-      CROMSS_ON_CUDA(cuda_kernels::class_thresholds(b.f(b.confidence), b.y(), b.N, kC, 0.5,
-                                                    b.f(theta), k.data<int64_t>(), dev.index));
-    else
-      cpu_kernels::class_thresholds<float>(b.f(b.confidence), b.y(), b.N, kC, 0.5, b.f(theta),
-                                           k.data<int64_t>());
+    objective_backend(dev).thresholds(a, 1, 0.5, nullptr);
     sync(dev);
   }
   state.SetBytesProcessed(state.iterations() * 8 * b.N);
@@ -108,17 +122,11 @@ void BM_ObjectiveThresholds(benchmark::State& state, Device dev) {
 // Bytes: 2 confidence maps + labels in, 2 weight maps out.
 void BM_ObjectiveWeights(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
-  Tensor theta = Tensor::full({kC}, 0.3, DType::f32, dev);
-  Tensor k = Tensor::full({kC}, 1, DType::i64, dev);
+  b.theta.fill_(0.3);
+  b.k.fill_(1);
+  const ObjectiveArrays a = b.arrays();
   for (auto _ : state) {
-    if (dev.is_cuda())
-      CROMSS_ON_CUDA(cuda_kernels::selection_weights(
-          b.f(b.cl1), b.f(b.ce1), b.y(), b.f(theta), k.data<int64_t>(), b.N,
-          SegWeightMode::thresholded, true, 0.5, true, b.f(b.ws), b.f(b.wc), dev.index));
-    else
-      cpu_kernels::selection_weights<float>(b.f(b.cl1), b.f(b.ce1), b.y(), b.f(theta),
-                                            k.data<int64_t>(), b.N, SegWeightMode::thresholded,
-                                            true, 0.5, true, b.f(b.ws), b.f(b.wc));
+    objective_backend(dev).weights(a, 0, {SegWeightMode::thresholded, true, 0.5, true});
     sync(dev);
   }
   state.SetBytesProcessed(state.iterations() * 4 * b.N * 5);
@@ -128,16 +136,10 @@ void BM_ObjectiveWeights(benchmark::State& state, Device dev) {
 void BM_ObjectiveSums(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
   b.fill_uniform_target_and_weights();
-  ObjectiveSums sums;
+  const ObjectiveArrays a = b.arrays();
   for (auto _ : state) {
-    if (dev.is_cuda())
-      CROMSS_ON_CUDA(cuda_kernels::objective_sums(b.z1.raw_data(), b.z2.raw_data(), DType::f32,
-                                                  b.f(b.target), b.f(b.ws), b.f(b.wc), b.B, kC,
-                                                  b.HW, ConsistencyKind::ce, &sums, dev.index));
-    else
-      cpu_kernels::objective_sums<float>(b.f(b.z1), b.f(b.z2), b.f(b.target), b.f(b.ws), b.f(b.wc),
-                                         b.B, kC, b.HW, ConsistencyKind::ce, &sums);
-    benchmark::DoNotOptimize(sums.seg_ce);
+    objective_backend(dev).sums(a, 0, ConsistencyKind::ce);
+    sync(dev);
   }
   state.SetBytesProcessed(state.iterations() * 4 * b.N * (3 * kC + 2));
 }
@@ -146,23 +148,12 @@ void BM_ObjectiveSums(benchmark::State& state, Device dev) {
 void BM_ObjectiveGradient(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
   b.fill_uniform_target_and_weights();
-  GradientScales s;
-  s.ce = 1.0 / b.N;
-  s.dice = 1.0;
-  s.con = 1.0 / b.N;
-  for (int c = 0; c < kC; ++c) {
-    s.dice_a[c] = -1e-6;
-    s.dice_b[c] = 1e-7;
-  }
+  const ObjectiveArrays a = b.arrays();
+  // The gradient coefficients from one sums pass (uniform target: every class has mass).
+  objective_backend(dev).sums(a, 0, ConsistencyKind::ce);
+  objective_backend(dev).reduce(a, ReduceArgs{});
   for (auto _ : state) {
-    if (dev.is_cuda())
-      CROMSS_ON_CUDA(cuda_kernels::objective_gradient(
-          b.z1.raw_data(), b.z2.raw_data(), DType::f32, b.f(b.target), b.f(b.ws), b.f(b.wc), b.B,
-          kC, b.HW, ConsistencyKind::ce, s, b.f(b.grad), dev.index));
-    else
-      cpu_kernels::objective_gradient<float>(b.f(b.z1), b.f(b.z2), b.f(b.target), b.f(b.ws),
-                                             b.f(b.wc), b.B, kC, b.HW, ConsistencyKind::ce, s,
-                                             b.f(b.grad));
+    objective_backend(dev).gradient(a, 0, ConsistencyKind::ce, nullptr);
     sync(dev);
   }
   state.SetBytesProcessed(state.iterations() * 4 * b.N * (4 * kC + 2));

@@ -1,10 +1,10 @@
-// U-Net-ResNet50 (the CromSS branch network, spec §1.1) on one 256x256 image with 13 input bands
-// and 9 classes: forward (eval mode, no grad) and forward+backward (train mode, CE-like loss
-// sum(logits * w)), on the CPU and - registered only in CUDA builds on a machine with a device -
-// on CUDA (wall time around a device synchronize, warm-up iteration excluded).
-// GFLOP/s counts the convolutions only (2 FLOPs per multiply-add; BN, ReLU, pooling, upsampling
-// and concat are not counted); forward+backward counts 3x the forward convolution FLOPs (grad
-// input + grad weight), the usual convention.
+// U-Net-ResNet50 (the CromSS branch network, method-spec.md §1.1) on one 256x256 image with 13
+// input bands and 9 classes: forward (eval mode, no grad) and forward+backward (train mode, CE-like
+// loss sum(logits * w)), on the CPU and - registered only in CUDA builds on a machine with a device
+// - on CUDA (wall time around a device synchronize, warm-up iteration excluded). GFLOP/s counts the
+// convolutions only (2 FLOPs per multiply-add; BN, ReLU, pooling, upsampling and concat are not
+// counted); forward+backward counts 3x the forward convolution FLOPs (grad input + grad weight),
+// the usual convention.
 #include <benchmark/benchmark.h>
 
 #include "engine/autograd.h"

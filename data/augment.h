@@ -1,7 +1,7 @@
-// Joint geometric augmentation of spec §6.3 step 7 (albumentations RandomCrop -> Flip -> Rotate):
-// one AugmentPlan maps every output pixel to source positions in the full tile, so image, prior
-// and label channels move identically. Rotation: angle in [-90, 90] degrees about
-// (W/2 - 0.5, H/2 - 0.5) of the cropped (and flipped) image, cv2 warpAffine semantics, border
+// Joint geometric augmentation of method-spec.md §6.3 step 7 (albumentations RandomCrop -> Flip ->
+// Rotate): one AugmentPlan maps every output pixel to source positions in the full tile, so image,
+// prior and label channels move identically. Rotation: angle in [-90, 90] degrees about (W/2 - 0.5,
+// H/2 - 0.5) of the cropped (and flipped) image, cv2 warpAffine semantics, border
 // BORDER_REFLECT_101 in the cropped frame, bilinear for images/prior, nearest for labels (exact
 // float coordinates; cv2's 1/32-pixel snapping, quirk 32, is not reproduced).
 #pragma once

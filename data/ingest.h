@@ -2,7 +2,8 @@
 // S2 (13 L1C bands, DN) and label rasters of 1-4 dates are cut into tiles with a stride (plus a
 // last edge-aligned tile per axis so every pixel is covered) and written in one of upstream's LMDB
 // formats:
-// * pretrain: the SSL4EO-S12@NoL triple, uint8 with the SSL4EO encoding (spec §6.2; nodata -> 0),
+// * pretrain: the SSL4EO-S12@NoL triple, uint8 with the SSL4EO encoding (method-spec.md §6.2;
+// nodata -> 0),
 //   labels must map into 0..8; tiles with ignored/nodata label pixels are skipped (counted);
 //   fewer than 4 dates are repeated cyclically (season s uses date s mod k).
 // * DW / OSM / DFC: one downstream LMDB of the first date (S1 float32/float64 dB, S2 int16/uint16,

@@ -2,7 +2,7 @@
 // invoked: each accepted global is interpreted by hand, and anything else is rejected with an
 // IoError naming the source and the byte offset of the offending opcode.
 //
-// PickleDialect::lmdb_record - upstream's LMDB values (spec §6.2, §6.4, §6.5, quirk 14):
+// PickleDialect::lmdb_record - upstream's LMDB values (method-spec.md §6.2, §6.4, §6.5, quirk 14):
 // protocols 2-5 pickles of tuples, bytes (protocol 2 spells them as `_codecs.encode(str,
 // 'latin1')`), ints, strings and numpy integer scalars (`numpy.core.multiarray.scalar` or numpy
 // 2's `numpy._core.multiarray.scalar` applied to a `numpy.dtype` with its BUILD state).

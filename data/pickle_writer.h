@@ -1,7 +1,7 @@
 // Writes upstream's LMDB record format, pickle((raw bytes, shape[, id])), in protocol 2 or 4 the
-// way CPython does (spec §6.2, §6.4, §6.5), so upstream's Python readers load what this engine
-// writes. Integer ids become numpy int64 scalars under the name `numpy.core.multiarray.scalar`,
-// which numpy 1.x and 2.x both resolve.
+// way CPython does (method-spec.md §6.2, §6.4, §6.5), so upstream's Python readers load what this
+// engine writes. Integer ids become numpy int64 scalars under the name
+// `numpy.core.multiarray.scalar`, which numpy 1.x and 2.x both resolve.
 #pragma once
 
 #include <cstdint>

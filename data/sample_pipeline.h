@@ -1,8 +1,8 @@
-// Per-sample pretraining pipeline of spec §6.3: season s* drawn uniformly, S2 band selection
-// (13 / 12 without B10 / 9 = B2-B8,B11,B12 / 3 = B4,B3,B2), uint8 / 255, the §3.1 prior on the
-// full tile, then joint crop/flip/rotation (data/augment.h) of image, prior and labels. Every
-// random choice is a counter-based draw keyed by (seed, epoch, sample index), so a sample is a
-// pure function of those and of the stored data.
+// Per-sample pretraining pipeline of method-spec.md §6.3: season s* drawn uniformly, S2 band
+// selection (13 / 12 without B10 / 9 = B2-B8,B11,B12 / 3 = B4,B3,B2), uint8 / 255, the §3.1 prior
+// on the full tile, then joint crop/flip/rotation (data/augment.h) of image, prior and labels.
+// Every random choice is a counter-based draw keyed by (seed, epoch, sample index), so a sample is
+// a pure function of those and of the stored data.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,7 @@ struct PipelineOptions {
   int n_channels = 13;  // S2 bands kept: 13, 12, 9 or 3
   int crop_size = 256;
   bool with_prior = true;  // --label_smoothing
-  PriorType prior_type = PriorType::TemporalSpatial;
+  PriorType prior_type = PriorType::ts;
   bool augment = true;  // random crop/flip/rotation (upstream applies it to validation too)
 };
 

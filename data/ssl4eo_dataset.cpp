@@ -246,7 +246,7 @@ void DownstreamDataset::read(size_t index, DownstreamSample& out) const {
   std::vector<int64_t> s2s = {kS2Bands, h, w};
   read_record(*env_, "s2_" + i, s2s, 2, dfc ? "uint16" : "int16", [&](const ArrayRecord& r) {
     encode_bands<uint16_t>(r, kS2Bands, hw, kS2Mean, kS2Std,
-                           out.s2);  // int16 read as uint16 (spec §6.5)
+                           out.s2);  // int16 read as uint16 (method-spec.md §6.5)
     s2_id = r.str_id;
   });
   out.id = s1_id;

@@ -1,4 +1,5 @@
-// Readers of upstream's LMDB datasets, straight from the files Python wrote (spec §6.2-6.5):
+// Readers of upstream's LMDB datasets, straight from the files Python wrote (method-spec.md
+// §6.2-6.5):
 // * PretrainDataset: the SSL4EO-S12@NoL triple (S1 (4,2,H,W), S2 (4,13,H,W), DW labels (4,H,W),
 //   all uint8; keys "0".."N-1"; ids must agree; length = label LMDB entries), plus an optional
 //   clean-label LMDB of the label format (synthetic data).

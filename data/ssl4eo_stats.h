@@ -1,4 +1,4 @@
-// SSL4EO-S12 band statistics and the uint8 encoding used by upstream (spec §6.2, §6.4):
+// SSL4EO-S12 band statistics and the uint8 encoding used by upstream (method-spec.md §6.2, §6.4):
 // u = clip(floor((v - (mean - 2 std)) / (4 std) * 255), 0, 255). Non-finite values encode as 0.
 #pragma once
 

@@ -28,8 +28,8 @@ uint64_t stream(uint64_t seed, int64_t loc, uint64_t purpose, uint64_t sub = 0) 
                mix64(static_cast<uint64_t>(loc) * 0x100000001b3ull + purpose * 0x1f3 + sub));
 }
 
-// Class shares near the SSL4EO-S12@NoL label shares (spec §6.1); flooded vegetation and snow are
-// rare but present.
+// Class shares near the SSL4EO-S12@NoL label shares (method-spec.md §6.1); flooded vegetation and
+// snow are rare but present.
 constexpr double kShares[kDwClasses] = {0.15, 0.14, 0.06, 0.01, 0.22, 0.10, 0.08, 0.21, 0.03};
 
 // S2 L1C DN per class and band (B1 B2 B3 B4 B5 B6 B7 B8 B8A B9 B10 B11 B12).

@@ -72,7 +72,7 @@ std::vector<std::string> downstream_records(const SynthOptions& o, int64_t i) {
     for (size_t j = 0; j < b.size(); ++j)
       b[j] = static_cast<uint16_t>(std::clamp(s2[j], 0.f, 65535.f));
     std::vector<uint8_t> l(clean, clean + hw);
-    for (auto& v : l) v = v == 8 ? 7 : v;  // DFC2020 has no snow class (spec §6.4)
+    for (auto& v : l) v = v == 8 ? 7 : v;  // DFC2020 has no snow class (method-spec.md §6.4)
     return {typed_record(a, {kS1Bands, h, h}, RecordId::none(), o.protocol),
             typed_record(b, {kS2Bands, h, h}, RecordId::none(), o.protocol),
             typed_record(l, {h, h}, RecordId::none(), o.protocol)};

@@ -27,6 +27,9 @@ void synchronize(int device);
 // host syncs.
 enum class Stream { compute, copy, comm };
 void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
+// Into pinned host memory, ordered on `stream`; the host reads it after an event recorded behind
+// it (train/step_readout.h). Not a host sync, so not counted (engine/sync_counts.h).
+void copy_device_to_host_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
 void* event_create(int device);
 void event_destroy(void* event) noexcept;
 void event_record(void* event, int device, Stream stream);

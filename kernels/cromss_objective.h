@@ -1,111 +1,91 @@
-// Kernels of the CromSS objective (spec §2-§4), one per pass over the batch; the per-pixel math is
-// in kernels/cromss_objective.cuh. Layout: logits/targets/priors NCHW contiguous (B,C,HW),
-// per-pixel maps (B,HW), labels int32 in 0..C-1. cpu_kernels:: run in A = float or double;
-// cuda_kernels:: load f32/f64/bf16/f16 logits and compute in fp32 (all other arrays f32).
+// The passes of the CromSS objective behind one signature for both backends (docs/method-spec.md
+// §2-§4; the equations are in train/cromss_objective.h). A backend is a table of functions, one
+// per pass (as ggml's backends); objective_backend(device) is the one place that picks CPU or
+// CUDA. Every pass takes the same ObjectiveArrays (raw arrays on one device) and runs the pass
+// bodies of kernels/cromss_objective.cuh over the pixels.
+//
+// Layout: logits/targets/priors NCHW contiguous (B,C,HW), per-pixel maps (B,HW), labels int32 in
+// 0..C-1 after the labels pass. Dtypes: the CPU backend reads f32 or f64 logits and works in
+// that dtype; the CUDA backend reads f32/f64/bf16/f16 logits and works in f32 - the gradient too:
+// it is scaled (fp16 loss scale) before any rounding to the logits' dtype
+// (train/cromss_loss.cpp), because unscaled per-pixel gradients (~1/(B H W)) underflow f16.
 #pragma once
 
 #include <cstdint>
 
 #include "engine/cross_rank.h"
+#include "engine/device.h"
 #include "engine/dtype.h"
 #include "kernels/cromss_objective.cuh"
 
 namespace cromss {
 
-// How W_l is formed from the thresholds (spec §4.4): all ones (no selection, or r >= 1), the
-// entangled confidence itself (r <= 0), or the class-wise thresholded weight (0 < r < 1).
-enum class SegWeightMode : int { ones = 0, confidence = 1, thresholded = 2 };
-
-// Sums over the local batch for one student branch (double on the host).
-struct ObjectiveSums {
-  double seg_weight = 0;                          // sum W_l
-  double seg_ce = 0;                              // sum W_l ce
-  double con_weight = 0;                          // sum W_e of the teacher
-  double con = 0;                                 // sum W_e(teacher) l(student <- teacher)
-  double dice_inter[kMaxObjectiveClasses] = {};   // sum W p_c t_c
-  double dice_pred[kMaxObjectiveClasses] = {};    // sum W p_c
-  double dice_target[kMaxObjectiveClasses] = {};  // sum W t_c
-  double target_mass[kMaxObjectiveClasses] = {};  // sum t_c (unweighted)
+// The objective's state buffer (doubles on the device), one per call: the sums of branch 0 and of
+// branch 1 (layout ObjectiveSums each), a slot holding, as uint64 bits, n - i for the first pixel
+// i whose label is outside 0..C-1 (0: every label is in range), the losses (ObjectiveLosses),
+// then the gradient coefficients of each branch (GradientScales, read on the device only). The
+// span [bad_label, losses + ObjectiveLosses::count) is what comes back to the host: one copy.
+struct ObjectiveState {
+  int C;
+  CROMSS_HD int sums(int branch) const { return branch * ObjectiveSums{C}.count(); }
+  CROMSS_HD int bad_label() const { return 2 * ObjectiveSums{C}.count(); }
+  CROMSS_HD int losses() const { return bad_label() + 1; }
+  CROMSS_HD int scales(int branch) const {
+    return losses() + ObjectiveLosses::count + branch * kGradientScalesDoubles;
+  }
+  CROMSS_HD int count() const { return scales(2); }
 };
 
-// Per-pixel coefficients of the gradient pass, derived from ObjectiveSums on the host.
-struct GradientScales {
-  double ce = 0;    // multiplies W_l(x): 1 / sum W_l (0 if the sum is 0 or CE is off)
-  double dice = 0;  // 1 if Dice is on
-  double dice_a[kMaxObjectiveClasses] = {};
-  double dice_b[kMaxObjectiveClasses] = {};
-  double con = 0;  // multiplies W_e(teacher)(x): lambda / sum W_e (0 if the sum is 0)
+// Raw arrays of one objective evaluation, all on `device`. Second-branch entries are null with
+// one branch. `work` is the dtype of every float array but the logits (ObjectiveBackend).
+struct ObjectiveArrays {
+  Device device;
+  DType logits = DType::f32, work = DType::f32;
+  int64_t B = 0, HW = 0;
+  int C = 0;
+  bool two = true;  // two branches (else branch 0 only, no confidences, no consistency)
+  const void* z[2] = {nullptr, nullptr};
+  int32_t* labels = nullptr;    // written by the labels pass
+  const void* prior = nullptr;  // null when the target does not use it
+  void* target = nullptr;
+  void* conf_label[2] = {nullptr, nullptr};
+  void* conf_pred[2] = {nullptr, nullptr};
+  void* threshold[2] = {nullptr, nullptr};  // (C) each
+  int64_t* k[2] = {nullptr, nullptr};       // (C) each: pixels selected per class
+  void* weight_seg[2] = {nullptr, nullptr};
+  void* weight_con[2] = {nullptr, nullptr};
+  void* grad[2] = {nullptr, nullptr};
+  double* state = nullptr;  // ObjectiveState, zeroed before the labels pass
+  int64_t n() const { return B * HW; }
 };
 
-struct ConfidenceArgs {
-  double w_onehot = 1, w_prior = 0, w_uniform = 0;  // smoothed target weights (spec §3.2)
-  bool gini = false;                                // prediction confidence type (spec §4.1)
-  bool entangle = true;  // cross-modal entangling (spec §4.2); off: each branch's own confidence
+struct ObjectiveBackend {
+  DType (*work_dtype)(DType logits);   // dtype of the maps, targets and gradients
+  DType (*logit_dtype)(DType logits);  // the dtype the logits must be given in
+  // int64 labels -> a.labels, recording the first out-of-range one in the state.
+  void (*labels)(const ObjectiveArrays& a, const int64_t* labels);
+  void (*confidences)(const ObjectiveArrays& a, const ConfidenceArgs& args);
+  // theta_c = k_c-th largest conf_label among pixels of class c, k_c = floor(f32(n_c) f32(r)),
+  // 0 if k_c = 0. With `ranks` (--global_selection) over the union of every rank's batch.
+  void (*thresholds)(const ObjectiveArrays& a, int branch, double ratio, CrossRankSum* ranks);
+  void (*weights)(const ObjectiveArrays& a, int branch, const WeightArgs& w);
+  // Sums of student `branch` (teacher 1 - branch) into the state.
+  void (*sums)(const ObjectiveArrays& a, int branch, ConsistencyKind kind);
+  // The losses and the gradient coefficients from the sums, in the state (reduce_sums).
+  void (*reduce)(const ObjectiveArrays& a, const ReduceArgs& args);
+  // dL/dz of `branch` times *upstream (a scalar in the work dtype on the device; null: 1).
+  void (*gradient)(const ObjectiveArrays& a, int branch, ConsistencyKind kind,
+                   const void* upstream);
 };
+
+// The dispatch point: the backend of the device (kernels/cromss_objective.cpp).
+const ObjectiveBackend& objective_backend(Device device);
+
+namespace cpu_kernels {
+extern const ObjectiveBackend kObjectiveBackend;
+}  // namespace cpu_kernels
+namespace cuda_kernels {
+extern const ObjectiveBackend kObjectiveBackend;
+}  // namespace cuda_kernels
 
 }  // namespace cromss
-
-namespace cromss::cpu_kernels {
-
-// Pass 1: targets, entangled label and prediction confidences of both branches (z2 may be null
-// for a single branch: conf outputs may then be null). prior may be null when w_prior == 0.
-template <class A>
-void objective_confidences(const A* z1, const A* z2, const int32_t* labels, const A* prior,
-                           int64_t B, int C, int64_t HW, ConfidenceArgs args, A* target,
-                           A* conf_label1, A* conf_label2, A* conf_pred1, A* conf_pred2);
-// theta_c = k_c-th largest conf among pixels of class c, k_c = floor(f32(n_c) f32(r)), 0 if k_c = 0
-// (std::nth_element). Writes theta (C) and k (C).
-template <class A>
-void class_thresholds(const A* conf, const int32_t* labels, int64_t n, int C, double ratio,
-                      A* theta, int64_t* k);
-// --global_selection: the same thresholds over the union of every rank's batch. n_c is summed
-// over the ranks, then the radix select of kernels/cromss_radix_select.cuh runs with each pass's
-// per-class digit histogram summed over the ranks, so every rank ends with the same theta_c (bit
-// for bit the k_c-th largest value of the union) without gathering the confidences.
-void class_thresholds_across_ranks(const float* conf, const int32_t* labels, int64_t n, int C,
-                                   double ratio, float* theta, int64_t* k, CrossRankSum& ranks);
-// W_l and W_e of one branch (spec §4.3, §4.4).
-template <class A>
-void selection_weights(const A* conf_label, const A* conf_pred, const int32_t* labels,
-                       const A* theta, const int64_t* k, int64_t n, SegWeightMode mode,
-                       bool select_con, double ramp, bool ramping, A* w_seg, A* w_con);
-// Pass 2: loss sums of one student branch; z_teacher/w_con_teacher may be null (no consistency).
-template <class A>
-void objective_sums(const A* z, const A* z_teacher, const A* target, const A* w_seg,
-                    const A* w_con_teacher, int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                    ObjectiveSums* sums);
-// Pass 3: dL/dz of one student branch.
-template <class A>
-void objective_gradient(const A* z, const A* z_teacher, const A* target, const A* w_seg,
-                        const A* w_con_teacher, int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                        const GradientScales& scales, A* grad);
-
-}  // namespace cromss::cpu_kernels
-
-namespace cromss::cuda_kernels {
-
-// Same passes on the device; logits of `logit_dtype`, all other arrays f32 - the gradient too:
-// it is scaled (fp16 loss scale) before any rounding to the logits' dtype (train/cromss_loss.cpp),
-// because unscaled per-pixel gradients (~1/(B H W)) underflow f16. The thresholds use a
-// radix select over the float bit patterns (no sort of the batch), counts per class.
-void objective_confidences(const void* z1, const void* z2, DType logit_dtype, const int32_t* labels,
-                           const float* prior, int64_t B, int C, int64_t HW, ConfidenceArgs args,
-                           float* target, float* conf_label1, float* conf_label2, float* conf_pred1,
-                           float* conf_pred2, int device);
-// With `ranks` (--global_selection) the class counts and each pass's histograms are summed
-// over the ranks on the host between the kernels (one small copy and stream sync per pass).
-void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C, double ratio,
-                      float* theta, int64_t* k, int device, CrossRankSum* ranks = nullptr);
-void selection_weights(const float* conf_label, const float* conf_pred, const int32_t* labels,
-                       const float* theta, const int64_t* k, int64_t n, SegWeightMode mode,
-                       bool select_con, double ramp, bool ramping, float* w_seg, float* w_con,
-                       int device);
-void objective_sums(const void* z, const void* z_teacher, DType logit_dtype, const float* target,
-                    const float* w_seg, const float* w_con_teacher, int64_t B, int C, int64_t HW,
-                    ConsistencyKind kind, ObjectiveSums* sums, int device);
-void objective_gradient(const void* z, const void* z_teacher, DType logit_dtype,
-                        const float* target, const float* w_seg, const float* w_con_teacher,
-                        int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                        const GradientScales& scales, float* grad, int device);
-
-}  // namespace cromss::cuda_kernels

@@ -1,8 +1,8 @@
-// Radix selection of the k-th largest value per class (spec §4.4 thresholds) without sorting the
-// batch: confidences are non-negative floats, whose IEEE-754 bit patterns order like the values
-// as unsigned integers. Four passes over 8-bit digits, most significant first: each pass builds a
-// histogram per class of the digit of the values whose higher bits equal the prefix chosen so
-// far, then select_digit walks the histogram from the top digit down to the bucket holding the
+// Radix selection of the k-th largest value per class (method-spec.md §4.4 thresholds) without
+// sorting the batch: confidences are non-negative floats, whose IEEE-754 bit patterns order like
+// the values as unsigned integers. Four passes over 8-bit digits, most significant first: each pass
+// builds a histogram per class of the digit of the values whose higher bits equal the prefix chosen
+// so far, then select_digit walks the histogram from the top digit down to the bucket holding the
 // k-th largest, narrowing the prefix and the rank left within it. After the last pass the prefix
 // is the bit pattern of the k-th largest value exactly (ties included).
 // Shared by the CUDA kernels (kernels/cuda/cromss_threshold.cu) and a CPU model of the algorithm

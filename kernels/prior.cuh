@@ -1,4 +1,4 @@
-// Shared math of the spatial-temporal prior (spec §3.1): the 25 Gaussian taps (sigma 3,
+// Shared math of the spatial-temporal prior (method-spec.md §3.1): the 25 Gaussian taps (sigma 3,
 // truncate 4 -> radius int(4*3 + 0.5) = 12, weights proportional to exp(-k^2 / 18), normalised to
 // sum 1, computed in double like scipy) and scipy's 'reflect' border (half-sample symmetric,
 // "d c b a | a b c d | d c b a", periodic with period 2n, so any offset is valid). Used by the

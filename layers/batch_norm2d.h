@@ -1,7 +1,7 @@
 // BatchNorm2d layer: torch.nn.BatchNorm2d's state ("weight" = 1, "bias" = 0, buffers
 // "running_mean" = 0, "running_var" = 1, "num_batches_tracked" a 0-d int64), eps 1e-5,
-// momentum 0.1 (spec §1.1). Training mode normalises with batch statistics and updates the
-// running stats in place (engine/ops/batch_norm.h) and counts the batch; eval mode uses the
+// momentum 0.1 (method-spec.md §1.1). Training mode normalises with batch statistics and updates
+// the running stats in place (engine/ops/batch_norm.h) and counts the batch; eval mode uses the
 // running stats. num_batches_tracked is a host counter: it never moves to a device.
 #pragma once
 

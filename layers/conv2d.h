@@ -1,6 +1,6 @@
 // Conv2d layer: torch.nn.Conv2d's parameters ("weight" (C_out, C_in/groups, k, k), optional
 // "bias" (C_out)) and default init (kaiming-uniform a=sqrt(5) for the weight, U(+-1/sqrt(fan_in))
-// for the bias); models override the init where torchvision/smp do (spec §1.1).
+// for the bias); models override the init where torchvision/smp do (method-spec.md §1.1).
 #pragma once
 
 #include "engine/ops/conv2d.h"

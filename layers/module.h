@@ -26,8 +26,8 @@
 
 namespace cromss {
 
-// How a parameter is initialised (spec §1.1). fan_in/fan_out are torch's: for a conv weight
-// (C_out, C_in, kH, kW), fan_in = C_in*kH*kW and fan_out = C_out*kH*kW.
+// How a parameter is initialised (method-spec.md §1.1). fan_in/fan_out are torch's: for a conv
+// weight (C_out, C_in, kH, kW), fan_in = C_in*kH*kW and fan_out = C_out*kH*kW.
 struct Init {
   enum class Kind {
     zeros,

@@ -1,7 +1,7 @@
-// torchvision-layout ResNet-18/34/50 encoders as smp's ResNetEncoder builds them (spec §1.1):
-// v1.5 (the stride sits on the 3x3 conv of a Bottleneck), BasicBlock for 18/34, any number of
-// input channels, no avgpool/fc. forward returns [x, f1, f2, f3, f4, f5] at strides
-// 1, 2, 4, 8, 16, 32. State keys: conv1, bn1, layer{1..4}.{b}.conv{1,2[,3]}, bn..., and
+// torchvision-layout ResNet-18/34/50 encoders as smp's ResNetEncoder builds them (method-spec.md
+// §1.1): v1.5 (the stride sits on the 3x3 conv of a Bottleneck), BasicBlock for 18/34, any number
+// of input channels, no avgpool/fc. forward returns [x, f1, f2, f3, f4, f5] at strides 1, 2, 4, 8,
+// 16, 32. State keys: conv1, bn1, layer{1..4}.{b}.conv{1,2[,3]}, bn..., and
 // layer{L}.0.downsample.{0,1} where the block changes shape.
 //
 // Init: torchvision's (convs kaiming-normal fan_out relu, BN 1/0); with C_in != 3 smp replaces

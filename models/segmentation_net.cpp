@@ -92,7 +92,7 @@ MidFusionUnet::MidFusionUnet(const ModelConfig& config)
 BranchLogits MidFusionUnet::forward(const Tensor& s1, const Tensor& s2) {
   check_unet_input(s1, encoder1_.in_channels(), "S1 input");
   check_unet_input(s2, encoder_.in_channels(), "S2 input");
-  // Two separate passes through the shared decoder and head, S1 first (spec §1.2).
+  // Two separate passes through the shared decoder and head, S1 first (method-spec.md §1.2).
   BranchLogits out;
   out.s1 = head_.forward(decoder_.forward(encoder1_.forward(s1)));
   out.s2 = head_.forward(decoder_.forward(encoder_.forward(s2)));

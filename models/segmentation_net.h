@@ -1,5 +1,5 @@
-// The networks CromSS trains, behind one interface (spec §1.2-1.5), chosen by upstream's model
-// flags (--input_type s1|s2|s12, --fusion_type mid|late, --model_type, --n_channels,
+// The networks CromSS trains, behind one interface (method-spec.md §1.2-1.5), chosen by upstream's
+// model flags (--input_type s1|s2|s12, --fusion_type mid|late, --model_type, --n_channels,
 // --n_classes):
 //  * MidFusionUnet (s12, mid): encoder1 (S1, 2 ch) and encoder (S2, n_channels) with ONE shared
 //    decoder and segmentation_head, run once per modality (two separate passes: the shared BN

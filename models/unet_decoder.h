@@ -1,4 +1,4 @@
-// smp UnetDecoder (spec §1.1): decoder_channels (256, 128, 64, 32, 16), batchnorm on, no
+// smp UnetDecoder (method-spec.md §1.1): decoder_channels (256, 128, 64, 32, 16), batchnorm on, no
 // attention, center = identity. Block i: nearest x2 upsample of x, concat the skip feature (if
 // any) on the channel axis, then two Conv3x3(no bias)+BN+ReLU, each an smp Conv2dReLU
 // = Sequential(conv, bn, relu): keys blocks.{i}.conv{1,2}.{0,1}.*.

@@ -17,7 +17,7 @@ its argparse dest names, values that JSON cannot hold as strings); /step = globa
 (**config)}, 'pytorch-lightning_version'}.
 
 --encoder-only BRANCH writes only one encoder, renamed to encoder.* as upstream's fine-tuning
-(utils/finetune.py, spec §1.4/§7.1) maps it: mfs1 net.encoder1., mfs2 net.encoder.,
+(utils/finetune.py, method-spec.md §1.4/§7.1) maps it: mfs1 net.encoder1., mfs2 net.encoder.,
 lfs1 net.model1.encoder., lfs2 net.model2.encoder., nss1/nss2 net.encoder.
 
 Needs torch (old or new: weights_only=False is passed where torch knows it, since torch 2.6
@@ -178,7 +178,7 @@ def main(argv=None):
     parser.add_argument("input")
     parser.add_argument("output")
     parser.add_argument("--encoder-only", choices=sorted(ENCODER_PREFIXES),
-                        help="write one encoder as encoder.* keys (spec §7.1 pretrain tags)")
+                        help="write one encoder as encoder.* keys (method-spec.md §7.1 pretrain tags)")
     args = parser.parse_args(argv)
     state, epoch, step, config = (read_ckpt if kind(args.input) == "ckpt" else read_h5)(args.input)
     if args.encoder_only:

@@ -127,7 +127,7 @@ def fill_value(key, shape):
 
 
 class MidFusion(nn.Module):
-    """Unet_midF_2branch (spec §1.2): two encoders, one shared decoder and head."""
+    """Unet_midF_2branch (method-spec.md §1.2): two encoders, one shared decoder and head."""
 
     def __init__(self, n_channels):
         super().__init__()
@@ -145,7 +145,7 @@ class MidFusion(nn.Module):
 
 
 class LateFusion(nn.Module):
-    """Unet_lateF_2branch (spec §1.3): two complete smp.Unet models."""
+    """Unet_lateF_2branch (method-spec.md §1.3): two complete smp.Unet models."""
 
     def __init__(self, n_channels):
         super().__init__()
@@ -158,7 +158,7 @@ class LateFusion(nn.Module):
 
 
 class Single(nn.Module):
-    """smp.Unet on S2 only (spec §1.5)."""
+    """smp.Unet on S2 only (method-spec.md §1.5)."""
 
     def __init__(self, n_channels):
         super().__init__()

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes tests/fixtures/pickle_lmdb/: tiny LMDBs whose values are pickled by CPython itself in
-upstream's exact way (spec §6.2/§6.4/§6.5): pickle.dumps((arr.tobytes(), arr.shape, id), protocol=p).
+upstream's exact way (method-spec.md §6.2/§6.4/§6.5): pickle.dumps((arr.tobytes(), arr.shape, id), protocol=p).
 
 Run with /usr/bin/python3 (numpy + lmdb). Layout:
   records/      single LMDB, one record per case (protocols 2, 4, 5; int/numpy/str/no id; and

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes tests/fixtures/prior/: the spec §3.1 prior computed with scipy.ndimage.gaussian_filter
+"""Writes tests/fixtures/prior/: the method-spec.md §3.1 prior computed with scipy.ndimage.gaussian_filter
 (sigma 3, truncate 4, mode 'reflect', float32) for random 4-season label stacks, as the
 independent reference for data/prior.cpp. Run with /usr/bin/python3 (numpy + scipy).
 

@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Independent numpy reference of the CromSS objective, written from the method spec
-(../shared/CROMSS.md §2, §3, §4 and quirks §9.3, §9.6-9.8, §9.27-9.30), not from the C++ code.
+(docs/method-spec.md §2, §3, §4 and quirks §9.3, §9.6-9.8, §9.27-9.30), not from the C++ code.
 
 Writes the committed fixtures tests/fixtures/objective_*.h5. Each file holds the inputs of
 `cromss objective` (logits_s1, logits_s2, labels, and prior or labels_seasons + season), the
 command-line flags as the root attribute `args`, and the expected outputs under `expected/`
 (same names as the command's output). Everything is computed in float64; the selection count
-k follows upstream's float32 product (spec §9.29). Gradients are derived by hand (chain rule through
-the softmax) with masks and teacher distributions held fixed (spec §4.5).
+k follows upstream's float32 product (method-spec.md §9.29). Gradients are derived by hand (chain rule through
+the softmax) with masks and teacher distributions held fixed (method-spec.md §4.5).
 
 Run: /usr/bin/python3 tools/objective_reference.py   (numpy, scipy, h5py)
 """
@@ -36,7 +36,7 @@ def log_softmax(z):
 
 
 def ramp(fn, e, n):
-    """Spec §4.3: sigmoid ramp-up (exp), linear, or none (f = 1)."""
+    """method-spec.md §4.3: sigmoid ramp-up (exp), linear, or none (f = 1)."""
     if fn == "none" or n == 0:
         return 1.0
     if fn == "linear":
@@ -57,7 +57,7 @@ def reference(z1, z2, y, prior, epoch, o):
     smoothing = o["label_smoothing"] and not validation
     selection = o["sample_selection"] and not validation
     onehot = (y[:, None, :, :] == np.arange(C)[None, :, None, None]).astype(np.float64)
-    # Spec §3.2: smoothed targets.
+    # method-spec.md §3.2: smoothed targets.
     if smoothing:
         f = o["label_smoothing_factor"]
         a = f[0]
@@ -71,17 +71,17 @@ def reference(z1, z2, y, prior, epoch, o):
         t = onehot
     lp = [log_softmax(v) for v in z]
     p = [np.exp(v) for v in lp]
-    # Spec §4.1: label confidence p[y] (hard label), prediction confidence.
+    # method-spec.md §4.1: label confidence p[y] (hard label), prediction confidence.
     cl = [np.take_along_axis(v, y[:, None].astype(np.int64), axis=1)[:, 0] for v in p]
     if o["sample_selection_confidence_type"] == "ce":
         ent = [-np.where(pv > 0, pv * lv, 0.0).sum(axis=1) for pv, lv in zip(p, lp)]
         ce = [np.clip(1 - h / np.log(C), 0, 1) for h in ent]
     else:
         ce = [(v * v).sum(axis=1) for v in p]
-    # Spec §4.2: entangling.
+    # method-spec.md §4.2: entangling.
     cl = [(cl[0] + cl[0] * cl[1]) / 2, (cl[1] + cl[0] * cl[1]) / 2]
     ce = [(ce[0] + ce[0] * ce[1]) / 2, (ce[1] + ce[0] * ce[1]) / 2]
-    # Spec §4.3: schedule.
+    # method-spec.md §4.3: schedule.
     N = o["sample_selection_rmdown_epoch"]
     P = o["sample_selection_prop"]
     f = ramp(o["sample_selection_rmup_func"], epoch, N)
@@ -93,12 +93,12 @@ def reference(z1, z2, y, prior, epoch, o):
             w = np.ones((B, H, W))
         elif r <= 0:
             w = cl[d].copy()
-        else:  # spec §4.4: class-balanced top-proportion thresholds over the whole batch
+        else:  # method-spec.md §4.4: class-balanced top-proportion thresholds over the whole batch
             w = np.zeros((B, H, W))
             for c in range(C):
                 mask = y == c
                 n_c = int(mask.sum())
-                k = int(np.floor(np.float32(n_c) * np.float32(r)))  # spec §9.29
+                k = int(np.floor(np.float32(n_c) * np.float32(r)))  # method-spec.md §9.29
                 if k <= 0:
                     continue
                 vals = np.sort(cl[d][mask])[::-1]
@@ -126,7 +126,7 @@ def reference(z1, z2, y, prior, epoch, o):
         if "c" in o["loss_type"]:
             sw = wl[d].sum()
             cepix = -(t * lp[d]).sum(axis=1)
-            if sw > 0:  # spec §9.30
+            if sw > 0:  # method-spec.md §9.30
                 seg += (wl[d] * cepix).sum() / sw
                 # d(-sum t log p)/dz = p sum t - t
                 grad_z += w / sw * (p[d] * t.sum(axis=1, keepdims=True) - t)
@@ -165,12 +165,12 @@ def reference(z1, z2, y, prior, epoch, o):
 
 
 def blur(plane):
-    """Spec §3.1: scipy gaussian_filter, sigma 3, truncate 4, mode reflect, float32."""
+    """method-spec.md §3.1: scipy gaussian_filter, sigma 3, truncate 4, mode reflect, float32."""
     return gaussian_filter(plane.astype(np.float32), sigma=3, truncate=4.0, mode="reflect")
 
 
 def prior_from_seasons(ls, season, C, kind):
-    """Spec §3.1: temporal (4-season frequency) and spatial (drawn season) blurred one-hots,
+    """method-spec.md §3.1: temporal (4-season frequency) and spatial (drawn season) blurred one-hots,
     renormalised over classes; ts = their mean."""
     B, S, H, W = ls.shape
     out = np.zeros((B, C, H, W), np.float32)
@@ -293,12 +293,12 @@ def main():
     write_case("underflow", big1, big2, y, 120, "", prior)
     write_case("underflow_kl", big1, big2, y, 120, "--consist_loss_type kl --no-label_smoothing",
                None)
-    # Single-pixel batch: k = floor(1 * r) = 0 once r < 1, every CE weight 0 (spec §9.30).
+    # Single-pixel batch: k = floor(1 * r) = 0 once r < 1, every CE weight 0 (method-spec.md §9.30).
     write_case("single_pixel", logits(b=1, h=1, w=1), logits(b=1, h=1, w=1),
                np.array([[[4]]], np.int32), 60, "", random_prior(rng, 1, C, 1, 1))
     write_case("single_pixel_e0", logits(b=1, h=1, w=1), logits(b=1, h=1, w=1),
                np.array([[[4]]], np.int32), 0, "--no-label_smoothing", None)
-    # Priors from seasonal labels (spec §3.1), compared with scipy's gaussian_filter; W < 12
+    # Priors from seasonal labels (method-spec.md §3.1), compared with scipy's gaussian_filter; W < 12
     # exercises repeated reflection.
     Hs, Ws = 16, 9
     ls = rng.choice(C, size=(1, 4, Hs, Ws)).astype(np.uint8)

@@ -2,16 +2,16 @@
 """PyTorch counterpart of `cromss bench` (DESIGN.md "Benchmarks"): times one CromSS training step
 on synthetic tensors with torch + torchvision only (segmentation_models_pytorch not needed).
 
-Network: the mid-fusion U-Net (spec §1.2): two torchvision ResNet encoders (S1 with 2 bands, S2
+Network: the mid-fusion U-Net (method-spec.md §1.2): two torchvision ResNet encoders (S1 with 2 bands, S2
 with --n_channels) sharing one smp-layout U-Net decoder (channels 256,128,64,32,16; nearest x2
 upsampling, concatenated skips, conv3x3-BN-ReLU twice per block) and a 3x3 segmentation head,
 run once per modality.
 
 Step: forward both branches; loss per branch = CE + Dice against the smoothed soft target
-(0.8 onehot + 0.15 prior + 0.05 uniform, spec §3.2) plus the bidirectional CE consistency against
+(0.8 onehot + 0.15 prior + 0.05 uniform, method-spec.md §3.2) plus the bidirectional CE consistency against
 the other branch's detached softmax; backward; Adam (lr 0.005) step; zero_grad.
 Difference from `cromss bench`: no sample-selection masks (CromSS weights the per-pixel terms by
-class-balanced selection masks, spec §4; here every pixel has weight 1) and no confidence
+class-balanced selection masks, method-spec.md §4; here every pixel has weight 1) and no confidence
 entangling, so the PyTorch step does a little less element-wise work. The convolutions, which
 dominate, are the same.
 
@@ -43,7 +43,7 @@ import torchvision
 N_CLASSES = 9
 S1_BANDS = 2
 BENCH_EPOCH = 40  # recorded only: no selection schedule here
-SMOOTHING = (0.8, 0.15, 0.05)  # onehot, prior, uniform weights (spec §3.2, factors 0.15 0.05)
+SMOOTHING = (0.8, 0.15, 0.05)  # onehot, prior, uniform weights (method-spec.md §3.2, factors 0.15 0.05)
 DECODER_CHANNELS = (256, 128, 64, 32, 16)
 ENCODER_CHANNELS = {
     "resnet18": (64, 64, 128, 256, 512),

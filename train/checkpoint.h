@@ -1,4 +1,4 @@
-// HDF5 checkpoints (DESIGN.md "Files people exchange", spec §1.4).
+// HDF5 checkpoints (DESIGN.md "Files people exchange", method-spec.md §1.4).
 //
 // Layout: root attributes format_version, engine_version, config (JSON of every flag of the run,
 // model flags included); /model/<key> for every parameter and buffer, where <key> is the upstream

@@ -7,7 +7,8 @@
 //     soon as backward has finished all its parameters (mark_ready, fed by the autograd's
 //     LeafGradReadyScope) so that the all-reduce overlaps the rest of backward; launch_all()
 //     covers parameters that got no gradient, wait() completes them all.
-//   * BN running statistics follow rank 0 (Lightning DDP broadcast_buffers=True, spec §9.31):
+//   * BN running statistics follow rank 0 (Lightning DDP broadcast_buffers=True, method-spec.md
+//   §9.31):
 //     broadcast() of the flat buffer from rank 0.
 //   * Small host arrays (--global_selection thresholds and Dice sums, metrics): allreduce_sum
 //     of double / int64 vectors over MPI.

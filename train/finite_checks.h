@@ -1,9 +1,10 @@
 // Non-finite values never pass silently (issue 11 item 2, docs/reliability.md):
 // * check_finite_loss: in fp32/bf16 a NaN/Inf training loss stops the run with a ValueError
-//   naming the epoch, step and the batch's dataset indices, before the optimizer step and before
-//   any checkpoint is written (so checkpoints/last.h5 keeps the last good state). It tests the
-//   loss value the step already reads back from the device (a NaN or Inf survives every sum of
-//   losses, so the check rides on the existing read-out and costs no extra host sync). fp16 is
+//   naming the epoch, step and the batch's dataset indices, before any checkpoint is written (so
+//   checkpoints/last.h5 keeps the last good state). It tests the loss value the loop reads back
+//   from the device one micro-batch later (train/step_readout.h: a NaN or Inf survives every sum
+//   of losses, so the check rides on the existing read-out and costs no host sync); the loop
+//   reads every pending value before a checkpoint and when stopping. fp16 is
 //   not checked here: its loss scaler skips overflowing steps and fails after K skips in a row
 //   (train/loss_scaler.h).
 // * check_finite_state: before a checkpoint is written, every model tensor must be finite. A step

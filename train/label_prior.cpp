@@ -30,8 +30,8 @@ Tensor label_prior(const Tensor& labels_seasons, const Tensor& season, int num_c
   for (int64_t b = 0; b < B; ++b)
     CROMSS_CHECK(ss.data<int32_t>()[b] >= 0 && ss.data<int32_t>()[b] < S,
                  "season: value {} of sample {} is outside 0..{}", ss.data<int32_t>()[b], b, S - 1);
-  const float mix_t = type == PriorType::s ? 0.f : (type == PriorType::t ? 1.f : 0.5f);
-  const float mix_s = type == PriorType::t ? 0.f : (type == PriorType::s ? 1.f : 0.5f);
+  const PriorMix mix = prior_mix(type);
+  const float mix_t = mix.temporal, mix_s = mix.spatial;
   const Device dev = labels_seasons.device();
   Tensor out = Tensor::empty({B, num_classes, H, W}, DType::f32, dev);
   if (dev.is_cuda()) {

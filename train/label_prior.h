@@ -1,6 +1,6 @@
-// The spatial-temporal label prior of CromSS (spec §3.1) from the four seasonal DW label maps and
-// the drawn season: temporal (t), spatial (s) or their mean (ts). CPU reference and CUDA kernel
-// (kernels/cromss_prior.h); both use kernels/prior.cuh.
+// The spatial-temporal label prior of CromSS (method-spec.md §3.1) from the four seasonal DW label
+// maps and the drawn season: temporal (t), spatial (s) or their mean (ts). CPU reference and CUDA
+// kernel (kernels/cromss_prior.h); both use kernels/prior.cuh.
 #pragma once
 
 #include "engine/tensor.h"

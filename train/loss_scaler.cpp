@@ -10,24 +10,6 @@ namespace cromss {
 
 static_assert(sizeof(AmpScalerState) == 3 * sizeof(int32_t), "AmpScalerState is stored as i32[3]");
 
-Precision parse_precision(const std::string& name) {
-  if (name == "fp32") return Precision::fp32;
-  if (name == "bf16") return Precision::bf16;
-  if (name == "fp16") return Precision::fp16;
-  CROMSS_THROW(ValueError, "--precision: expected bf16, fp16 or fp32, got '{}'", name);
-}
-
-const char* precision_name(Precision p) {
-  switch (p) {
-    case Precision::fp32:
-      return "fp32";
-    case Precision::bf16:
-      return "bf16";
-    default:
-      return "fp16";
-  }
-}
-
 namespace {
 AmpScalerState host_state(const Tensor& state) {
   AmpScalerState s;
@@ -103,6 +85,13 @@ int64_t LossScaler::consecutive_skips() const {
 void LossScaler::check_health() const {
   if (!enabled_) return;
   const AmpScalerState s = host_state(state_);
+  check_health(&s);
+}
+
+void LossScaler::check_health(const void* state_copy) const {
+  if (!enabled_) return;
+  AmpScalerState s;
+  std::memcpy(&s, state_copy, sizeof s);
   if (s.consecutive_skips >= config_.max_consecutive_skips)
     CROMSS_THROW(ValueError,
                  "fp16 loss scaler: {} consecutive steps had inf/NaN gradients (scale now {}, "

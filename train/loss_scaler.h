@@ -7,8 +7,8 @@
 //     would be shrinking gradients that already overflow in fp16, so it cannot help any more);
 //   * a hard error: after max_consecutive_skips (default 50) skipped steps in a row training
 //     cannot make progress (the loss or gradients are inf/NaN at any scale); check_health()
-//     throws then. It reads one device counter, so call it where the loop syncs anyway (e.g.
-//     when it reads the loss for the progress bar, and before a checkpoint).
+//     throws then. It reads one device counter; the training loop checks a copy of the state
+//     that reaches the host a step late with the losses (train/step_readout.h).
 // bf16 and fp32: the scaler is disabled - scale 1, nothing is unscaled, found_inf stays 0.
 //
 // Order in one step: loss * scale() -> backward -> (all-reduce gradients) -> unscale_and_check
@@ -22,12 +22,9 @@
 #include <string>
 
 #include "engine/tensor.h"
+#include "train/precision.h"
 
 namespace cromss {
-
-enum class Precision { fp32, bf16, fp16 };
-Precision parse_precision(const std::string& name);  // "fp32" | "bf16" | "fp16"; ValueError
-const char* precision_name(Precision p);
 
 struct LossScalerConfig {
   double init_scale = 65536.0;
@@ -57,6 +54,10 @@ class LossScaler {
   void update();
   // Throws ValueError when max_consecutive_skips steps in a row were skipped (host sync).
   void check_health() const;
+  // i32[3] on the device (AmpScalerState, kernels/amp.cuh), for a copy read one step later
+  // (train/step_readout.h), and check_health() on such a copy (no sync).
+  const Tensor& state() const { return state_; }
+  void check_health(const void* state_copy) const;
   int64_t consecutive_skips() const;  // host sync
 
   void save(std::map<std::string, Tensor>& out, const std::string& prefix = "") const;

@@ -1,9 +1,9 @@
-// Learning-rate schedules of `--lr_adjust_type` (spec §5), stepped once per epoch after
+// Learning-rate schedules of `--lr_adjust_type` (method-spec.md §5), stepped once per epoch after
 // validation, with torch.optim.lr_scheduler semantics:
 //   rop  ReduceLROnPlateau(mode, factor 0.5, patience = --lr_adjust, threshold 1e-4 'rel',
 //        cooldown 0, min_lr 0, eps 1e-8) on the epoch's monitored value (v_loss, mode min; the
-//        single-modal script monitors v_miou in max mode, spec §1.5). A NaN value is never
-//        "better" and counts as a bad epoch, as in torch.
+//        single-modal script monitors v_miou in max mode, method-spec.md §1.5). A NaN value is
+//        never "better" and counts as a bad epoch, as in torch.
 //   exp  ExponentialLR(gamma = --lr_adjust): lr *= gamma every step (the value is ignored).
 //   none the rate never changes.
 // State (save/load) as 0-d f64 tensors under "<prefix><name>": lr, best, num_bad_epochs,

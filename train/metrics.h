@@ -1,9 +1,9 @@
-// Validation metrics (spec §5 "Validation metrics", §7.3): one exact int64 confusion matrix per
-// branch, accumulated over the epoch (on the labels' device; smp's float32 histc loses counts
-// above 2^24, spec §9.21 - this does not), then per-class IoU, F1, precision and recall with
-// smp's zero_division = 1 (a 0/0 scores 1.0, spec §9.20), their plain class means, and
-// OA = sum_c tp_c / #counted pixels. Pixels whose label is the ignore index are not counted.
-// Names are upstream's logged keys: v{d}_iou_{c}, v{d}_miou, v{d}_f1_{c}, v{d}_mf1,
+// Validation metrics (method-spec.md §5 "Validation metrics", §7.3): one exact int64 confusion
+// matrix per branch, accumulated over the epoch (on the labels' device; smp's float32 histc loses
+// counts above 2^24, method-spec.md §9.21 - this does not), then per-class IoU, F1, precision and
+// recall with smp's zero_division = 1 (a 0/0 scores 1.0, method-spec.md §9.20), their plain class
+// means, and OA = sum_c tp_c / #counted pixels. Pixels whose label is the ignore index are not
+// counted. Names are upstream's logged keys: v{d}_iou_{c}, v{d}_miou, v{d}_f1_{c}, v{d}_mf1,
 // v{d}_precise_{c}, v{d}_mprecise, v{d}_recall_{c}, v{d}_mrecall, v{d}_oa (d = 1 for the S1
 // branch, 2 for S2).
 // Also the selection precision of the CromSS sample selection on synthetic data: the share of

@@ -1,6 +1,6 @@
-// Adam and SGD with torch.optim semantics (spec §5: Adam lr 0.005, betas (0.9, 0.999), eps 1e-8,
-// weight_decay 1e-8; SGD momentum 0.9, weight_decay 1e-4; both with coupled L2 weight decay),
-// stepping ONE flat fp32 parameter buffer from ONE flat fp32 gradient buffer with one fused
+// Adam and SGD with torch.optim semantics (method-spec.md §5: Adam lr 0.005, betas (0.9, 0.999),
+// eps 1e-8, weight_decay 1e-8; SGD momentum 0.9, weight_decay 1e-4; both with coupled L2 weight
+// decay), stepping ONE flat fp32 parameter buffer from ONE flat fp32 gradient buffer with one fused
 // kernel (DESIGN.md "Memory"). The moments are flat buffers of the same length; the step count
 // lives on the parameters' device so that an fp16 overflow can skip the step without a host
 // sync: step(skip) leaves everything (step count included) unchanged when the device flag
@@ -40,8 +40,8 @@ struct OptimizerConfig {
   double weight_decay = 1e-8;
 };
 
-// Upstream's settings for `--optimizer adam|sgd` at `--learning_rate lr` (spec §5); throws
-// ValueError naming the flag for any other name.
+// Upstream's settings for `--optimizer adam|sgd` at `--learning_rate lr` (method-spec.md §5);
+// throws ValueError naming the flag for any other name.
 OptimizerConfig optimizer_config_for(const std::string& name, double lr);
 
 class Optimizer {

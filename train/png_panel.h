@@ -24,8 +24,8 @@ struct Rgb {
   uint8_t r, g, b;
 };
 
-// DW classes (spec §6.1): water, trees, grass, flooded vegetation, crops, shrub & scrub, built,
-// bare, snow & ice.
+// DW classes (method-spec.md §6.1): water, trees, grass, flooded vegetation, crops, shrub & scrub,
+// built, bare, snow & ice.
 inline constexpr std::array<Rgb, 9> kDwPalette = {{{0x41, 0x9B, 0xDF},
                                                    {0x39, 0x7D, 0x49},
                                                    {0x88, 0xB0, 0x53},

@@ -117,7 +117,7 @@ void PretrainConfig::validate() const {
   check_choice("--fusion_type", fusion_type, {"mid", "late"});
   CROMSS_CHECK(!use_common_feature,
                "--use_common_feature: not supported (the 3-branch model's consistency loss is "
-               "undefined upstream and crashes, spec §9.9)");
+               "undefined upstream and crashes, method-spec.md §9.9)");
   check_choice("--consist_loss_type", consist_loss_type, {"mse", "ce", "kl", "none"});
   CROMSS_CHECK(std::isfinite(consist_loss_weight) && consist_loss_weight >= 0,
                "--consist_loss_weight: expected a finite value >= 0, got {}", consist_loss_weight);
@@ -305,25 +305,13 @@ PretrainConfig PretrainConfig::from_json(const nlohmann::json& j) {
   return c;
 }
 
-const char* precision_name(TrainPrecision p) {
-  switch (p) {
-    case TrainPrecision::bf16:
-      return "bf16";
-    case TrainPrecision::fp16:
-      return "fp16";
-    case TrainPrecision::fp32:
-      break;
-  }
-  return "fp32";
-}
-
-TrainPrecision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16) {
+Precision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16) {
   const std::string& p = cfg.precision;
   if (p == "auto") {
-    if (!cfg.amp || !on_cuda) return TrainPrecision::fp32;
-    return cuda_has_bf16 ? TrainPrecision::bf16 : TrainPrecision::fp16;
+    if (!cfg.amp || !on_cuda) return Precision::fp32;
+    return cuda_has_bf16 ? Precision::bf16 : Precision::fp16;
   }
-  if (p == "fp32") return TrainPrecision::fp32;
+  if (p == "fp32") return Precision::fp32;
   CROMSS_CHECK(p == "bf16" || p == "fp16",
                "--precision: expected one of {{auto, bf16, fp16, fp32}}, got '{}'", p);
   CROMSS_CHECK(cfg.amp,
@@ -334,11 +322,11 @@ TrainPrecision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool c
                "--precision {}: mixed precision needs a CUDA device; the CPU path runs "
                "fp32 (use --precision fp32 or auto)",
                p);
-  if (p == "fp16") return TrainPrecision::fp16;
+  if (p == "fp16") return Precision::fp16;
   CROMSS_CHECK(cuda_has_bf16,
                "--precision bf16: this GPU has no bf16 support (compute capability < 8.0); use "
                "--precision fp16 or auto");
-  return TrainPrecision::bf16;
+  return Precision::bf16;
 }
 
 std::string resolve_device(const PretrainConfig& cfg, int cuda_device_count, bool* fell_back) {

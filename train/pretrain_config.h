@@ -1,11 +1,12 @@
 // Every option of `cromss pretrain`, as one plain struct (issue 6).
 //
-// Field names are upstream's flag names (spec §5, ../shared/UPSTREAM_FLAGS.md §1); the comment
+// Field names are upstream's flag names (method-spec.md §5, docs/flags.md); the comment
 // after each field gives upstream's argparse dest, which is also the key used by to_json() (so
-// params.txt and the checkpoint `config` attribute read like upstream's params.txt, spec §9.33).
-// Defaults are the upstream README CromSS command (spec §9.27), NOT upstream's argparse defaults;
-// where the README leaves a flag out, upstream's argparse default applies (e.g. test_batch_size 5,
-// amp on). Engine-only options (issue 6) come last and use their flag name as JSON key.
+// params.txt and the checkpoint `config` attribute read like upstream's params.txt, method-spec.md
+// §9.33). Defaults are the upstream README CromSS command (method-spec.md §9.27), NOT upstream's
+// argparse defaults; where the README leaves a flag out, upstream's argparse default applies (e.g.
+// test_batch_size 5, amp on). Engine-only options (issue 6) come last and use their flag name as
+// JSON key.
 //
 // The struct does no I/O and knows no device: validate() checks values only, and the run-name
 // helpers below reproduce upstream's set_log_files() exactly (the fine-tuning code asserts these
@@ -19,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/precision.h"
+
 namespace cromss {
 
 struct PretrainConfig {
@@ -30,15 +33,15 @@ struct PretrainConfig {
   std::string input_type = "s12";                       // it: s1 | s2 | s12
   bool norm = false;                                    // norm (S2 mean±2σ inverse, /10000)
 
-  // Multi-modal model and objective (scripts S and M only; spec §1.2-§4).
-  std::string fusion_type = "mid";                      // fuse_type: mid | late
-  bool use_common_feature = false;                      // use_com_feat (rejected: spec §9.9)
-  std::string consist_loss_type = "ce";                 // cl_type: mse | ce | kl | none
-  double consist_loss_weight = 1.0;                     // cl_weight
-  bool sample_selection = true;                         // ss
-  std::string sample_selection_rmup_func = "exp";       // ss_rm_func: linear | exp | none (f = 1)
-  int sample_selection_rmdown_epoch = 80;               // ss_nep
-  double sample_selection_prop = 0.5;                   // ss_prop
+  // Multi-modal model and objective (scripts S and M only; method-spec.md §1.2-§4).
+  std::string fusion_type = "mid";                 // fuse_type: mid | late
+  bool use_common_feature = false;                 // use_com_feat (rejected: method-spec.md §9.9)
+  std::string consist_loss_type = "ce";            // cl_type: mse | ce | kl | none
+  double consist_loss_weight = 1.0;                // cl_weight
+  bool sample_selection = true;                    // ss
+  std::string sample_selection_rmup_func = "exp";  // ss_rm_func: linear | exp | none (f = 1)
+  int sample_selection_rmdown_epoch = 80;          // ss_nep
+  double sample_selection_prop = 0.5;              // ss_prop
   std::string sample_selection_confidence_type = "ce";  // ss_ctype: ce | gini
   // Script M's parser only; they name M's run folder and never reach a model. Ignored.
   int sample_selection_rmup_len = 100;      // sc_rmup_len
@@ -90,7 +93,7 @@ struct PretrainConfig {
 
   // Engine-only options (issue 6).
   std::string precision = "auto";   // auto | bf16 | fp16 | fp32, see resolve_precision
-  int crop_size = 256;              // random-crop side, a multiple of 32 (spec §6.3)
+  int crop_size = 256;              // random-crop side, a multiple of 32 (method-spec.md §6.3)
   int accumulate_grad_batches = 1;  // micro-batches per optimizer step
   int keep_last = 0;                // periodic checkpoints kept; 0 keeps all
   bool deterministic = false;       // deterministic kernels (bitwise reruns)
@@ -112,15 +115,11 @@ struct PretrainConfig {
   static PretrainConfig from_json(const nlohmann::json&);  // missing keys keep their defaults
 };
 
-// Compute precision of the training step (issue 6, DESIGN.md "Mixed precision").
-enum class TrainPrecision { fp32, bf16, fp16 };
-const char* precision_name(TrainPrecision p);
-
 // --precision auto: mixed precision (amp) on a CUDA device gives bf16 when the GPU has it
 // (compute capability >= 8.0), else fp16 (upstream's 16-mixed); --amp given (mixed precision
 // off) or a CPU device gives fp32. An explicit --precision wins, but bf16/fp16 with --amp, on a
 // CPU, or bf16 on a GPU without bf16 is an error (ValueError naming --precision).
-TrainPrecision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16);
+Precision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16);
 
 // --device when given; otherwise "cuda" for --accelerator gpu with a visible GPU and "cpu"
 // otherwise (upstream silently falls back to the CPU when no GPU is visible, §3.4 of the flags
@@ -128,8 +127,9 @@ TrainPrecision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool c
 std::string resolve_device(const PretrainConfig& cfg, int cuda_device_count,
                            bool* fell_back = nullptr);
 
-// Run names of upstream set_log_files() (spec §5 "Output dir"; get_args_pretrain_sscom.py).
-// int() below is Python's truncation of a double, so 0.29 * 100 gives 28 as upstream.
+// Run names of upstream set_log_files() (method-spec.md §5 "Output dir";
+// get_args_pretrain_sscom.py). int() below is Python's truncation of a double, so 0.29 * 100 gives
+// 28 as upstream.
 //   lr_tag     <eb>e<ea>, ea = ceil(log10(1/lr)), eb = int(lr * 10^ea): 0.005 -> 5e3
 //   unet_type  multi-modal:  PT_<fusion[0]><2|3>_<frm>_<mt>_<it>_<ns|gt>
 //              single-modal: PT_<frm>_<mt>_<it>_<ns|gt>

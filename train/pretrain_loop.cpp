@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -32,6 +33,7 @@
 #include "train/run_dir.h"
 #include "train/run_dir_lock.h"
 #include "train/signals.h"
+#include "train/step_readout.h"
 #include "train/validation.h"
 
 #if CROMSS_WITH_CUDA
@@ -78,8 +80,7 @@ data::LoaderOptions loader_options(const PretrainConfig& c, const ObjectiveConfi
   lo.pipeline.n_channels = c.input_type == "s1" ? 13 : c.n_channels;
   lo.pipeline.crop_size = c.crop_size;
   lo.pipeline.with_prior = c.multi_modal() && o.needs_prior();
-  if (lo.pipeline.with_prior)
-    lo.pipeline.prior_type = data::parse_prior_type(c.label_smoothing_prior_type);
+  if (lo.pipeline.with_prior) lo.pipeline.prior_type = o.label_smoothing_prior_type;
   return lo;
 }
 
@@ -100,6 +101,9 @@ class PretrainLoop {
   void setup_gradient_buckets();
   void train_micro_batch(const data::Batch& b, int64_t epoch, bool last_of_window);
   void optimizer_step();
+  // Adds the read-outs of all but the newest `keep` queued micro-batches to the epoch sums,
+  // after the checks they carry (labels in range, a finite loss, the fp16 scaler's health).
+  void consume_readouts(int keep);
   std::string save(const std::string& path, const TrainPosition& pos);
   void log_epoch(int64_t epoch, double lr_used, double seconds, const NamedValues& val);
 
@@ -108,7 +112,7 @@ class PretrainLoop {
   ObjectiveConfig obj_;
   Distributed dist_;
   Device device_ = Device::cpu();
-  TrainPrecision precision_ = TrainPrecision::fp32;
+  Precision precision_ = Precision::fp32;
   DType compute_ = DType::f32;
   std::string run_dir_;
   std::unique_ptr<RunDir> dir_;
@@ -129,7 +133,15 @@ class PretrainLoop {
   std::unique_ptr<GradientBuckets> buckets_;
   std::unordered_map<const AutogradMeta*, int64_t> param_index_;
   TrainPosition pos_;
-  std::vector<double> sums_;
+  // Each micro-batch's losses (and the fp16 scaler's state) reach the host a step late, with
+  // the labels that name a bad label (train/step_readout.h).
+  std::unique_ptr<StepReadout> readout_;
+  struct PendingStep {
+    Tensor labels;                // names a bad label
+    int64_t epoch = 0, step = 0;  // name a non-finite loss, with the batch's dataset indices
+    std::vector<size_t> indices;
+  };
+  std::deque<PendingStep> pending_;
   nlohmann::json config_json_;
 };
 
@@ -145,9 +157,8 @@ void PretrainLoop::setup_device() {
     device_ = Device::cuda(dist_.local_rank() % std::max(1, cuda_device_count()));
   precision_ = resolve_precision(cfg_, device_.is_cuda(), device_.is_cuda() && cuda_has_bf16());
   uploader_ = std::make_unique<data::DeviceBatchUploader>(device_);
-  compute_ = precision_ == TrainPrecision::bf16   ? DType::bf16
-             : precision_ == TrainPrecision::fp16 ? DType::f16
-                                                  : DType::f32;
+  readout_ = std::make_unique<StepReadout>(device_);
+  compute_ = compute_dtype(precision_);
 }
 
 // A fresh run (no --resume, or --pre-train) must not replace another run's checkpoints.
@@ -222,10 +233,7 @@ void PretrainLoop::setup_model_and_state() {
     mixed_ = std::make_unique<MixedPrecisionWeights>(*net_, *store_, compute_);
   optimizer_ = std::make_unique<Optimizer>(optimizer_config_for(cfg_.optimizer, cfg_.learning_rate),
                                            store_->flat_parameters(), store_->flat_gradients());
-  const Precision p = precision_ == TrainPrecision::fp16   ? Precision::fp16
-                      : precision_ == TrainPrecision::bf16 ? Precision::bf16
-                                                           : Precision::fp32;
-  scaler_ = std::make_unique<LossScaler>(p, device_);
+  scaler_ = std::make_unique<LossScaler>(precision_, device_);
   const PlateauMode mode = cfg_.multi_modal() ? PlateauMode::min : PlateauMode::max;
   schedule_ = std::make_unique<LrSchedule>(
       lr_schedule_config_for(cfg_.lr_adjust_type, cfg_.lr_adjust, mode), cfg_.learning_rate);
@@ -258,15 +266,13 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
   broadcast_buffers(dist_, *net_);
   StepTensors d = upload_batch(*uploader_, b, compute_);
   BranchLogits y = net_->forward(d.s1, d.s2);
-  Tensor loss;
+  Tensor loss, step_losses;
   auto& s = pos_.epoch_sums;
   if (cfg_.multi_modal()) {
+    // With clean labels (a diagnostic) the selection precision needs the weights on the host.
     ObjectiveResult r;
-    loss = cromss_loss(y.s1, y.s2, d.labels, d.prior, static_cast<int>(epoch), obj_, &r);
-    s[seg1] += r.loss_seg[0];
-    s[seg2] += r.loss_seg[1];
-    s[con12] += r.loss_con[0];
-    s[con21] += r.loss_con[1];
+    loss = cromss_loss(y.s1, y.s2, d.labels, d.prior, static_cast<int>(epoch), obj_,
+                       d.clean.defined() ? &r : nullptr, &step_losses);
     if (d.clean.defined()) {
       for (int k = 0; k < 2; ++k) {
         SelectionPrecision sp;
@@ -276,16 +282,17 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
       }
     }
   } else {
-    loss = single_branch_loss(cfg_.input_type == "s1" ? y.s1 : y.s2, d.labels, Tensor(), obj_);
+    loss = single_branch_loss(cfg_.input_type == "s1" ? y.s1 : y.s2, d.labels, Tensor(), obj_,
+                              &step_losses);
   }
-  const double value = loss.item();
-  // The NaN/Inf check rides on the step's loss read-out (no extra sync); fp16: the scaler's.
-  if (!scaler_->enabled()) check_finite_loss(value, epoch, pos_.step + 1, b.indices);
-  s[Sum::loss] += value;
-  if (!cfg_.multi_modal()) s[seg1] += value;
-  s[micro] += 1;
-  double factor = 1.0 / cfg_.accumulate_grad_batches;
-  if (scaler_->enabled()) factor *= scaler_->scale_value();
+  std::vector<Tensor> parts = {step_losses.contiguous()};
+  if (scaler_->enabled()) parts.push_back(scaler_->state());
+  readout_->push(parts);
+  pending_.push_back({d.labels, epoch, pos_.step + 1, b.indices});
+  consume_readouts(1);  // the previous micro-batch's values: the logs are one step late
+  // The loss scale stays on the device: the loss is multiplied by it there.
+  Tensor scaled_loss = scale(loss, 1.0 / cfg_.accumulate_grad_batches);
+  if (scaler_->enabled()) scaled_loss = mul(scaled_loss, scaler_->scale().view({}));
   // Last micro-batch of the window in fp32: each bucket's all-reduce starts as soon as backward
   // has finished its parameters. Earlier micro-batches are not reduced (their gradients are
   // still accumulating); optimizer_step() launches what is left.
@@ -295,10 +302,36 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
       const auto it = param_index_.find(&leaf);
       if (it != param_index_.end()) buckets_->mark_ready(it->second);
     });
-  scale(loss, factor).backward();
+  scaled_loss.backward();
   // Low-precision gradients go into the fp32 buffer after every micro-batch, so that
   // accumulation over a window happens in fp32 (as torch AMP's .grad), not in bf16/f16.
   if (mixed_) mixed_->accumulate_grads();
+}
+
+void PretrainLoop::consume_readouts(int keep) {
+  auto& s = pos_.epoch_sums;
+  while (readout_->pending() > keep) {
+    const std::vector<char> bytes = readout_->pop();
+    const PendingStep step = std::move(pending_.front());
+    pending_.pop_front();
+    double v[StepLosses::count];
+    std::memcpy(v, bytes.data(), sizeof v);
+    check_labels_mark(v, step.labels, cfg_.n_classes);
+    // The loss as the f32 tensor the step backpropagated.
+    const double value = static_cast<float>(v[StepLosses::loss]);
+    if (!scaler_->enabled()) check_finite_loss(value, step.epoch, step.step, step.indices);
+    if (cfg_.multi_modal()) {
+      s[seg1] += v[StepLosses::seg];
+      s[seg2] += v[StepLosses::seg + 1];
+      s[con12] += v[StepLosses::con];
+      s[con21] += v[StepLosses::con + 1];
+    } else {
+      s[seg1] += value;
+    }
+    s[Sum::loss] += value;
+    s[micro] += 1;
+    if (scaler_->enabled()) scaler_->check_health(bytes.data() + sizeof v);
+  }
 }
 
 void PretrainLoop::optimizer_step() {
@@ -310,7 +343,6 @@ void PretrainLoop::optimizer_step() {
   scaler_->unscale_and_check(grads);
   optimizer_->step(scaler_->enabled() ? scaler_->found_inf() : Tensor());
   scaler_->update();
-  if (scaler_->enabled()) scaler_->check_health();
   store_->zero_grad();
   if (mixed_) mixed_->refresh();
 }
@@ -453,6 +485,7 @@ PretrainResult PretrainLoop::run() {
       bool stop = stop_requested() || (opt_.max_steps > 0 && pos_.step >= opt_.max_steps);
       if (dist_.active()) stop = dist_.allreduce_max(stop ? 1.0 : 0.0) > 0;
       if (stop) {
+        consume_readouts(0);
         pos_.epoch = epoch;
         pos_.batches = m;
         if (dist_.is_main()) progress.finish_epoch("stopping");
@@ -464,6 +497,8 @@ PretrainResult PretrainLoop::run() {
         return result;
       }
     }
+    consume_readouts(0);  // the epoch's last values
+    scaler_->check_health();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const bool pictures =

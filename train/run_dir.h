@@ -1,7 +1,7 @@
-// The run directory under --save_dir (spec §5, issue 6 "Run directory"):
-//   params.txt                        JSON of the run's arguments (as upstream, spec §9.33)
-//   metrics.jsonl                     one JSON object per logged row, appended
-//   metrics.csv                       the same rows as CSV; header = union of the keys in
+// The run directory under --save_dir (method-spec.md §5, issue 6 "Run directory"):
+//   params.txt                        JSON of the run's arguments (as upstream, method-spec.md
+//   §9.33) metrics.jsonl                     one JSON object per logged row, appended metrics.csv
+//   the same rows as CSV; header = union of the keys in
 //                                     first-seen order. A row that brings a new key rewrites
 //                                     the whole file (temporary file + rename), so the CSV is
 //                                     always complete and rectangular (missing cells empty).

@@ -1,4 +1,4 @@
-// Sample-selection schedules, spec §4.3 (formulas in train/selection_schedule.h).
+// Sample-selection schedules, method-spec.md §4.3 (formulas in train/selection_schedule.h).
 #include "train/selection_schedule.h"
 
 #include <algorithm>

@@ -91,6 +91,10 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
   net.eval();
   NoGrad no_grad;
   loader_->start_epoch(static_cast<uint64_t>(epoch));
+  // Each batch's read-out stays on the device until the epoch's one read (StepLosses rows).
+  Tensor losses = Tensor::zeros(
+      {static_cast<int64_t>(loader_->batches_per_epoch()), StepLosses::count}, DType::f64, device_);
+  std::vector<double> weights;
   data::Batch batch;
   int64_t i = 0;
   for (; loader_->next(batch); ++i) {
@@ -98,19 +102,14 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
     const BranchLogits y = net.forward(d.s1, d.s2);
     const double weight =
         static_cast<double>(batch.batch) / static_cast<double>(cfg_.test_batch_size);
-    std::vector<Tensor> logits;
-    if (multi) {
-      logits = {y.s1, y.s2};
-      loss_sum[0] +=
-          weight * cromss_objective(y.s1, y.s2, d.labels, Tensor(), static_cast<int>(epoch),
-                                    objective_, ObjectiveMode::validation)
-                       .loss;
-    } else {
-      logits = {cfg_.input_type == "s1" ? y.s1 : y.s2};
-      loss_sum[0] +=
-          weight * single_branch_objective(logits[0], d.labels, Tensor(), objective_).loss;
-    }
-    loss_sum[1] += weight;
+    const std::vector<Tensor> logits =
+        multi ? std::vector<Tensor>{y.s1, y.s2}
+              : std::vector<Tensor>{cfg_.input_type == "s1" ? y.s1 : y.s2};
+    const ObjectiveEvaluation e(logits[0], multi ? logits[1] : Tensor(), d.labels, Tensor(),
+                                static_cast<int>(epoch), objective_, ObjectiveMode::validation,
+                                branches);
+    losses.select(0, i).copy_(e.losses());
+    weights.push_back(weight);
     for (int b = 0; b < branches; ++b) {  // on the device: no host sync per batch
       const Tensor pred = argmax_classes(logits[b]);
       noisy[b].accumulate(pred, d.labels);
@@ -122,6 +121,13 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
     if (i == 0 && !picture_dir.empty()) write_panels(d, y, epoch, picture_dir);
   }
   net.train();
+  const Tensor host_losses = losses.to(Device::cpu());  // the epoch's one read of the losses
+  for (int64_t j = 0; j < i; ++j) {
+    const double* v = host_losses.data<double>() + j * StepLosses::count;
+    check_labels_mark(v, Tensor(), static_cast<int>(k));
+    loss_sum[0] += weights[j] * v[StepLosses::loss];
+    loss_sum[1] += weights[j];
+  }
   std::vector<double> batches = {static_cast<double>(i)};
   dist_.allreduce_sum(batches);
   if (batches[0] == 0) return {};

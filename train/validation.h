@@ -1,8 +1,8 @@
-// Validation of `cromss pretrain` once per epoch (spec §5 "Validation metrics", §2.5; issue 6
-// item 4): eval mode, no gradients, with --test_batch_size. By default every held-out sample is
-// scored exactly once, the last partial batch included (rank r takes every world_size-th sample,
-// without DistributedSampler's padding), so the metrics are exact over the split (issue 11 item
-// 5); options.drop_last (--upstream_drop_last) restores upstream's validation DataLoader (the
+// Validation of `cromss pretrain` once per epoch (method-spec.md §5 "Validation metrics", §2.5;
+// issue 6 item 4): eval mode, no gradients, with --test_batch_size. By default every held-out
+// sample is scored exactly once, the last partial batch included (rank r takes every world_size-th
+// sample, without DistributedSampler's padding), so the metrics are exact over the split (issue 11
+// item 5); options.drop_last (--upstream_drop_last) restores upstream's validation DataLoader (the
 // rank's padded shard, whole batches only). When that leaves no batch at all a loud warning says
 // so. Logged:
 //   v_loss                 mean over batches of the §2.5 loss (hard noisy labels, no smoothing,
@@ -13,7 +13,7 @@
 //   v1_clean_* / v2_clean_* the same against the clean labels, when the dataset has them
 //                          (synthetic data, docs/data.md)
 // With several ranks the confusion counts and loss sums are summed over ranks (exact global
-// metrics; upstream averages per-GPU values, spec §5). With a picture directory the first
+// metrics; upstream averages per-GPU values, method-spec.md §5). With a picture directory the first
 // batch's first samples are written as PNG panels (train/png_panel.h): S2 RGB, S1, noisy label,
 // each branch's prediction, and the S2 branch's entangled label confidence and selection weight
 // of the training objective at this epoch.

@@ -55,6 +55,9 @@ void synchronize(int) {}
 void copy_host_to_device_async(void*, const void*, size_t, int, Stream) {
   CROMSS_NO_CUDA();
 }
+void copy_device_to_host_async(void*, const void*, size_t, int, Stream) {
+  CROMSS_NO_CUDA();
+}
 void* event_create(int) {
   CROMSS_NO_CUDA();
 }

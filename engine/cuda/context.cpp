@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "engine/cuda/check.h"
+#include "engine/sync_counts.h"
 
 namespace cromss {
 namespace {
@@ -64,6 +65,7 @@ Context::~Context() {
 void* Context::scratch(size_t bytes) {
   if (bytes <= scratch_bytes_) return scratch_;
   CUDA_CHECK(cudaSetDevice(device_));
+  count_synchronization();
   CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)));
   if (scratch_) CUDA_CHECK(cudaFree(scratch_));
   scratch_ = nullptr;
@@ -74,6 +76,7 @@ void* Context::scratch(size_t bytes) {
 
 void Context::synchronize() const {
   CUDA_CHECK(cudaSetDevice(device_));
+  count_synchronization();
   CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)));
 }
 

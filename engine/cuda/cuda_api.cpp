@@ -4,6 +4,7 @@
 
 #include "engine/cuda/check.h"
 #include "engine/cuda/context_cuda.h"
+#include "engine/sync_counts.h"
 
 namespace cromss {
 
@@ -58,6 +59,7 @@ void copy_host_to_device(void* dst, const void* src, size_t bytes, int device) {
   CUDA_CHECK(cudaSetDevice(device));
   cudaStream_t s = stream_of(device);
   CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s));
+  count_synchronization();
   CUDA_CHECK(cudaStreamSynchronize(s));  // the host buffer may be pageable and short-lived
 }
 
@@ -65,6 +67,7 @@ void copy_device_to_host(void* dst, const void* src, size_t bytes, int device) {
   CUDA_CHECK(cudaSetDevice(device));
   cudaStream_t s = stream_of(device);
   CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s));
+  count_device_to_host();
   CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
@@ -86,6 +89,12 @@ void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int dev
                                Stream stream) {
   CUDA_CHECK(cudaSetDevice(device));
   CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_of(device, stream)));
+}
+
+void copy_device_to_host_async(void* dst, const void* src, size_t bytes, int device,
+                               Stream stream) {
+  CUDA_CHECK(cudaSetDevice(device));
+  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_of(device, stream)));
 }
 
 void* event_create(int device) {

@@ -1,12 +1,16 @@
-// CPU reference of the CromSS objective passes (kernels/cromss_objective.h), f32 and f64, OpenMP
-// over pixels. Sums accumulate in double per thread and are merged in thread order
-// (deterministic for a fixed thread count). Per-pixel math: kernels/cromss_objective.cuh.
+// CPU backend of the objective passes (kernels/cromss_objective.h): each pass body of
+// kernels/cromss_objective.cuh in an OpenMP loop over the pixels, in the logits' dtype (f32, or
+// f64 for gradient checks). Sums accumulate in double per thread and are merged in thread order
+// (deterministic for a fixed thread count). Thresholds use std::nth_element, or with
+// --global_selection the radix select of kernels/cromss_radix_select.cuh.
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <vector>
 
+#include "engine/error.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cromss_radix_select.cuh"
 
@@ -14,42 +18,50 @@ namespace cromss::cpu_kernels {
 namespace {
 
 template <class A>
-void load_pixel(const A* z, int64_t b, int C, int64_t HW, int64_t hw, A* out) {
-  const A* base = z + b * C * HW + hw;
-  for (int c = 0; c < C; ++c) out[c] = base[c * HW];
+A* as(void* p) {
+  return static_cast<A*>(p);
+}
+template <class A>
+const A* as(const void* p) {
+  return static_cast<const A*>(p);
 }
 
-}  // namespace
-
-template <class A>
-void objective_confidences(const A* z1, const A* z2, const int32_t* labels, const A* prior,
-                           int64_t B, int C, int64_t HW, ConfidenceArgs args, A* target,
-                           A* conf_label1, A* conf_label2, A* conf_pred1, A* conf_pred2) {
-  const int64_t n = B * HW;
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t b = i / HW, hw = i % HW;
-    const int y = labels[i];
-    A z[kMaxObjectiveClasses], logp[kMaxObjectiveClasses], p[kMaxObjectiveClasses];
-    for (int c = 0; c < C; ++c) {
-      const int64_t at = (b * C + c) * HW + hw;
-      target[at] = smoothed_target<A>(y, c, prior ? prior[at] : A(0), A(args.w_onehot),
-                                      A(args.w_prior), A(args.w_uniform), C);
-    }
-    if (!z2) continue;
-    A cl[2], ce[2];
-    const A* zs[2] = {z1, z2};
-    for (int d = 0; d < 2; ++d) {
-      load_pixel(zs[d], b, C, HW, hw, z);
-      log_softmax_pixel(z, C, logp, p);
-      cl[d] = p[y];  // label confidence p[y] with the hard label (spec §4.1, §9.7)
-      ce[d] = args.gini ? gini_confidence(p, C) : entropy_confidence(p, logp, C);
-    }
-    conf_label1[i] = args.entangle ? entangle(cl[0], cl[1]) : cl[0];
-    conf_label2[i] = args.entangle ? entangle(cl[1], cl[0]) : cl[1];
-    conf_pred1[i] = args.entangle ? entangle(ce[0], ce[1]) : ce[0];
-    conf_pred2[i] = args.entangle ? entangle(ce[1], ce[0]) : ce[1];
+// Calls body.template operator()<A>() with A = float or double, the arrays' work dtype.
+template <class Body>
+void with_work_type(const ObjectiveArrays& a, Body&& body) {
+  if (a.work == DType::f64) {
+    body.template operator()<double>();
+  } else {
+    body.template operator()<float>();
   }
+}
+
+DType work_dtype(DType logits) {
+  return logits == DType::f64 ? DType::f64 : DType::f32;
+}
+
+void labels_pass(const ObjectiveArrays& a, const int64_t* labels) {
+  const int64_t n = a.n();
+  int64_t first_bad = n;
+#pragma omp parallel for schedule(static) reduction(min : first_bad)
+  for (int64_t i = 0; i < n; ++i)
+    if (!label_pixel(i, labels, a.C, a.labels)) first_bad = std::min(first_bad, i);
+  if (first_bad < n) {
+    const uint64_t mark = static_cast<uint64_t>(n - first_bad);
+    std::memcpy(a.state + ObjectiveState{a.C}.bad_label(), &mark, sizeof(mark));
+  }
+}
+
+void confidences_pass(const ObjectiveArrays& a, const ConfidenceArgs& args) {
+  with_work_type(a, [&]<class A>() {
+    const A* z1 = as<A>(a.z[0]);
+    const A* z2 = as<A>(a.z[1]);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < a.n(); ++i)
+      confidences_pixel<A>(i, z1, z2, a.two, a.labels, as<A>(a.prior), a.C, a.HW, args,
+                           as<A>(a.target), as<A>(a.conf_label[0]), as<A>(a.conf_label[1]),
+                           as<A>(a.conf_pred[0]), as<A>(a.conf_pred[1]));
+  });
 }
 
 template <class A>
@@ -68,6 +80,10 @@ void class_thresholds(const A* conf, const int32_t* labels, int64_t n, int C, do
   }
 }
 
+// --global_selection: the thresholds over the union of every rank's batch. n_c is summed over
+// the ranks, then the radix select runs with each pass's per-class digit histogram summed over
+// the ranks, so every rank ends with the same theta_c (bit for bit the k_c-th largest value of
+// the union) without gathering the confidences.
 void class_thresholds_across_ranks(const float* conf, const int32_t* labels, int64_t n, int C,
                                    double ratio, float* theta, int64_t* k, CrossRankSum& ranks) {
   std::vector<int64_t> count(C, 0);
@@ -94,127 +110,85 @@ void class_thresholds_across_ranks(const float* conf, const int32_t* labels, int
   for (int c = 0; c < C; ++c) theta[c] = k[c] > 0 ? float_from_bits(prefix[c]) : 0.f;
 }
 
-template <class A>
-void selection_weights(const A* conf_label, const A* conf_pred, const int32_t* labels,
-                       const A* theta, const int64_t* k, int64_t n, SegWeightMode mode,
-                       bool select_con, double ramp, bool ramping, A* w_seg, A* w_con) {
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    const int y = labels[i];
-    switch (mode) {
-      case SegWeightMode::ones:
-        w_seg[i] = A(1);
-        break;
-      case SegWeightMode::confidence:
-        w_seg[i] = conf_label[i];
-        break;
-      default:
-        w_seg[i] = selection_weight(conf_label[i], theta[y], k[y] > 0);
-        break;
-    }
-    w_con[i] = select_con ? consistency_weight(conf_pred[i], A(ramp), ramping) : A(1);
+void thresholds_pass(const ObjectiveArrays& a, int d, double ratio, CrossRankSum* ranks) {
+  if (ranks) {
+    CROMSS_CHECK(a.work == DType::f32,
+                 "--global_selection: the cross-rank thresholds run on f32 confidences; got {} "
+                 "logits",
+                 dtype_name(a.logits));
+    class_thresholds_across_ranks(as<float>(a.conf_label[d]), a.labels, a.n(), a.C, ratio,
+                                  as<float>(a.threshold[d]), a.k[d], *ranks);
+    return;
   }
+  with_work_type(a, [&]<class A>() {
+    class_thresholds<A>(as<A>(a.conf_label[d]), a.labels, a.n(), a.C, ratio, as<A>(a.threshold[d]),
+                        a.k[d]);
+  });
 }
 
-template <class A>
-void objective_sums(const A* z, const A* z_teacher, const A* target, const A* w_seg,
-                    const A* w_con_teacher, int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                    ObjectiveSums* sums) {
-  const int64_t n = B * HW;
+void weights_pass(const ObjectiveArrays& a, int d, const WeightArgs& w) {
+  with_work_type(a, [&]<class A>() {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < a.n(); ++i)
+      weights_pixel<A>(i, as<A>(a.conf_label[d]), as<A>(a.conf_pred[d]), a.labels,
+                       as<A>(a.threshold[d]), a.k[d], w, as<A>(a.weight_seg[d]),
+                       as<A>(a.weight_con[d]));
+  });
+}
+
+void sums_pass(const ObjectiveArrays& a, int d, ConsistencyKind kind) {
+  const int o = 1 - d;  // teacher branch
+  const int count = ObjectiveSums{a.C}.count();
   const int threads = omp_get_max_threads();
-  std::vector<ObjectiveSums> partial(threads);
+  std::vector<double> partial(static_cast<size_t>(threads) * count, 0.0);
+  with_work_type(a, [&]<class A>() {
+    const A* z = as<A>(a.z[d]);
+    const A* zt = a.two ? as<A>(a.z[o]) : nullptr;
+    const A* w_con_t = a.two ? as<A>(a.weight_con[o]) : nullptr;
 #pragma omp parallel num_threads(threads)
-  {
-    ObjectiveSums& s = partial[omp_get_thread_num()];
+    {
+      double* acc = partial.data() + static_cast<size_t>(omp_get_thread_num()) * count;
 #pragma omp for schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t b = i / HW, hw = i % HW;
-      A zz[kMaxObjectiveClasses], logp[kMaxObjectiveClasses], p[kMaxObjectiveClasses],
-          t[kMaxObjectiveClasses];
-      load_pixel(z, b, C, HW, hw, zz);
-      load_pixel(target, b, C, HW, hw, t);
-      log_softmax_pixel(zz, C, logp, p);
-      const double w = w_seg[i];
-      s.seg_weight += w;
-      s.seg_ce += w * double(soft_cross_entropy(t, logp, C));
-      for (int c = 0; c < C; ++c) {
-        s.dice_inter[c] += w * double(p[c]) * double(t[c]);
-        s.dice_pred[c] += w * double(p[c]);
-        s.dice_target[c] += w * double(t[c]);
-        s.target_mass[c] += double(t[c]);
-      }
-      if (kind == ConsistencyKind::none || !z_teacher) continue;
-      A zt[kMaxObjectiveClasses], logq[kMaxObjectiveClasses], q[kMaxObjectiveClasses];
-      load_pixel(z_teacher, b, C, HW, hw, zt);
-      log_softmax_pixel(zt, C, logq, q);
-      const double we = w_con_teacher[i];
-      s.con_weight += we;
-      s.con += we * double(consistency_pixel(kind, logp, p, q, logq, C));
+      for (int64_t i = 0; i < a.n(); ++i)
+        sums_pixel<A, double>(i, z, zt, a.two, as<A>(a.target), as<A>(a.weight_seg[d]), w_con_t,
+                              a.C, a.HW, kind, acc);
     }
-  }
-  *sums = ObjectiveSums{};
-  for (const auto& s : partial) {
-    sums->seg_weight += s.seg_weight;
-    sums->seg_ce += s.seg_ce;
-    sums->con_weight += s.con_weight;
-    sums->con += s.con;
-    for (int c = 0; c < C; ++c) {
-      sums->dice_inter[c] += s.dice_inter[c];
-      sums->dice_pred[c] += s.dice_pred[c];
-      sums->dice_target[c] += s.dice_target[c];
-      sums->target_mass[c] += s.target_mass[c];
-    }
-  }
+  });
+  double* sums = a.state + ObjectiveState{a.C}.sums(d);
+  std::fill(sums, sums + count, 0.0);
+  for (int t = 0; t < threads; ++t)
+    for (int j = 0; j < count; ++j) sums[j] += partial[static_cast<size_t>(t) * count + j];
 }
 
-template <class A>
-void objective_gradient(const A* z, const A* z_teacher, const A* target, const A* w_seg,
-                        const A* w_con_teacher, int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                        const GradientScales& scales, A* grad) {
-  const int64_t n = B * HW;
-  A dice_a[kMaxObjectiveClasses], dice_b[kMaxObjectiveClasses];
-  for (int c = 0; c < C; ++c) {
-    dice_a[c] = A(scales.dice_a[c]);
-    dice_b[c] = A(scales.dice_b[c]);
-  }
-  const bool with_teacher = kind != ConsistencyKind::none && z_teacher;
+void reduce_pass(const ObjectiveArrays& a, const ReduceArgs& args) {
+  const ObjectiveState at{a.C};
+  const double* sums[2] = {a.state + at.sums(0), a.state + at.sums(1)};
+  GradientScales* scales[2] = {reinterpret_cast<GradientScales*>(a.state + at.scales(0)),
+                               reinterpret_cast<GradientScales*>(a.state + at.scales(1))};
+  reduce_sums(sums, a.C, args, a.state + at.losses(), scales);
+}
+
+void gradient_pass(const ObjectiveArrays& a, int d, ConsistencyKind kind, const void* upstream) {
+  const int o = 1 - d;
+  const auto& scales =
+      *reinterpret_cast<const GradientScales*>(a.state + ObjectiveState{a.C}.scales(d));
+  with_work_type(a, [&]<class A>() {
+    const A up = upstream ? *as<A>(upstream) : A(1);
+    const A* z = as<A>(a.z[d]);
+    const A* zt = a.two ? as<A>(a.z[o]) : nullptr;
+    const A* w_con_t = a.two ? as<A>(a.weight_con[o]) : nullptr;
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t b = i / HW, hw = i % HW;
-    A zz[kMaxObjectiveClasses], logp[kMaxObjectiveClasses], p[kMaxObjectiveClasses],
-        t[kMaxObjectiveClasses], q[kMaxObjectiveClasses], g[kMaxObjectiveClasses];
-    load_pixel(z, b, C, HW, hw, zz);
-    load_pixel(target, b, C, HW, hw, t);
-    log_softmax_pixel(zz, C, logp, p);
-    A scale_con = A(0);
-    if (with_teacher) {
-      A zt[kMaxObjectiveClasses], logq[kMaxObjectiveClasses];
-      load_pixel(z_teacher, b, C, HW, hw, zt);
-      log_softmax_pixel(zt, C, logq, q);
-      scale_con = A(scales.con) * w_con_teacher[i];
-    } else {
-      for (int c = 0; c < C; ++c) q[c] = A(0);
-    }
-    const A w = w_seg[i];
-    pixel_gradient(p, t, q, C, A(scales.ce) * w, A(scales.dice) * w, dice_a, dice_b,
-                   with_teacher ? kind : ConsistencyKind::none, scale_con, g);
-    A* out = grad + b * C * HW + hw;
-    for (int c = 0; c < C; ++c) out[c * HW] = g[c];
-  }
+    for (int64_t i = 0; i < a.n(); ++i)
+      gradient_pixel<A>(i, z, zt, a.two, as<A>(a.target), as<A>(a.weight_seg[d]), w_con_t, a.C,
+                        a.HW, kind, scales, up, as<A>(a.grad[d]));
+  });
 }
 
-#define CROMSS_INSTANTIATE(A)                                                                      \
-  template void objective_confidences<A>(const A*, const A*, const int32_t*, const A*, int64_t,    \
-                                         int, int64_t, ConfidenceArgs, A*, A*, A*, A*, A*);        \
-  template void class_thresholds<A>(const A*, const int32_t*, int64_t, int, double, A*, int64_t*); \
-  template void selection_weights<A>(const A*, const A*, const int32_t*, const A*, const int64_t*, \
-                                     int64_t, SegWeightMode, bool, double, bool, A*, A*);          \
-  template void objective_sums<A>(const A*, const A*, const A*, const A*, const A*, int64_t, int,  \
-                                  int64_t, ConsistencyKind, ObjectiveSums*);                       \
-  template void objective_gradient<A>(const A*, const A*, const A*, const A*, const A*, int64_t,   \
-                                      int, int64_t, ConsistencyKind, const GradientScales&, A*);
-CROMSS_INSTANTIATE(float)
-CROMSS_INSTANTIATE(double)
-#undef CROMSS_INSTANTIATE
+}  // namespace
+
+const ObjectiveBackend kObjectiveBackend = {
+    work_dtype,   work_dtype, labels_pass, confidences_pass, thresholds_pass,
+    weights_pass, sums_pass,  reduce_pass, gradient_pass,
+};
 
 }  // namespace cromss::cpu_kernels

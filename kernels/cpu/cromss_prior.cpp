@@ -1,6 +1,6 @@
-// CPU spatial-temporal label prior (spec §3.1): per sample and class, the temporal frequency
-// F_c = (1/S) sum_s [Y_s = c] and the spatial one-hot O_c = [Y_s* = c] are blurred with scipy's
-// gaussian_filter (kernels/prior.cuh: sigma 3, truncate 4, reflect; separable, float32),
+// CPU spatial-temporal label prior (method-spec.md §3.1): per sample and class, the temporal
+// frequency F_c = (1/S) sum_s [Y_s = c] and the spatial one-hot O_c = [Y_s* = c] are blurred with
+// scipy's gaussian_filter (kernels/prior.cuh: sigma 3, truncate 4, reflect; separable, float32),
 // renormalised over classes, then mixed. The blur is linear and zero planes stay zero, so classes
 // absent from every season are skipped. Rows are blurred through a reflect-padded copy, columns
 // from the 25 reflected rows (both passes vectorise over pixels, blur_plane). This is the one CPU

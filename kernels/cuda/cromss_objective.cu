@@ -1,71 +1,59 @@
-// CUDA passes of the CromSS objective (kernels/cromss_objective.h): fused softmax + targets +
-// confidences + entangling; selection weights; loss sums (CE, Dice partial sums, consistency);
-// and the fused softmax + CE + Dice + consistency gradient. Logits load as f32/f64/bf16/f16 and
-// all math runs in fp32 (kernels/cromss_objective.cuh). The loss sums are deterministic (the same
-// bits run to run): per block in a fixed order (warp shuffles, then the warps in order) into one
-// double partial per block, then one block per accumulator adds the partials in a fixed tree.
-// One thread per pixel, grid-stride.
+// CUDA backend of the objective passes (kernels/cromss_objective.h): each pass body of
+// kernels/cromss_objective.cuh in a grid-stride kernel, one thread per pixel. Logits load as
+// f32/f64/bf16/f16 and all math runs in fp32. The sums are deterministic (the same bits run to
+// run): per block in a fixed order (warp shuffles, then the warps in order) into one double
+// partial per block, then one block per accumulator adds the partials in a fixed tree, into the
+// objective's state buffer on the device, and one thread reduces them to the losses and the
+// gradient coefficients there. Nothing here waits for the device. The thresholds pass is in
+// kernels/cuda/cromss_threshold.cu.
 #include "engine/allocator.h"
 #include "engine/cuda/context_cuda.h"
 #include "kernels/cromss_objective.h"
+#include "kernels/cuda/cromss_objective_backend.cuh"
 #include "kernels/cuda/types.cuh"
 
 namespace cromss::cuda_kernels {
 namespace {
 
+// Logits of element type T read as float by the pass bodies.
 template <class T>
-__device__ void load_pixel(const T* z, int64_t b, int C, int64_t HW, int64_t hw, float* out) {
-  const T* base = z + b * C * HW + hw;
-  for (int c = 0; c < C; ++c) out[c] = static_cast<float>(load(base, c * HW));
+struct Logits {
+  const T* p;
+  __host__ __device__ float operator[](int64_t i) const { return static_cast<float>(p[i]); }
+};
+
+const float* f(const void* p) {
+  return static_cast<const float*>(p);
+}
+float* f(void* p) {
+  return static_cast<float*>(p);
+}
+
+__global__ void labels_kernel(const int64_t* in, int64_t n, int C, int32_t* out,
+                              unsigned long long* bad_mark) {
+  CROMSS_GRID_STRIDE_LOOP(i, n) {
+    if (!label_pixel(i, in, C, out)) atomicMax(bad_mark, static_cast<unsigned long long>(n - i));
+  }
 }
 
 template <class T>
-__global__ void confidences_kernel(const T* z1, const T* z2, const int32_t* labels,
-                                   const float* prior, int64_t B, int C, int64_t HW,
+__global__ void confidences_kernel(Logits<T> z1, Logits<T> z2, bool two, const int32_t* labels,
+                                   const float* prior, int64_t n, int C, int64_t HW,
                                    ConfidenceArgs args, float* target, float* cl1, float* cl2,
                                    float* ce1, float* ce2) {
-  const int64_t n = B * HW;
   CROMSS_GRID_STRIDE_LOOP(i, n) {
-    const int64_t b = i / HW, hw = i % HW;
-    const int y = labels[i];
-    for (int c = 0; c < C; ++c) {
-      const int64_t at = (b * C + c) * HW + hw;
-      target[at] = smoothed_target<float>(y, c, prior ? prior[at] : 0.f, float(args.w_onehot),
-                                          float(args.w_prior), float(args.w_uniform), C);
-    }
-    if (!z2) continue;
-    float z[kMaxObjectiveClasses], logp[kMaxObjectiveClasses], p[kMaxObjectiveClasses];
-    float cl[2], ce[2];
-    for (int d = 0; d < 2; ++d) {
-      load_pixel(d == 0 ? z1 : z2, b, C, HW, hw, z);
-      log_softmax_pixel(z, C, logp, p);
-      cl[d] = p[y];
-      ce[d] = args.gini ? gini_confidence(p, C) : entropy_confidence(p, logp, C);
-    }
-    cl1[i] = args.entangle ? entangle(cl[0], cl[1]) : cl[0];
-    cl2[i] = args.entangle ? entangle(cl[1], cl[0]) : cl[1];
-    ce1[i] = args.entangle ? entangle(ce[0], ce[1]) : ce[0];
-    ce2[i] = args.entangle ? entangle(ce[1], ce[0]) : ce[1];
+    confidences_pixel<float>(i, z1, z2, two, labels, prior, C, HW, args, target, cl1, cl2, ce1,
+                             ce2);
   }
 }
 
 __global__ void weights_kernel(const float* conf_label, const float* conf_pred,
                                const int32_t* labels, const float* theta, const int64_t* k,
-                               int64_t n, SegWeightMode mode, bool select_con, float ramp,
-                               bool ramping, float* w_seg, float* w_con) {
+                               int64_t n, WeightArgs w, float* w_seg, float* w_con) {
   CROMSS_GRID_STRIDE_LOOP(i, n) {
-    const int y = labels[i];
-    float w = 1.f;
-    if (mode == SegWeightMode::confidence) w = conf_label[i];
-    if (mode == SegWeightMode::thresholded) w = selection_weight(conf_label[i], theta[y], k[y] > 0);
-    w_seg[i] = w;
-    w_con[i] = select_con ? consistency_weight(conf_pred[i], ramp, ramping) : 1.f;
+    weights_pixel<float>(i, conf_label, conf_pred, labels, theta, k, w, w_seg, w_con);
   }
 }
-
-// Accumulator layout: [sum W_l, sum W_l ce, sum W_e, sum W_e l, I[C], P[C], T[C], M[C]].
-constexpr int kSumsFixed = 4;
-constexpr int kSumsMax = kSumsFixed + 4 * kMaxObjectiveClasses;
 
 __device__ float warp_sum(float v) {
   for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(0xffffffffu, v, off);
@@ -76,7 +64,7 @@ __device__ float warp_sum(float v) {
 // shuffles, then the warps of the block in order. blockDim.x == kThreads.
 __device__ void block_partials(const float* acc, int count, double* partials) {
   constexpr int kWarps = kThreads / 32;
-  __shared__ float partial[kWarps][kSumsMax];
+  __shared__ float partial[kWarps][kMaxObjectiveSums];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   for (int j = 0; j < count; ++j) {
     const float v = warp_sum(acc[j]);
@@ -107,174 +95,130 @@ __global__ void partials_total_kernel(const double* partials, int blocks, int co
 }
 
 template <class T>
-__global__ void sums_kernel(const T* z, const T* zt, const float* target, const float* w_seg,
-                            const float* w_con_t, int64_t B, int C, int64_t HW,
+__global__ void sums_kernel(Logits<T> z, Logits<T> zt, bool two, const float* target,
+                            const float* w_seg, const float* w_con_t, int64_t n, int C, int64_t HW,
                             ConsistencyKind kind, double* partials) {
-  float acc[kSumsMax];
-  const int count = kSumsFixed + 4 * C;
+  float acc[kMaxObjectiveSums];
+  const int count = ObjectiveSums{C}.count();
   for (int j = 0; j < count; ++j) acc[j] = 0.f;
-  const int64_t n = B * HW;
   CROMSS_GRID_STRIDE_LOOP(i, n) {
-    const int64_t b = i / HW, hw = i % HW;
-    float zz[kMaxObjectiveClasses], logp[kMaxObjectiveClasses], p[kMaxObjectiveClasses],
-        t[kMaxObjectiveClasses];
-    load_pixel(z, b, C, HW, hw, zz);
-    for (int c = 0; c < C; ++c) t[c] = target[(b * C + c) * HW + hw];
-    log_softmax_pixel(zz, C, logp, p);
-    const float w = w_seg[i];
-    acc[0] += w;
-    acc[1] += w * soft_cross_entropy(t, logp, C);
-    for (int c = 0; c < C; ++c) {
-      acc[kSumsFixed + c] += w * p[c] * t[c];
-      acc[kSumsFixed + C + c] += w * p[c];
-      acc[kSumsFixed + 2 * C + c] += w * t[c];
-      acc[kSumsFixed + 3 * C + c] += t[c];
-    }
-    if (kind == ConsistencyKind::none || !zt) continue;
-    float q[kMaxObjectiveClasses], logq[kMaxObjectiveClasses];
-    load_pixel(zt, b, C, HW, hw, zz);
-    log_softmax_pixel(zz, C, logq, q);
-    const float we = w_con_t[i];
-    acc[2] += we;
-    acc[3] += we * consistency_pixel(kind, logp, p, q, logq, C);
+    sums_pixel<float, float>(i, z, zt, two, target, w_seg, w_con_t, C, HW, kind, acc);
   }
   block_partials(acc, count, partials);
 }
 
-struct DeviceScales {
-  float ce, dice, con;
-  float dice_a[kMaxObjectiveClasses], dice_b[kMaxObjectiveClasses];
-};
-
 template <class T>
-__global__ void gradient_kernel(const T* z, const T* zt, const float* target, const float* w_seg,
-                                const float* w_con_t, int64_t B, int C, int64_t HW,
-                                ConsistencyKind kind, DeviceScales s, float* grad) {
-  const int64_t n = B * HW;
-  const bool with_teacher = kind != ConsistencyKind::none && zt;
+__global__ void gradient_kernel(Logits<T> z, Logits<T> zt, bool two, const float* target,
+                                const float* w_seg, const float* w_con_t, int64_t n, int C,
+                                int64_t HW, ConsistencyKind kind, const GradientScales* s,
+                                const float* upstream, float* grad) {
+  const float up = upstream ? *upstream : 1.f;
   CROMSS_GRID_STRIDE_LOOP(i, n) {
-    const int64_t b = i / HW, hw = i % HW;
-    float zz[kMaxObjectiveClasses], logp[kMaxObjectiveClasses], p[kMaxObjectiveClasses],
-        t[kMaxObjectiveClasses], q[kMaxObjectiveClasses], g[kMaxObjectiveClasses];
-    load_pixel(z, b, C, HW, hw, zz);
-    for (int c = 0; c < C; ++c) t[c] = target[(b * C + c) * HW + hw];
-    log_softmax_pixel(zz, C, logp, p);
-    float scale_con = 0.f;
-    if (with_teacher) {
-      float logq[kMaxObjectiveClasses];
-      load_pixel(zt, b, C, HW, hw, zz);
-      log_softmax_pixel(zz, C, logq, q);
-      scale_con = s.con * w_con_t[i];
-    } else {
-      for (int c = 0; c < C; ++c) q[c] = 0.f;
-    }
-    const float w = w_seg[i];
-    pixel_gradient(p, t, q, C, s.ce * w, s.dice * w, s.dice_a, s.dice_b,
-                   with_teacher ? kind : ConsistencyKind::none, scale_con, g);
-    for (int c = 0; c < C; ++c) grad[(b * C + c) * HW + hw] = g[c];
+    gradient_pixel<float>(i, z, zt, two, target, w_seg, w_con_t, C, HW, kind, *s, up, grad);
   }
 }
 
-// Device scratch from the caching allocator, returned on scope exit (stream-ordered reuse).
-struct Scratch {
-  Scratch(size_t bytes, int device) : bytes_(bytes), device_(device) {
-    ptr_ = allocator_for(Device::cuda(device)).allocate(bytes);
-  }
-  ~Scratch() { allocator_for(Device::cuda(device_)).deallocate(ptr_, bytes_); }
-  template <class T>
-  T* as() const {
-    return static_cast<T*>(ptr_);
-  }
-  size_t bytes_;
-  int device_;
-  void* ptr_;
-};
+__global__ void reduce_kernel(double* state, int C, ReduceArgs args) {
+  const ObjectiveState at{C};
+  const double* sums[2] = {state + at.sums(0), state + at.sums(1)};
+  GradientScales* scales[2] = {reinterpret_cast<GradientScales*>(state + at.scales(0)),
+                               reinterpret_cast<GradientScales*>(state + at.scales(1))};
+  reduce_sums(sums, C, args, state + at.losses(), scales);
+}
 
 unsigned pixel_blocks(int64_t n) {
   const unsigned b = blocks_for(n);
   return b < 2048u ? b : 2048u;  // grid-stride: enough blocks to fill the GPU
 }
 
+DType work_dtype(DType) {
+  return DType::f32;
+}
+DType logit_dtype(DType logits) {
+  return logits;  // f32/f64/bf16/f16 load directly; anything else fails in the dispatch
+}
+
+void labels_pass(const ObjectiveArrays& a, const int64_t* labels) {
+  const int64_t n = a.n();
+  if (n == 0) return;
+  auto* mark = reinterpret_cast<unsigned long long*>(a.state + ObjectiveState{a.C}.bad_label());
+  labels_kernel<<<blocks_for(n), kThreads, 0, stream_of(a.device.index)>>>(labels, n, a.C, a.labels,
+                                                                           mark);
+  CUDA_CHECK_LAUNCH();
+}
+
+void confidences_pass(const ObjectiveArrays& a, const ConfidenceArgs& args) {
+  const int64_t n = a.n();
+  if (n == 0) return;
+  CROMSS_DISPATCH_CUDA_FLOAT(a.logits, "objective_confidences", [&] {
+    using L = Logits<scalar_t>;
+    confidences_kernel<<<blocks_for(n), kThreads, 0, stream_of(a.device.index)>>>(
+        L{static_cast<const scalar_t*>(a.z[0])}, L{static_cast<const scalar_t*>(a.z[1])}, a.two,
+        a.labels, f(a.prior), n, a.C, a.HW, args, f(a.target), f(a.conf_label[0]),
+        f(a.conf_label[1]), f(a.conf_pred[0]), f(a.conf_pred[1]));
+  });
+  CUDA_CHECK_LAUNCH();
+}
+
+void weights_pass(const ObjectiveArrays& a, int d, const WeightArgs& w) {
+  const int64_t n = a.n();
+  if (n == 0) return;
+  weights_kernel<<<blocks_for(n), kThreads, 0, stream_of(a.device.index)>>>(
+      f(a.conf_label[d]), f(a.conf_pred[d]), a.labels, f(a.threshold[d]), a.k[d], n, w,
+      f(a.weight_seg[d]), f(a.weight_con[d]));
+  CUDA_CHECK_LAUNCH();
+}
+
+void sums_pass(const ObjectiveArrays& a, int d, ConsistencyKind kind) {
+  const int64_t n = a.n();
+  if (n == 0) return;  // the read-out was zeroed
+  const int o = 1 - d;
+  const int count = ObjectiveSums{a.C}.count();
+  const unsigned blocks = pixel_blocks(n);
+  DeviceScratch partials(sizeof(double) * count * blocks, a.device.index);
+  cudaStream_t stream = stream_of(a.device.index);
+  CROMSS_DISPATCH_CUDA_FLOAT(a.logits, "objective_sums", [&] {
+    using L = Logits<scalar_t>;
+    sums_kernel<<<blocks, kThreads, 0, stream>>>(
+        L{static_cast<const scalar_t*>(a.z[d])},
+        L{a.two ? static_cast<const scalar_t*>(a.z[o]) : nullptr}, a.two, f(a.target),
+        f(a.weight_seg[d]), a.two ? f(a.weight_con[o]) : nullptr, n, a.C, a.HW, kind,
+        partials.as<double>());
+  });
+  CUDA_CHECK_LAUNCH();
+  partials_total_kernel<<<count, kThreads, 0, stream>>>(partials.as<double>(),
+                                                        static_cast<int>(blocks), count,
+                                                        a.state + ObjectiveState{a.C}.sums(d));
+  CUDA_CHECK_LAUNCH();
+}
+
+void reduce_pass(const ObjectiveArrays& a, const ReduceArgs& args) {
+  reduce_kernel<<<1, 1, 0, stream_of(a.device.index)>>>(a.state, a.C, args);
+  CUDA_CHECK_LAUNCH();
+}
+
+void gradient_pass(const ObjectiveArrays& a, int d, ConsistencyKind kind, const void* upstream) {
+  const int64_t n = a.n();
+  if (n == 0) return;
+  const int o = 1 - d;
+  const auto* scales =
+      reinterpret_cast<const GradientScales*>(a.state + ObjectiveState{a.C}.scales(d));
+  CROMSS_DISPATCH_CUDA_FLOAT(a.logits, "objective_gradient", [&] {
+    using L = Logits<scalar_t>;
+    gradient_kernel<<<blocks_for(n), kThreads, 0, stream_of(a.device.index)>>>(
+        L{static_cast<const scalar_t*>(a.z[d])},
+        L{a.two ? static_cast<const scalar_t*>(a.z[o]) : nullptr}, a.two, f(a.target),
+        f(a.weight_seg[d]), a.two ? f(a.weight_con[o]) : nullptr, n, a.C, a.HW, kind, scales,
+        f(upstream), f(a.grad[d]));
+  });
+  CUDA_CHECK_LAUNCH();
+}
+
 }  // namespace
 
-void objective_confidences(const void* z1, const void* z2, DType logit_dtype, const int32_t* labels,
-                           const float* prior, int64_t B, int C, int64_t HW, ConfidenceArgs args,
-                           float* target, float* conf_label1, float* conf_label2, float* conf_pred1,
-                           float* conf_pred2, int device) {
-  const int64_t n = B * HW;
-  if (n == 0) return;
-  CROMSS_DISPATCH_CUDA_FLOAT(logit_dtype, "objective_confidences", [&] {
-    confidences_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
-        static_cast<const scalar_t*>(z1), static_cast<const scalar_t*>(z2), labels, prior, B, C, HW,
-        args, target, conf_label1, conf_label2, conf_pred1, conf_pred2);
-  });
-  CUDA_CHECK_LAUNCH();
-}
-
-void selection_weights(const float* conf_label, const float* conf_pred, const int32_t* labels,
-                       const float* theta, const int64_t* k, int64_t n, SegWeightMode mode,
-                       bool select_con, double ramp, bool ramping, float* w_seg, float* w_con,
-                       int device) {
-  if (n == 0) return;
-  weights_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
-      conf_label, conf_pred, labels, theta, k, n, mode, select_con, float(ramp), ramping, w_seg,
-      w_con);
-  CUDA_CHECK_LAUNCH();
-}
-
-void objective_sums(const void* z, const void* z_teacher, DType logit_dtype, const float* target,
-                    const float* w_seg, const float* w_con_teacher, int64_t B, int C, int64_t HW,
-                    ConsistencyKind kind, ObjectiveSums* sums, int device) {
-  const int64_t n = B * HW;
-  *sums = ObjectiveSums{};
-  if (n == 0) return;
-  const int count = kSumsFixed + 4 * C;
-  const unsigned blocks = pixel_blocks(n);
-  Scratch partials(sizeof(double) * count * blocks, device);
-  Scratch acc(sizeof(double) * count, device);
-  cudaStream_t stream = stream_of(device);
-  CROMSS_DISPATCH_CUDA_FLOAT(logit_dtype, "objective_sums", [&] {
-    sums_kernel<<<blocks, kThreads, 0, stream>>>(
-        static_cast<const scalar_t*>(z), static_cast<const scalar_t*>(z_teacher), target, w_seg,
-        w_con_teacher, B, C, HW, kind, partials.as<double>());
-  });
-  CUDA_CHECK_LAUNCH();
-  partials_total_kernel<<<count, kThreads, 0, stream>>>(
-      partials.as<double>(), static_cast<int>(blocks), count, acc.as<double>());
-  CUDA_CHECK_LAUNCH();
-  double host[kSumsMax];
-  CUDA_CHECK(cudaMemcpyAsync(host, acc.as<double>(), sizeof(double) * count, cudaMemcpyDeviceToHost,
-                             stream));
-  CUDA_CHECK(cudaStreamSynchronize(stream));
-  sums->seg_weight = host[0];
-  sums->seg_ce = host[1];
-  sums->con_weight = host[2];
-  sums->con = host[3];
-  for (int c = 0; c < C; ++c) {
-    sums->dice_inter[c] = host[kSumsFixed + c];
-    sums->dice_pred[c] = host[kSumsFixed + C + c];
-    sums->dice_target[c] = host[kSumsFixed + 2 * C + c];
-    sums->target_mass[c] = host[kSumsFixed + 3 * C + c];
-  }
-}
-
-void objective_gradient(const void* z, const void* z_teacher, DType logit_dtype,
-                        const float* target, const float* w_seg, const float* w_con_teacher,
-                        int64_t B, int C, int64_t HW, ConsistencyKind kind,
-                        const GradientScales& scales, float* grad, int device) {
-  const int64_t n = B * HW;
-  if (n == 0) return;
-  DeviceScales s{float(scales.ce), float(scales.dice), float(scales.con), {}, {}};
-  for (int c = 0; c < C; ++c) {
-    s.dice_a[c] = float(scales.dice_a[c]);
-    s.dice_b[c] = float(scales.dice_b[c]);
-  }
-  CROMSS_DISPATCH_CUDA_FLOAT(logit_dtype, "objective_gradient", [&] {
-    gradient_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
-        static_cast<const scalar_t*>(z), static_cast<const scalar_t*>(z_teacher), target, w_seg,
-        w_con_teacher, B, C, HW, kind, s, grad);
-  });
-  CUDA_CHECK_LAUNCH();
-}
+const ObjectiveBackend kObjectiveBackend = {
+    work_dtype,   logit_dtype, labels_pass, confidences_pass, class_thresholds_pass,
+    weights_pass, sums_pass,   reduce_pass, gradient_pass,
+};
 
 }  // namespace cromss::cuda_kernels

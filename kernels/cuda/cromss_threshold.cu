@@ -1,19 +1,21 @@
-// Class-balanced top-proportion thresholds on the GPU (spec §4.4, kernels/cromss_objective.h):
-// theta_c = k_c-th largest entangled label confidence among the pixels of class c over the whole
-// local batch, k_c = floor(f32(n_c) f32(r)) (spec §9.29), found by radix selection over the float
-// bit patterns (kernels/cromss_radix_select.cuh): one counting pass, then four 8-bit digit passes,
-// each a per-class histogram (shared memory per block, merged with global atomics) and a
+// Class-balanced top-proportion thresholds on the GPU (method-spec.md §4.4), the thresholds pass of
+// the CUDA objective backend (kernels/cromss_objective.h): theta_c = k_c-th largest entangled label
+// confidence among the pixels of class c over the whole local batch, k_c = floor(f32(n_c) f32(r))
+// (method-spec.md §9.29), found by radix selection over the float bit patterns
+// (kernels/cromss_radix_select.cuh): one counting pass, then four 8-bit digit passes, each a
+// per-class histogram (shared memory per block, merged with global atomics) and a
 // one-thread-per-class digit choice. No sort of the batch, no host synchronisation, except with
 // --global_selection: then the class counts and each pass's histograms (C x 256 counters) are
 // copied to the host, summed over the ranks (engine/cross_rank.h) and copied back between the
 // kernels, so every rank selects over the union of the ranks' batches.
 #include <vector>
 
-#include "engine/allocator.h"
 #include "engine/cuda/context_cuda.h"
+#include "engine/cuda_api.h"
 #include "engine/error.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cromss_radix_select.cuh"
+#include "kernels/cuda/cromss_objective_backend.cuh"
 #include "kernels/cuda/types.cuh"
 
 namespace cromss::cuda_kernels {
@@ -76,14 +78,12 @@ __global__ void finish_select_kernel(const int64_t* k, const uint32_t* prefix, i
   if (c < C) theta[c] = k[c] > 0 ? float_from_bits(prefix[c]) : 0.f;
 }
 
-// In place: device counters <- their sums over the ranks (host round trip on `stream`).
+// In place: device counters <- their sums over the ranks (a host round trip through the engine's
+// CUDA API layer, which counts its syncs: engine/sync_counts.h).
 template <class Counter>
-void sum_over_ranks(Counter* device_values, int64_t count, CrossRankSum& ranks,
-                    cudaStream_t stream) {
+void sum_over_ranks(Counter* device_values, int64_t count, CrossRankSum& ranks, int device) {
   std::vector<Counter> host(static_cast<size_t>(count));
-  CUDA_CHECK(cudaMemcpyAsync(host.data(), device_values, sizeof(Counter) * count,
-                             cudaMemcpyDeviceToHost, stream));
-  CUDA_CHECK(cudaStreamSynchronize(stream));
+  cuda_api::copy_device_to_host(host.data(), device_values, sizeof(Counter) * count, device);
   std::vector<int64_t> wide(host.begin(), host.end());
   ranks.sum(wide);
   for (size_t i = 0; i < wide.size(); ++i) {
@@ -92,21 +92,23 @@ void sum_over_ranks(Counter* device_values, int64_t count, CrossRankSum& ranks,
                  wide[i]);
     host[i] = static_cast<Counter>(wide[i]);
   }
-  CUDA_CHECK(cudaMemcpyAsync(device_values, host.data(), sizeof(Counter) * count,
-                             cudaMemcpyHostToDevice, stream));
-  CUDA_CHECK(cudaStreamSynchronize(stream));  // `host` is freed on return
+  cuda_api::copy_host_to_device(device_values, host.data(), sizeof(Counter) * count, device);
 }
 
 }  // namespace
 
-void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C, double ratio,
-                      float* theta, int64_t* k, int device, CrossRankSum* ranks) {
-  cudaStream_t stream = stream_of(device);
-  Allocator& alloc = allocator_for(Device::cuda(device));
+void class_thresholds_pass(const ObjectiveArrays& a, int branch, double ratio,
+                           CrossRankSum* ranks) {
+  const float* conf = static_cast<const float*>(a.conf_label[branch]);
+  const int32_t* labels = a.labels;
+  const int64_t n = a.n();
+  const int C = a.C;
+  int64_t* k = a.k[branch];
+  cudaStream_t stream = stream_of(a.device.index);
   const size_t hist_bytes = sizeof(uint32_t) * C * kRadixBuckets;
-  const size_t bytes = sizeof(unsigned long long) * C + 2 * sizeof(uint32_t) * C + hist_bytes;
-  char* scratch = static_cast<char*>(alloc.allocate(bytes));
-  auto* counts = reinterpret_cast<unsigned long long*>(scratch);
+  DeviceScratch scratch(sizeof(unsigned long long) * C + 2 * sizeof(uint32_t) * C + hist_bytes,
+                        a.device.index);
+  auto* counts = scratch.as<unsigned long long>();
   auto* rank = reinterpret_cast<uint32_t*>(counts + C);
   uint32_t* prefix = rank + C;
   uint32_t* hist = prefix + C;
@@ -114,7 +116,7 @@ void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C
   const unsigned blocks = n > 0 ? (blocks_for(n) < 1024u ? blocks_for(n) : 1024u) : 1u;
   if (n > 0) class_count_kernel<<<blocks, kThreads, 0, stream>>>(labels, n, C, counts);
   CUDA_CHECK_LAUNCH();
-  if (ranks) sum_over_ranks(counts, C, *ranks, stream);
+  if (ranks) sum_over_ranks(counts, C, *ranks, a.device.index);
   init_select_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(counts, C, ratio, k, rank, prefix);
   CUDA_CHECK_LAUNCH();
   for (int pass = 0; pass < kRadixPasses && (n > 0 || ranks); ++pass) {
@@ -122,13 +124,14 @@ void class_thresholds(const float* conf, const int32_t* labels, int64_t n, int C
     digit_histogram_kernel<<<blocks, kThreads, hist_bytes, stream>>>(conf, labels, n, C, pass, rank,
                                                                      prefix, hist);
     CUDA_CHECK_LAUNCH();
-    if (ranks) sum_over_ranks(hist, static_cast<int64_t>(C) * kRadixBuckets, *ranks, stream);
+    if (ranks)
+      sum_over_ranks(hist, static_cast<int64_t>(C) * kRadixBuckets, *ranks, a.device.index);
     choose_digit_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(hist, C, pass, rank, prefix);
     CUDA_CHECK_LAUNCH();
   }
-  finish_select_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(k, prefix, C, theta);
+  finish_select_kernel<<<1, kMaxObjectiveClasses, 0, stream>>>(
+      k, prefix, C, static_cast<float*>(a.threshold[branch]));
   CUDA_CHECK_LAUNCH();
-  alloc.deallocate(scratch, bytes);
 }
 
 }  // namespace cromss::cuda_kernels

@@ -1,7 +1,7 @@
-// Spatial-temporal label prior on the GPU (spec §3.1, kernels/cromss_prior.h): a vertical blur
-// pass that builds the temporal frequency and spatial one-hot planes on the fly from the seasonal
-// labels, a horizontal pass, then a per-pixel renormalisation over classes and the t/s mix.
-// Taps and reflect borders from kernels/prior.cuh (same as the CPU reference).
+// Spatial-temporal label prior on the GPU (method-spec.md §3.1, kernels/cromss_prior.h): a vertical
+// blur pass that builds the temporal frequency and spatial one-hot planes on the fly from the
+// seasonal labels, a horizontal pass, then a per-pixel renormalisation over classes and the t/s
+// mix. Taps and reflect borders from kernels/prior.cuh (same as the CPU reference).
 #include "engine/allocator.h"
 #include "engine/cuda/context_cuda.h"
 #include "kernels/cromss_prior.h"

@@ -30,7 +30,7 @@ import convert_ckpt  # noqa: E402
 
 
 def build_net():
-    """Mid fusion from smp parts (spec §1.2) with resnet18, or plain tensors without smp."""
+    """Mid fusion from smp parts (method-spec.md §1.2) with resnet18, or plain tensors without smp."""
     try:
         from segmentation_models_pytorch.base import SegmentationHead
         from segmentation_models_pytorch.decoders.unet.decoder import UnetDecoder

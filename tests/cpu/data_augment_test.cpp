@@ -1,6 +1,6 @@
 // Augmentation consistency: pixel coordinates encoded in the S1 channels must land exactly where
 // the labels and the prior say they came from, for crops, flips and rotations; samples are pure
-// functions of (seed, epoch, index); draw frequencies follow spec §6.3.
+// functions of (seed, epoch, index); draw frequencies follow method-spec.md §6.3.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// CPU prior (spec §3.1) against scipy.ndimage.gaussian_filter (fixture from
+// CPU prior (method-spec.md §3.1) against scipy.ndimage.gaussian_filter (fixture from
 // tools/make_prior_fixture.py), plus the reflect index and tap invariants of kernels/prior.cuh.
 #include <gtest/gtest.h>
 
@@ -36,7 +36,7 @@ void check_case(const std::string& name) {
   const size_t hw = static_cast<size_t>(h) * w;
   std::vector<uint8_t> labels(seasons * hw);
   f.read(reinterpret_cast<char*>(labels.data()), labels.size());
-  for (PriorType type : {PriorType::Temporal, PriorType::Spatial, PriorType::TemporalSpatial}) {
+  for (PriorType type : {PriorType::t, PriorType::s, PriorType::ts}) {
     std::vector<float> ref(9 * hw), got(9 * hw);
     f.read(reinterpret_cast<char*>(ref.data()), ref.size() * sizeof(float));
     ASSERT_TRUE(f);

@@ -1,6 +1,6 @@
 // Edge cases of the CromSS objective that the fixtures do not pin down: upstream's float32
-// selection count (spec §9.29), ties at the threshold, the schedule table of spec §4.3, and the
-// errors for bad inputs.
+// selection count (method-spec.md §9.29), ties at the threshold, the schedule table of
+// method-spec.md §4.3, and the errors for bad inputs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,8 +17,8 @@ TEST(ObjectiveEdge, SelectionCountUsesFloat32Product) {
   const double r0 = selection_schedule(ObjectiveConfig{}, 0).ratio;
   EXPECT_EQ(std::floor(8608 * r0), 8578);      // exact product 8578.9999...
   EXPECT_EQ(selection_count(8608, r0), 8579);  // upstream's float32 product
-  EXPECT_EQ(selection_count(1, 0.5), 0);       // fewer than 1/r pixels: k = 0 (spec §9.6)
-  EXPECT_EQ(selection_count(0, 0.9), 0);       // absent class
+  EXPECT_EQ(selection_count(1, 0.5), 0);  // fewer than 1/r pixels: k = 0 (method-spec.md §9.6)
+  EXPECT_EQ(selection_count(0, 0.9), 0);  // absent class
   EXPECT_EQ(selection_count(7, 1.0), 7);
 }
 
@@ -33,26 +33,36 @@ TEST(ObjectiveEdge, ScheduleTableOfSpec43) {
     EXPECT_NEAR(s.ramp, ramp[i], 1e-3) << epochs[i];
     EXPECT_EQ(s.ramping, epochs[i] <= 80);
   }
-  c.sample_selection_rmup_func = RampFunction::none;  // f = 1 (upstream crashes, spec §9.28)
+  c.sample_selection_rmup_func =
+      RampFunction::none;  // f = 1 (upstream crashes, method-spec.md §9.28)
   EXPECT_EQ(selection_schedule(c, 0).ratio, 0.5);
   c.sample_selection_rmup_func = RampFunction::linear;
   EXPECT_DOUBLE_EQ(selection_schedule(c, 20).ramp, 0.25);
 }
 
 TEST(ObjectiveEdge, TiesAtTheThresholdAllGetWeightOne) {
-  const std::vector<float> conf = {0.5f, 0.5f, 0.5f, 0.2f, 0.0f, 0.0f};
-  const std::vector<int32_t> y = {0, 0, 0, 0, 1, 1};
+  std::vector<float> conf = {0.5f, 0.5f, 0.5f, 0.2f, 0.0f, 0.0f};
+  std::vector<int32_t> y = {0, 0, 0, 0, 1, 1};
   float theta[2];
   int64_t k[2];
-  cpu_kernels::class_thresholds(conf.data(), y.data(), 6, 2, 0.5, theta, k);
+  std::vector<float> ws(6), wc(6);
+  ObjectiveArrays a;  // branch 0 of a (1, 2, 1, 6) batch, through the CPU backend's passes
+  a.B = 1;
+  a.HW = 6;
+  a.C = 2;
+  a.labels = y.data();
+  a.conf_label[0] = a.conf_pred[0] = conf.data();
+  a.threshold[0] = theta;
+  a.k[0] = k;
+  a.weight_seg[0] = ws.data();
+  a.weight_con[0] = wc.data();
+  const ObjectiveBackend& cpu = objective_backend(Device::cpu());
+  cpu.thresholds(a, 0, 0.5, nullptr);
   EXPECT_EQ(k[0], 2);
   EXPECT_EQ(theta[0], 0.5f);
   EXPECT_EQ(k[1], 1);
   EXPECT_EQ(theta[1], 0.0f);
-  std::vector<float> ws(6), wc(6);
-  cpu_kernels::selection_weights(conf.data(), conf.data(), y.data(), theta, k, 6,
-                                 SegWeightMode::thresholded, true, 1.0, false, ws.data(),
-                                 wc.data());
+  cpu.weights(a, 0, {SegWeightMode::thresholded, true, 1.0, false});
   EXPECT_EQ(ws, (std::vector<float>{1, 1, 1, 0.4f, 1, 1}));  // theta <= 0: weight 1
 }
 

@@ -1,17 +1,17 @@
 // dL/dlogits of the CromSS objective against central finite differences in double
 // (tests/tolerance.h kFdStep/kFdRtol/kFdAtol). The masks and teacher distributions depend on the
-// logits but are detached (spec §4.5), so the differences evaluate frozen_objective_loss with
-// the selection of the unperturbed point. Also: the autograd node of cromss_loss and the
+// logits but are detached (method-spec.md §4.5), so the differences evaluate frozen_objective_loss
+// with the selection of the unperturbed point. Also: the autograd node of cromss_loss and the
 // single-branch variant.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "tests/objective_frozen_loss.h"
 #include "tests/random_prior.h"
 #include "tests/tolerance.h"
 #include "train/cromss_loss.h"
-#include "train/objective_frozen_loss.h"
 
 namespace cromss {
 namespace {

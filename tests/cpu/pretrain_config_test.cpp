@@ -1,7 +1,8 @@
 // `cromss pretrain` flags and configuration: the upstream README CromSS command parses to the
-// README values, defaults equal those values (spec §9.27), store_true/store_false semantics
+// README values, defaults equal those values (method-spec.md §9.27), store_true/store_false
+// semantics
 // (--amp inverted), errors name the flag, JSON round trip under upstream's dest names, and the
-// run-folder names of upstream's set_log_files() (spec §5 "Output dir").
+// run-folder names of upstream's set_log_files() (method-spec.md §5 "Output dir").
 #include "apps/pretrain_flags.h"
 
 #include <gtest/gtest.h>
@@ -16,7 +17,8 @@
 namespace cromss {
 namespace {
 
-// The upstream README CromSS command (spec §5) with its placeholders filled in, split on spaces.
+// The upstream README CromSS command (method-spec.md §5) with its placeholders filled in, split on
+// spaces.
 const char* kReadmeCommand =
     "--data_path /data/ssl4eo --save_dir /runs --input_type s12 --fusion_type mid "
     "--model_type resnet50 --n_channels 13 --n_classes 9 --loss_type cd --consist_loss_type ce "
@@ -124,7 +126,7 @@ TEST(PretrainConfig, ReadmeCommandParsesToTheDefaults) {
   EXPECT_EQ(p.cfg.to_json(), expected.to_json());
   EXPECT_TRUE(p.notes.empty());
   EXPECT_NO_THROW(p.cfg.validate());
-  // Spec §5 "Output dir" and UPSTREAM_FLAGS.md §1 (checked upstream with set_log_files).
+  // method-spec.md §5 "Output dir" and docs/flags.md (checked upstream with set_log_files).
   EXPECT_EQ(unet_type(p.cfg), "PT_m2_unet_resnet50_s12_ns");
   EXPECT_EQ(job_type(p.cfg), "cd_ce_lr_5e3_ls15ts5_ssp50_ce_rme80_sch_rop30_b128");
   EXPECT_EQ(run_tag(p.cfg), "mcr_1_seed_42");
@@ -314,7 +316,7 @@ TEST(PretrainConfig, ValidateNamesTheFlag) {
 TEST(PretrainConfig, ValidateAcceptsTheDocumentedEdgeCases) {
   PretrainConfig c;
   c.data_path = "d";
-  c.sample_selection_rmup_func = "none";  // f == 1 (upstream crashes, spec §9.28)
+  c.sample_selection_rmup_func = "none";  // f == 1 (upstream crashes, method-spec.md §9.28)
   EXPECT_NO_THROW(c.validate());
   c.resume = "auto";
   c.pre_train = true;
@@ -445,22 +447,22 @@ TEST(PretrainConfig, RunNamesFollowUpstreamRules) {
 
 TEST(PretrainConfig, PrecisionResolution) {
   PretrainConfig c;
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::bf16);
-  EXPECT_EQ(resolve_precision(c, true, false), TrainPrecision::fp16);
-  EXPECT_EQ(resolve_precision(c, false, false), TrainPrecision::fp32);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::bf16);
+  EXPECT_EQ(resolve_precision(c, true, false), Precision::fp16);
+  EXPECT_EQ(resolve_precision(c, false, false), Precision::fp32);
   c.amp = false;  // --amp given
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::fp32);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::fp32);
   c.precision = "bf16";
   EXPECT_THROW(resolve_precision(c, true, true), ValueError);
   c.amp = true;
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::bf16);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::bf16);
   EXPECT_THROW(resolve_precision(c, true, false), ValueError);
   EXPECT_THROW(resolve_precision(c, false, false), ValueError);
   c.precision = "fp16";
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::fp16);
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::fp16);
   c.precision = "fp32";
-  EXPECT_EQ(resolve_precision(c, true, true), TrainPrecision::fp32);
-  EXPECT_STREQ(precision_name(TrainPrecision::bf16), "bf16");
+  EXPECT_EQ(resolve_precision(c, true, true), Precision::fp32);
+  EXPECT_STREQ(precision_name(Precision::bf16), "bf16");
 }
 
 TEST(PretrainConfig, DeviceResolution) {

@@ -8,14 +8,16 @@ namespace cromss {
 namespace {
 
 // torchvision resnet{18,34,50}(num_classes=1000) minus fc (512*1000+1000 or 2048*1000+1000),
-// with conv1 resized from 3 to C_in input channels (spec §1.2).
+// with conv1 resized from 3 to C_in input channels (method-spec.md §1.2).
 int64_t torchvision_count(int64_t full, int64_t fc, int64_t in_channels) {
   return full - fc - 64 * 3 * 49 + 64 * in_channels * 49;
 }
 
 TEST(ResNetEncoder, ParameterCountsMatchTorchvision) {
-  EXPECT_EQ(ResNetEncoder("resnet50", 2).parameter_count(), 23504896);   // spec §1.2 encoder1
-  EXPECT_EQ(ResNetEncoder("resnet50", 13).parameter_count(), 23539392);  // spec §1.2 encoder
+  EXPECT_EQ(ResNetEncoder("resnet50", 2).parameter_count(),
+            23504896);  // method-spec.md §1.2 encoder1
+  EXPECT_EQ(ResNetEncoder("resnet50", 13).parameter_count(),
+            23539392);  // method-spec.md §1.2 encoder
   EXPECT_EQ(ResNetEncoder("resnet50", 9).parameter_count(), 23526848);
   EXPECT_EQ(ResNetEncoder("resnet18", 3).parameter_count(), torchvision_count(11689512, 513000, 3));
   EXPECT_EQ(ResNetEncoder("resnet34", 2).parameter_count(), torchvision_count(21797672, 513000, 2));
@@ -24,7 +26,7 @@ TEST(ResNetEncoder, ParameterCountsMatchTorchvision) {
 TEST(ResNetEncoder, KeysFollowTorchvisionLayout) {
   ResNetEncoder r50("resnet50", 13);
   auto state = r50.state();
-  EXPECT_EQ(state.size(), 318u);  // (698 - 60 - 2) / 2, spec §1.4
+  EXPECT_EQ(state.size(), 318u);  // (698 - 60 - 2) / 2, method-spec.md §1.4
   EXPECT_EQ(state[0].name, "conv1.weight");
   EXPECT_EQ(state[0].tensor->shape(), (Shape{64, 13, 7, 7}));
   std::map<std::string, Shape> shapes;

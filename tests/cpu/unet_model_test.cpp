@@ -1,6 +1,6 @@
-// CromSS networks: exact parameter and key counts (spec §1.2-1.4), every key's shape against
-// the smp/PyTorch listing (tests/fixtures/golden_state_keys.txt, written by tools/make_golden.py),
-// forward shapes and the clear error for H/W not divisible by 32.
+// CromSS networks: exact parameter and key counts (method-spec.md §1.2-1.4), every key's shape
+// against the smp/PyTorch listing (tests/fixtures/golden_state_keys.txt, written by
+// tools/make_golden.py), forward shapes and the clear error for H/W not divisible by 32.
 #include <gtest/gtest.h>
 
 #include <filesystem>

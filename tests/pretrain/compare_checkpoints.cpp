@@ -3,7 +3,8 @@
 // and the scalars step and epoch) - names, dtypes and shapes must agree; values bit for bit, or
 // within |a - b| <= atol + rtol |b| when a tolerance is given. --params-only compares /model
 // without the BatchNorm buffers (running_mean, running_var, num_batches_tracked): the 2-rank test's
-// BN buffers follow rank 0 (spec §9.31). Exit 0 when equal, 1 with the first mismatches listed.
+// BN buffers follow rank 0 (method-spec.md §9.31). Exit 0 when equal, 1 with the first mismatches
+// listed.
 #include <cmath>
 #include <cstdio>
 #include <cstring>

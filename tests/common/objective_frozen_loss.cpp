@@ -1,5 +1,5 @@
-// The CromSS loss with frozen selection (train/objective_frozen_loss.h), plain double loops.
-#include "train/objective_frozen_loss.h"
+// The CromSS loss with frozen selection (tests/objective_frozen_loss.h), plain double loops.
+#include "tests/objective_frozen_loss.h"
 
 #include <algorithm>
 #include <cmath>

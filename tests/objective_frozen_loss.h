@@ -1,8 +1,8 @@
-// The CromSS loss with every detached quantity held fixed (spec §4.5): targets, segmentation
-// weights W_l, consistency weights W_e and the teachers' distributions come from a previous
-// evaluation, so L is a smooth function of the logits alone. This is what dL/dlogits of
-// train/cromss_objective.h differentiates; finite-difference checks evaluate it. Written with
-// plain loops in double, independently of the kernels.
+// Test helper: the CromSS loss with every detached quantity held fixed (method-spec.md §4.5):
+// targets, segmentation weights W_l, consistency weights W_e and the teachers' distributions come
+// from a previous evaluation, so L is a smooth function of the logits alone. This is what
+// dL/dlogits of train/cromss_objective.h differentiates; finite-difference checks evaluate it.
+// Written with plain loops in double, independently of the kernels.
 #pragma once
 
 #include "engine/tensor.h"
@@ -20,7 +20,7 @@ struct FrozenSelection {
 FrozenSelection freeze(const ObjectiveResult& result, const Tensor& logits_s1,
                        const Tensor& logits_s2);
 
-// L = sum_d [CE_w + Dice_w](z_d) + lambda (L_con^(1<-2) + L_con^(2<-1)) (spec §2).
+// L = sum_d [CE_w + Dice_w](z_d) + lambda (L_con^(1<-2) + L_con^(2<-1)) (method-spec.md §2).
 double frozen_objective_loss(const Tensor& logits_s1, const Tensor& logits_s2,
                              const FrozenSelection& frozen, const ObjectiveConfig& config);
 

@@ -14,7 +14,7 @@
 namespace cromss::test {
 
 std::vector<double> golden_uniform(const std::string& key, int64_t n) {
-  std::vector<double> u(size_t(n));
+  std::vector<double> u(static_cast<size_t>(n));
   const uint64_t seed = fnv1a64(key);
   for (int64_t i = 0; i < n; ++i) u[size_t(i)] = uniform_double(seed, uint64_t(i));
   return u;

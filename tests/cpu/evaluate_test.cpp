@@ -3,9 +3,12 @@
 // DeepLabV3+ on a synthetic SSL4EO-S12@DW LMDB whose confusion matrix is recounted here pixel by
 // pixel from the model's own per-sample predictions (every sample, batches split by size, label
 // 255 ignored); the JSON/PNG outputs; clear errors for a dataset whose classes do not match.
+// The CLI as real processes: `cromss evaluate --json` on a checkpointed FPN, and `cromss forward`
+// of the same checkpoint against the model's logits.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -13,7 +16,9 @@
 #include "data/synth.h"
 #include "engine/autograd.h"
 #include "engine/error.h"
+#include "engine/hdf5_file.h"
 #include "engine/ops/argmax.h"
+#include "tests/tolerance.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/png_panel.h"
@@ -123,15 +128,80 @@ TEST(Evaluate, CheckpointOnSyntheticDwMatchesRecount) {
   Image img = read_png(png);
   EXPECT_EQ(img.width, 9 * 24);
 
-  data::DownstreamDataset as_osm(data::DownstreamKind::OSM, lmdb);
+  FinetunedModel osm_model;
+  osm_model.config = c;
+  osm_model.config.n_classes = 13;
+  osm_model.input_type = "s2";
+  osm_model.net = build_segmentation_model(osm_model.config, 1);
   try {
-    evaluate_model(*model.net, model, as_osm, 2, Device::cpu(), false);
-    ADD_FAILURE() << "no error for 9 model classes on --dataset OSM";
+    evaluate_model(*osm_model.net, osm_model, test, 2, Device::cpu(), false);
+    ADD_FAILURE() << "no error for 13 model classes on --dataset DW";
   } catch (const ValueError& err) {
-    EXPECT_NE(std::string(err.what()).find("--dataset OSM has 13"), std::string::npos)
-        << err.what();
+    EXPECT_NE(std::string(err.what()).find("--dataset DW has 9"), std::string::npos) << err.what();
   }
   EXPECT_THROW(load_finetuned_model(ckpt, "s1"), ValueError);  // 13 channels are no S1 model
+}
+
+int run(const std::string& cmd, std::string* out) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  const int status = ::pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(EvaluateCli, EvaluateJsonAndForwardOfFinetunedFpn) {
+  const std::string bin = std::string(CROMSS_BINARY_DIR) + "/cromss";
+  if (!fs::exists(bin)) GTEST_SKIP() << bin << " not built";
+  TempDir dir("evaluate_cli");
+  std::string out;
+  ASSERT_EQ(
+      run(bin + " data synth --downstream OSM --n 3 --size 32 --seed 8 --out " + dir.path.string(),
+          &out),
+      0)
+      << out;
+  std::string lmdb;
+  for (const auto& e : fs::directory_iterator(dir.path))
+    if (e.path().string().find("osm") != std::string::npos) lmdb = e.path().string();
+  ASSERT_FALSE(lmdb.empty()) << out;
+
+  DownstreamConfig c;
+  c.model_framework = "fpn";
+  c.model_type = "resnet18";
+  c.n_channels = 2;
+  c.n_classes = 13;
+  const std::string ckpt = (dir.path / "fpn.h5").string();
+  auto net = build_segmentation_model(c, 4);
+  save_checkpoint(ckpt, *net, c.to_json());
+
+  const std::string json = (dir.path / "scores.json").string();
+  out.clear();
+  ASSERT_EQ(run(bin + " evaluate --ckpt " + ckpt + " --dataset OSM --test_path " + lmdb +
+                    " --test_batch_size 2 --json " + json,
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("mIoU"), std::string::npos) << out;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["samples"], 3);
+  EXPECT_EQ(j["classes"].size(), 13u);
+  out.clear();
+  EXPECT_NE(run(bin + " evaluate --ckpt " + ckpt + " --dataset DW --test_path " + lmdb, &out), 0);
+  EXPECT_NE(out.find("--dataset DW"), std::string::npos) << out;
+
+  Tensor x = Tensor::uniform({2, 2, 32, 64}, 0, 1, 9);
+  const std::string input = (dir.path / "x.h5").string(), output = (dir.path / "y.h5").string();
+  write_atomically(input, [&](H5File& f) { f.write("s1", x); });
+  out.clear();
+  ASSERT_EQ(
+      run(bin + " forward --ckpt " + ckpt + " --input " + input + " --output " + output, &out), 0)
+      << out;
+  net->eval();
+  NoGrad no_grad;
+  EXPECT_TRUE(test::all_close(H5File(output, H5File::Mode::read).read("logits"), net->forward(x)));
 }
 
 }  // namespace

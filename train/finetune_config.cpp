@@ -70,6 +70,10 @@ void FinetuneConfig::validate() const {
       scheduler_type == "none" ||
           (!scheduler_values.empty() && scheduler_values.size() <= 2 && scheduler_values[0] > 0),
       "--scheduler_values: cos needs T [final lr] with T > 0");
+  CROMSS_CHECK(scheduler_type == "none" || scheduler_values[0] < double(epochs),
+               "--scheduler_values {}: cos with T >= --epochs ({}) is upstream's "
+               "CosineAnnealingLR variant, which is not supported",
+               scheduler_values[0], epochs);
 }
 
 DownstreamConfig FinetuneConfig::model_config() const {

@@ -6,6 +6,9 @@
 // fusion, net.model1 -> late fusion, conv1/head shapes -> channels/classes); flags given on the
 // command line win. H and W must be multiples of 32. A checkpoint holding NaN/Inf is refused,
 // naming the datasets, unless --allow_nonfinite (train/finite_checks.h).
+// Fine-tuned checkpoints (PSPNet, DeepLabV3+, FPN, or any whose config says "task": "finetune";
+// train/evaluate.h load_finetuned_model) read the dataset named by their input type (s1 or s2)
+// and write `logits`; H and W must be multiples of the model's input stride.
 #include <cstdio>
 #include <optional>
 
@@ -14,7 +17,9 @@
 #include "engine/device.h"
 #include "engine/hdf5_file.h"
 #include "models/segmentation_net.h"
+#include "models/smp_blocks.h"
 #include "train/checkpoint.h"
+#include "train/evaluate.h"
 #include "train/finite_checks.h"
 #include "train/model_file.h"
 
@@ -56,8 +61,53 @@ Tensor read_input(const H5File& file, const std::string& name, int64_t channels)
   CROMSS_CHECK(x.dim() == 4 && x.size(1) == channels,
                "{}: dataset '{}' has shape {}, expected (N, {}, H, W) for this model", file.path(),
                name, shape_str(x.shape()), channels);
-  check_unet_input(x, channels, file.path() + ": dataset '" + name + "'");
   return x.to(DType::f32);
+}
+
+// A fine-tuned model: a non-U-Net decoder, or a config written by fine-tuning.
+bool is_finetuned(const H5File& ckpt) {
+  const nlohmann::json config = read_checkpoint_config(ckpt);
+  if (config.value("task", "") == "finetune") return true;
+  const auto shapes = checkpoint_state_shapes(ckpt);
+  for (const char* key : {"decoder.psp.blocks.0.pool.1.0.weight", "decoder.aspp.0.convs.0.0.weight",
+                          "decoder.p5.weight"})
+    if (shapes.count(checkpoint_key(key))) return true;
+  return false;
+}
+
+// Logits of x in batches of `batch_size` on `device`, gathered on the host.
+template <class F>
+Tensor batched(const Tensor& x, int64_t batch_size, Device device, const F& forward) {
+  Tensor out;
+  const int64_t n = x.size(0);
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t len = std::min(batch_size, n - start);
+    Tensor y = forward(x.narrow(0, start, len).contiguous().to(device));
+    if (!out.defined()) out = Tensor::empty({n, y.size(1), y.size(2), y.size(3)});
+    out.narrow(0, start, len).copy_(y);
+  }
+  return out;
+}
+
+void run_forward_finetuned(const ForwardOptions& o, Device device) {
+  FinetunedModel m = load_finetuned_model(o.ckpt, o.input_type.value_or(""));
+  m.net->to(device);
+  m.net->eval();
+  H5File in(o.input, H5File::Mode::read);
+  Tensor x = read_input(in, m.input_type, m.config.n_channels);
+  check_model_input(x, m.config.n_channels, m.net->input_stride(),
+                    o.input + ": dataset '" + m.input_type + "'");
+  std::printf(
+      "forward: fine-tuned %s %s, %s input, %lld channels, %lld classes; %lld samples on "
+      "%s\n",
+      m.config.model_framework.c_str(), m.config.model_type.c_str(), m.input_type.c_str(),
+      static_cast<long long>(m.config.n_channels), static_cast<long long>(m.config.n_classes),
+      static_cast<long long>(x.size(0)), device.str().c_str());
+  NoGrad no_grad;
+  Tensor logits =
+      batched(x, o.batch_size, device, [&](const Tensor& b) { return m.net->forward(b); });
+  write_atomically(o.output, [&](H5File& f) { f.write("logits", logits); });
+  std::printf("wrote %s\n", o.output.c_str());
 }
 
 void run_forward(const ForwardOptions& o) {
@@ -68,6 +118,7 @@ void run_forward(const ForwardOptions& o) {
   CROMSS_CHECK(o.batch_size > 0, "--batch_size {}: must be positive", o.batch_size);
   H5File ckpt = open_model_file(o.ckpt);
   if (!o.allow_nonfinite) check_finite_checkpoint(ckpt);
+  if (is_finetuned(ckpt)) return run_forward_finetuned(o, device);
   ModelConfig config = resolve_config(ckpt, o);
   auto net = build_model(config, 0, /*initialize=*/false);
   load_model_state(ckpt, *net);
@@ -78,6 +129,8 @@ void run_forward(const ForwardOptions& o) {
   Tensor s1, s2;
   if (config.has_s1()) s1 = read_input(in, "s1", config.two_branch() ? 2 : config.n_channels);
   if (config.has_s2()) s2 = read_input(in, "s2", config.n_channels);
+  for (const auto& [x, name] : {std::pair{s1, "s1"}, std::pair{s2, "s2"}})
+    if (x.defined()) check_unet_input(x, x.size(1), o.input + ": dataset '" + name + "'");
   const int64_t n = s1.defined() ? s1.size(0) : s2.size(0);
   CROMSS_CHECK(!(s1.defined() && s2.defined()) || s1.size(0) == s2.size(0),
                "{}: s1 has {} samples, s2 has {}", o.input, s1.size(0), s2.size(0));

@@ -173,6 +173,20 @@ int downstream_classes(DownstreamKind k) {
   return k == DownstreamKind::DFC ? 8 : (k == DownstreamKind::DW ? 9 : 13);
 }
 
+const std::vector<std::string>& downstream_class_names(DownstreamKind k) {
+  static const std::vector<std::string> dfc = {
+      "Water",    "Forest",    "Grassland",        "Wetland",
+      "Cropland", "Shrubland", "Urban/Built area", "Barren"};
+  static const std::vector<std::string> dw = {
+      "Water",         "Trees",      "Grass",       "Flooded vegetation", "Crops",
+      "Shrub & Scrub", "Built area", "Bare ground", "Snow & Ice"};
+  static const std::vector<std::string> osm = {
+      "Urban",     "Arable land", "Forest",          "Industrial", "Artificial vegetation",
+      "Dump site", "Pasture",     "Permanent crops", "Water",      "Open space",
+      "Shrub",     "Wetland",     "Coastal"};
+  return k == DownstreamKind::DFC ? dfc : (k == DownstreamKind::DW ? dw : osm);
+}
+
 DownstreamDataset::DownstreamDataset(DownstreamKind kind, const std::string& lmdb_path)
     : kind_(kind) {
   env_ = std::make_unique<LmdbReader>(lmdb_path);

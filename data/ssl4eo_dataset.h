@@ -63,6 +63,9 @@ enum class DownstreamKind { DFC, DW, OSM };
 DownstreamKind parse_downstream_kind(const std::string& s);  // "DFC", "DW" or "OSM"
 const char* downstream_name(DownstreamKind k);
 int downstream_classes(DownstreamKind k);  // 8, 9, 13
+// Display names by class index (spec §6.1, §6.4, §6.5; OSM's order follows upstream's CLS_DICT,
+// whose index-to-name mapping the spec marks uncertain).
+const std::vector<std::string>& downstream_class_names(DownstreamKind k);
 
 struct DownstreamSample {
   int height = 0, width = 0;

@@ -29,8 +29,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_
 int64_t Conv2d::fan_in() const {
   return in_channels_ / params_.groups * kernel_ * kernel_;
 }
-int64_t Conv2d::fan_out() const {
-  return out_channels_ / params_.groups * kernel_ * kernel_;
+int64_t Conv2d::fan_out() const {  // torch: weight.size(0) * kH * kW, groups do not divide it
+  return out_channels_ * kernel_ * kernel_;
 }
 
 Tensor Conv2d::forward(const Tensor& x) {

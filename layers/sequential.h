@@ -1,5 +1,7 @@
 // Sequential: layers applied in order and named "0", "1", ... like torch.nn.Sequential, so
 // their parameters get keys such as "downsample.1.running_mean" or "conv1.0.weight".
+// ModuleList: a plain container whose children the owner names "0", "1", ... and calls itself
+// (torch.nn.ModuleList), e.g. smp's "decoder.blocks.{i}".
 #pragma once
 
 #include <memory>
@@ -28,6 +30,17 @@ class Sequential : public Layer {
 
  private:
   std::vector<Layer*> layers_;
+};
+
+class ModuleList : public Module {
+ public:
+  template <class M>
+  M& append(std::unique_ptr<M> module) {
+    return add_child(std::to_string(size_++), std::move(module));
+  }
+
+ private:
+  size_t size_ = 0;
 };
 
 }  // namespace cromss

@@ -1,6 +1,8 @@
 // ResNet encoders (see resnet.h).
 #include "models/resnet.h"
 
+#include <algorithm>
+
 namespace cromss {
 
 namespace {
@@ -13,9 +15,10 @@ Conv2d& torchvision_conv(Conv2d& conv) {
 
 template <class Owner>
 Conv2d& add_conv(Owner& owner, const std::string& name, int64_t in, int64_t out, int64_t kernel,
-                 int64_t stride, int64_t padding) {
+                 int64_t stride, int64_t dilation = 1) {
+  const int64_t padding = kernel / 2 * dilation;
   return torchvision_conv(owner.template add_child<Conv2d>(
-      name, std::make_unique<Conv2d>(in, out, kernel, stride, padding)));
+      name, std::make_unique<Conv2d>(in, out, kernel, stride, padding, false, dilation)));
 }
 
 Sequential* make_downsample(int64_t in, int64_t out, int64_t stride) {
@@ -36,10 +39,10 @@ ResNetSpec ResNetSpec::parse(const std::string& model_type) {
                model_type);
 }
 
-BasicBlock::BasicBlock(int64_t in, int64_t width, int64_t stride)
-    : conv1_(add_conv(*this, "conv1", in, width, 3, stride, 1)),
+BasicBlock::BasicBlock(int64_t in, int64_t width, int64_t stride, int64_t dilation)
+    : conv1_(add_conv(*this, "conv1", in, width, 3, stride, dilation)),
       bn1_(add_child<BatchNorm2d>("bn1", std::make_unique<BatchNorm2d>(width))),
-      conv2_(add_conv(*this, "conv2", width, width, 3, 1, 1)),
+      conv2_(add_conv(*this, "conv2", width, width, 3, 1, dilation)),
       bn2_(add_child<BatchNorm2d>("bn2", std::make_unique<BatchNorm2d>(width))) {
   if (Sequential* ds = make_downsample(in, width * kExpansion, stride))
     downsample_ = &add_child<Sequential>("downsample", std::unique_ptr<Sequential>(ds));
@@ -51,12 +54,12 @@ Tensor BasicBlock::forward(const Tensor& x) {
   return relu(add(out, downsample_ ? downsample_->forward(x) : x));
 }
 
-Bottleneck::Bottleneck(int64_t in, int64_t width, int64_t stride)
-    : conv1_(add_conv(*this, "conv1", in, width, 1, 1, 0)),
+Bottleneck::Bottleneck(int64_t in, int64_t width, int64_t stride, int64_t dilation)
+    : conv1_(add_conv(*this, "conv1", in, width, 1, 1)),
       bn1_(add_child<BatchNorm2d>("bn1", std::make_unique<BatchNorm2d>(width))),
-      conv2_(add_conv(*this, "conv2", width, width, 3, stride, 1)),
+      conv2_(add_conv(*this, "conv2", width, width, 3, stride, dilation)),
       bn2_(add_child<BatchNorm2d>("bn2", std::make_unique<BatchNorm2d>(width))),
-      conv3_(add_conv(*this, "conv3", width, width * kExpansion, 1, 1, 0)),
+      conv3_(add_conv(*this, "conv3", width, width * kExpansion, 1, 1)),
       bn3_(add_child<BatchNorm2d>("bn3", std::make_unique<BatchNorm2d>(width * kExpansion))) {
   if (Sequential* ds = make_downsample(in, width * kExpansion, stride))
     downsample_ = &add_child<Sequential>("downsample", std::unique_ptr<Sequential>(ds));
@@ -69,10 +72,17 @@ Tensor Bottleneck::forward(const Tensor& x) {
   return relu(add(out, downsample_ ? downsample_->forward(x) : x));
 }
 
-ResNetEncoder::ResNetEncoder(const std::string& model_type, int64_t in_channels)
+ResNetEncoder::ResNetEncoder(const std::string& model_type, int64_t in_channels, int depth,
+                             int64_t output_stride)
     : conv1_(add_child<Conv2d>("conv1", std::make_unique<Conv2d>(in_channels, 64, 7, 2, 3))),
-      bn1_(add_child<BatchNorm2d>("bn1", std::make_unique<BatchNorm2d>(64))) {
+      bn1_(add_child<BatchNorm2d>("bn1", std::make_unique<BatchNorm2d>(64))),
+      depth_(depth),
+      output_stride_(output_stride) {
   ResNetSpec spec = ResNetSpec::parse(model_type);
+  CROMSS_CHECK(depth >= 3 && depth <= 5, "ResNet encoder: depth {} (expected 3, 4 or 5)", depth);
+  CROMSS_CHECK(output_stride == 32 || output_stride == 16,
+               "ResNet encoder: output stride {} (expected 32, or 16 with a dilated layer4)",
+               output_stride);
   // smp patch_first_conv: C_in != 3 without pretrained weights keeps torch's reset_parameters
   // init (the Conv2d default); C_in == 3 keeps torchvision's.
   if (in_channels == 3) torchvision_conv(conv1_);
@@ -82,17 +92,23 @@ ResNetEncoder::ResNetEncoder(const std::string& model_type, int64_t in_channels)
   const int64_t widths[4] = {64, 128, 256, 512};
   for (int l = 0; l < 4; ++l) {
     auto layer = std::make_unique<Sequential>();
+    const bool dilated = l == 3 && output_stride == 16;
     for (int b = 0; b < spec.blocks[l]; ++b) {
-      int64_t stride = (l > 0 && b == 0) ? 2 : 1;
+      int64_t stride = (l > 0 && b == 0 && !dilated) ? 2 : 1, dilation = dilated ? 2 : 1;
       if (spec.bottleneck)
-        layer->add(std::make_unique<Bottleneck>(in, widths[l], stride));
+        layer->add(std::make_unique<Bottleneck>(in, widths[l], stride, dilation));
       else
-        layer->add(std::make_unique<BasicBlock>(in, widths[l], stride));
+        layer->add(std::make_unique<BasicBlock>(in, widths[l], stride, dilation));
       in = widths[l] * expansion;
     }
     layers_.push_back(&add_child<Sequential>("layer" + std::to_string(l + 1), std::move(layer)));
     out_channels_.push_back(in);
   }
+  out_channels_.resize(size_t(depth) + 1);
+}
+
+int64_t ResNetEncoder::output_stride() const {
+  return std::min<int64_t>(output_stride_, int64_t(1) << depth_);
 }
 
 std::vector<Tensor> ResNetEncoder::forward(const Tensor& x) {
@@ -103,8 +119,8 @@ std::vector<Tensor> ResNetEncoder::forward(const Tensor& x) {
   Tensor f = relu(bn1_.forward(conv1_.forward(x)));
   features.push_back(f);
   f = max_pool2d(f, 3, 2, 1);
-  for (Sequential* layer : layers_) {
-    f = layer->forward(f);
+  for (int l = 0; l + 2 <= depth_; ++l) {
+    f = layers_[size_t(l)]->forward(f);
     features.push_back(f);
   }
   return features;

@@ -1,17 +1,12 @@
 // smp.Unet (see unet.h).
 #include "models/unet.h"
 
+#include "models/smp_blocks.h"
+
 namespace cromss {
 
 void check_unet_input(const Tensor& x, int64_t channels, const std::string& what) {
-  CROMSS_CHECK(x.dim() == 4, "{}: expected an (N, C, H, W) tensor, got {}", what, x.str());
-  CROMSS_CHECK(x.size(1) == channels, "{}: the model expects {} channels, got {} ({})", what,
-               channels, x.size(1), x.str());
-  const int64_t h = x.size(2), w = x.size(3), s = kEncoderOutputStride;
-  CROMSS_CHECK(h % s == 0 && w % s == 0,
-               "{}: height {} and width {} must be divisible by {} (the encoder's output stride); "
-               "pad or crop to {}x{}",
-               what, h, w, s, (h + s - 1) / s * s, (w + s - 1) / s * s);
+  check_model_input(x, channels, kEncoderOutputStride, what);
 }
 
 void initialize_model(Module& model, uint64_t seed) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "models/resnet.h"
+#include "models/segmentation_model.h"
 #include "models/unet_decoder.h"
 
 namespace cromss {
@@ -19,11 +20,12 @@ void check_unet_input(const Tensor& x, int64_t channels, const std::string& what
 // `seed`. Every parameter draws from its own counter-based stream keyed by (seed, state_dict key).
 void initialize_model(Module& model, uint64_t seed);
 
-class Unet : public Module {
+class Unet : public SegmentationModel {
  public:
   Unet(const std::string& model_type, int64_t in_channels, int64_t classes);
-  Tensor forward(const Tensor& x);
-  ResNetEncoder& encoder() { return encoder_; }
+  Tensor forward(const Tensor& x) override;
+  ResNetEncoder& encoder() override { return encoder_; }
+  int64_t input_stride() override { return kEncoderOutputStride; }
   UnetDecoder& decoder() { return decoder_; }
   SegmentationHead& segmentation_head() { return head_; }
 

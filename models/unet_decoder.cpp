@@ -17,9 +17,6 @@ std::unique_ptr<Sequential> conv_bn_relu(int64_t in, int64_t out) {
   return seq;
 }
 
-// Container named like torch.nn.ModuleList so the blocks' keys are "blocks.{i}.*".
-class ModuleList : public Module {};
-
 }  // namespace
 
 UnetDecoderBlock::UnetDecoderBlock(int64_t in, int64_t skip, int64_t out)
@@ -68,10 +65,12 @@ Tensor UnetDecoder::forward(const std::vector<Tensor>& features) {
   return x;
 }
 
-SegmentationHead::SegmentationHead(int64_t in_channels, int64_t classes, int64_t kernel) {
+SegmentationHead::SegmentationHead(int64_t in_channels, int64_t classes, int64_t kernel,
+                                   int64_t upsampling) {
   Conv2d& conv = add(std::make_unique<Conv2d>(in_channels, classes, kernel, 1, kernel / 2, true));
   conv.set_init("weight", {Init::Kind::xavier_uniform, conv.fan_in(), conv.fan_out()});
   conv.set_init("bias", {Init::Kind::zeros});
+  if (upsampling > 1) add(std::make_unique<UpsamplingBilinear2d>(upsampling));
 }
 
 }  // namespace cromss

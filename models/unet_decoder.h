@@ -4,7 +4,8 @@
 // = Sequential(conv, bn, relu): keys blocks.{i}.conv{1,2}.{0,1}.*.
 // Init (smp initialize_decoder): convs kaiming-uniform fan_in relu, BN 1/0.
 // Also the segmentation head: Sequential(Conv2d(16 -> classes, 3x3, pad 1, bias)), keys
-// segmentation_head.0.{weight,bias}, xavier-uniform weight, zero bias (smp initialize_head).
+// segmentation_head.0.{weight,bias}, xavier-uniform weight, zero bias (smp initialize_head); the
+// other decoders pass smp's kernel and upsampling factor (bilinear, align_corners=True).
 #pragma once
 
 #include <vector>
@@ -44,7 +45,8 @@ class UnetDecoder : public Module {
 
 class SegmentationHead : public Sequential {
  public:
-  SegmentationHead(int64_t in_channels, int64_t classes, int64_t kernel = 3);
+  SegmentationHead(int64_t in_channels, int64_t classes, int64_t kernel = 3,
+                   int64_t upsampling = 1);
 };
 
 }  // namespace cromss

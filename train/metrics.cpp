@@ -48,9 +48,9 @@ std::vector<int64_t> ConfusionMatrix::counts() const {
 }
 
 namespace {
-double ratio_or_one(double num, double den) {
-  return den > 0 ? num / den : 1.0;
-}  // smp zero_division=1
+double ratio_or(double num, double den, double zero_division) {
+  return den > 0 ? num / den : zero_division;
+}
 double mean(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -58,7 +58,8 @@ double mean(const std::vector<double>& v) {
 }
 }  // namespace
 
-ClassScores scores_from_confusion(const std::vector<int64_t>& counts, int64_t n) {
+ClassScores scores_from_confusion(const std::vector<int64_t>& counts, int64_t n,
+                                  double zero_division) {
   CROMSS_CHECK(static_cast<int64_t>(counts.size()) == n * n,
                "scores_from_confusion: expected {} counts for {} classes, got {}", n * n, n,
                counts.size());
@@ -74,16 +75,16 @@ ClassScores scores_from_confusion(const std::vector<int64_t>& counts, int64_t n)
     const double tp = static_cast<double>(counts[c * n + c]);
     const double fn = static_cast<double>(row) - tp, fp = static_cast<double>(col) - tp;
     correct += counts[c * n + c];
-    s.iou.push_back(ratio_or_one(tp, tp + fp + fn));
-    s.f1.push_back(ratio_or_one(2 * tp, 2 * tp + fp + fn));
-    s.precision.push_back(ratio_or_one(tp, tp + fp));
-    s.recall.push_back(ratio_or_one(tp, tp + fn));
+    s.iou.push_back(ratio_or(tp, tp + fp + fn, zero_division));
+    s.f1.push_back(ratio_or(2 * tp, 2 * tp + fp + fn, zero_division));
+    s.precision.push_back(ratio_or(tp, tp + fp, zero_division));
+    s.recall.push_back(ratio_or(tp, tp + fn, zero_division));
   }
   s.miou = mean(s.iou);
   s.mf1 = mean(s.f1);
   s.mprecision = mean(s.precision);
   s.mrecall = mean(s.recall);
-  s.oa = ratio_or_one(static_cast<double>(correct), static_cast<double>(s.pixels));
+  s.oa = ratio_or(static_cast<double>(correct), static_cast<double>(s.pixels), zero_division);
   return s;
 }
 

@@ -51,8 +51,10 @@ struct ClassScores {
   int64_t pixels = 0;
 };
 
-// Scores from row-major [target][prediction] counts of an n x n matrix.
-ClassScores scores_from_confusion(const std::vector<int64_t>& counts, int64_t n_classes);
+// Scores from row-major [target][prediction] counts of an n x n matrix. A 0/0 scores
+// `zero_division` (upstream/smp: 1; `cromss evaluate --strict`: 0).
+ClassScores scores_from_confusion(const std::vector<int64_t>& counts, int64_t n_classes,
+                                  double zero_division = 1.0);
 
 // Upstream's names with prefix "v1", "v2" (or "v" for a single branch); per-class entries first,
 // then the mean, per metric, then OA: v1_iou_0..v1_iou_{n-1}, v1_miou, v1_f1_0.., v1_mf1, ...

@@ -28,6 +28,9 @@ const std::vector<ConvCase>& cases() {
       {"dilation2", 1, 3, 12, 11, 4, 3, 3, Conv2dParams::square(1, 2, 2), false},
       {"groups2", 2, 4, 8, 8, 6, 3, 3, Conv2dParams::square(1, 1, 1, 2), true},
       {"depthwise", 2, 5, 9, 9, 5, 3, 3, Conv2dParams::square(2, 1, 1, 5), true},
+      // DeepLabV3+'s ASPP: depthwise 3x3 at dilation 12 on a map smaller than the dilation
+      {"depthwise_dilated12", 2, 4, 5, 6, 4, 3, 3, Conv2dParams::square(1, 12, 12, 4), false},
+      {"depthwise_dilated2", 1, 6, 7, 7, 6, 3, 3, Conv2dParams::square(1, 2, 2, 6), true},
       {"pointwise", 2, 6, 5, 7, 4, 1, 1, Conv2dParams::square(1, 0), true},
       {"pointwise_stride2", 1, 6, 8, 9, 4, 1, 1, Conv2dParams::square(2, 0), false},
       {"stem7x7_s2_p3", 1, 3, 32, 30, 8, 7, 7, Conv2dParams::square(2, 3), false},

@@ -21,106 +21,17 @@
 #include "kernels/random.cuh"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
+#include "tests/golden_fixture.h"
 #include "tests/tolerance.h"
 
 namespace cromss {
 namespace {
 
-constexpr int64_t kBatch = 2, kSize = 64, kBands = 13, kClasses = 9, kSamples = 64,
-                  kLogitSamples = 1024;
+using test::expect_summary_close;
+using test::split_lines;
 
-std::vector<double> uniform_of(const std::string& key, int64_t n) {
-  std::vector<double> u(n);
-  uint64_t seed = fnv1a64(key);
-  for (int64_t i = 0; i < n; ++i) u[i] = uniform_double(seed, uint64_t(i));
-  return u;
-}
-
-// tools/make_golden.py fill_value.
-void fill(const std::string& key, Tensor& t) {
-  const std::string leaf = key.substr(key.rfind('.') + 1);
-  if (leaf == "num_batches_tracked") {
-    t.copy_(Tensor::zeros({}, DType::i64));
-    return;
-  }
-  std::vector<double> u = uniform_of(key, t.numel());
-  std::vector<float> v(u.size());
-  const Shape& s = t.shape();
-  for (size_t i = 0; i < u.size(); ++i) {
-    double x;
-    if (leaf == "weight" && s.size() == 4)
-      x = (2 * u[i] - 1) * std::sqrt(3.0 / double(s[1] * s[2] * s[3]));
-    else if (leaf == "weight")
-      x = 1 + 0.2 * (2 * u[i] - 1);
-    else if (leaf == "bias" || leaf == "running_mean")
-      x = 0.1 * (2 * u[i] - 1);
-    else if (leaf == "running_var")
-      x = 1 + 0.5 * u[i];
-    else
-      FAIL() << "no fill rule for " << key;
-    v[i] = float(x);
-  }
-  t.copy_(Tensor::from_vector(v, s));
-}
-
-Tensor input(const std::string& key, int64_t channels) {
-  std::vector<double> u = uniform_of(key, kBatch * channels * kSize * kSize);
-  std::vector<float> v(u.size());
-  for (size_t i = 0; i < u.size(); ++i) v[i] = float(2 * u[i] - 1);
-  return Tensor::from_vector(v, {kBatch, channels, kSize, kSize});
-}
-
-// One-hot (N, K, H, W) of the fixture's target floor(9 u).
-Tensor target_one_hot() {
-  std::vector<double> u = uniform_of("target", kBatch * kSize * kSize);
-  std::vector<float> v(kBatch * kClasses * kSize * kSize, 0.0f);
-  for (int64_t n = 0; n < kBatch; ++n)
-    for (int64_t p = 0; p < kSize * kSize; ++p) {
-      int64_t c = int64_t(std::floor(kClasses * u[n * kSize * kSize + p]));
-      v[(n * kClasses + c) * kSize * kSize + p] = 1.0f;
-    }
-  return Tensor::from_vector(v, {kBatch, kClasses, kSize, kSize});
-}
-
-// Mean pixel-wise cross-entropy, F.cross_entropy(logits, y).
-Tensor cross_entropy(const Tensor& logits, const Tensor& one_hot) {
-  return scale(sum(mul(log_softmax(logits, 1), one_hot)), -1.0 / double(kBatch * kSize * kSize));
-}
-
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-// Compares a tensor with its fixture summary: norm, sum and the seeded samples. Deep-network
-// results differ from PyTorch by summation order only, so every check is an NMSE against the
-// limit of the policy for the engine's dtype. The sum is bounded by norm*sqrt(numel)
-// (Cauchy-Schwarz), which is its scale; the samples are normalised by the larger of their own
-// energy and the energy 64 average elements would have (norm^2 * 64 / numel), so near-zero samples
-// are not judged by noise alone.
-void expect_summary_close(const std::string& what, const Tensor& actual, double limit,
-                          const double* stats, const double* samples, int64_t count = kSamples) {
-  std::vector<double> a = actual.to_vector<double>();
-  double norm = 0, total = 0;
-  for (double x : a) norm += x * x, total += x;
-  norm = std::sqrt(norm);
-  const double n = double(a.size());
-  EXPECT_LE(std::pow(norm - stats[0], 2), limit * stats[0] * stats[0] + 1e-30)
-      << what << ": L2 norm " << norm << " vs " << stats[0];
-  EXPECT_LE(std::pow(total - stats[1], 2), limit * stats[0] * stats[0] * n + 1e-30)
-      << what << ": sum " << total << " vs " << stats[1];
-  uint64_t seed = fnv1a64("sample:" + what);
-  double err = 0, energy = 0;
-  for (int64_t j = 0; j < count; ++j) {
-    double r = samples[j], x = a[random_bits(seed, uint64_t(j)) % a.size()];
-    err += (x - r) * (x - r);
-    energy += r * r;
-  }
-  energy = std::max(energy, stats[0] * stats[0] * double(count) / n);
-  EXPECT_LE(err, limit * energy + 1e-30) << what << ": samples NMSE " << err / energy;
-}
+constexpr int64_t kBatch = 2, kSize = 64, kBands = 13, kClasses = 9,
+                  kSamples = test::kGoldenSamples, kLogitSamples = 1024;
 
 void run_golden(const std::string& name, const ModelConfig& config, DType dtype,
                 Device device = Device::cpu()) {
@@ -135,11 +46,11 @@ void run_golden(const std::string& name, const ModelConfig& config, DType dtype,
   const bool compare_gradients = dtype == DType::f64;
 
   auto net = build_model(config, 0, /*initialize=*/false);  // every value comes from fill()
-  for (auto& s : net->state()) fill(s.name, *s.tensor);
+  for (auto& s : net->state()) test::golden_fill(s.name, *s.tensor);
   net->to(dtype);
   net->to(device);
-  Tensor s1 = input("input.s1", 2).to(dtype).to(device);
-  Tensor s2 = input("input.s2", kBands).to(dtype).to(device);
+  Tensor s1 = test::golden_input("input.s1", kBatch, 2, kSize).to(dtype).to(device);
+  Tensor s2 = test::golden_input("input.s2", kBatch, kBands, kSize).to(dtype).to(device);
   const bool has_s1 = config.has_s1();
 
   auto logits_keys = split_lines(golden.read_attr("/", "logits_keys"));
@@ -169,10 +80,10 @@ void run_golden(const std::string& name, const ModelConfig& config, DType dtype,
   ParameterStore store(*net);
   net->train();
   BranchLogits t = net->forward(s1, s2);
-  Tensor y = target_one_hot().to(dtype).to(device);
-  Tensor loss = cross_entropy(t.s2, y);
+  Tensor y = test::golden_target_one_hot(kBatch, kClasses, kSize).to(dtype).to(device);
+  Tensor loss = test::golden_cross_entropy(t.s2, y);
   if (has_s1) {
-    loss = add(cross_entropy(t.s1, y), loss);
+    loss = add(test::golden_cross_entropy(t.s1, y), loss);
     expect_logits("train_s1", t.s1);
   }
   expect_logits("train_s2", t.s2);

@@ -163,7 +163,11 @@ INSTANTIATE_TEST_SUITE_P(Table, AdaptiveCases,
                                            AdaptiveCase{"upsampling_overlap", {1, 3, 4, 3}, 5, 4},
                                            AdaptiveCase{"identity", {1, 2, 6, 5}, 6, 5},
                                            AdaptiveCase{"channels31", {1, 31, 9, 10}, 4, 3},
-                                           AdaptiveCase{"image255x257", {1, 2, 255, 257}, 2, 3}),
+                                           AdaptiveCase{"image255x257", {1, 2, 255, 257}, 2, 3},
+                                           // PSPNet's pyramid (1, 2, 3, 6) on a stride-8 map
+                                           AdaptiveCase{"psp_8_to_2", {2, 3, 8, 8}, 2, 2},
+                                           AdaptiveCase{"psp_8_to_3", {2, 3, 8, 8}, 3, 3},
+                                           AdaptiveCase{"psp_8_to_6", {2, 3, 8, 8}, 6, 6}),
                          [](const auto& info) { return info.param.name; });
 
 // The CUDA backward passes gather over the outputs whose window/bin holds each input; the

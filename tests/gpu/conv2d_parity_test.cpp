@@ -26,6 +26,8 @@ const std::vector<ConvCase> kCases = {
     {"dilation2", 2, 8, 20, 19, 8, 3, 3, Conv2dParams::square(1, 2, 2), false},
     {"groups2", 2, 8, 12, 12, 16, 3, 3, Conv2dParams::square(1, 1, 1, 2), true},
     {"depthwise", 2, 32, 15, 15, 32, 3, 3, Conv2dParams::square(2, 1, 1, 32), true},
+    {"depthwise_dilated12", 2, 64, 8, 8, 64, 3, 3, Conv2dParams::square(1, 12, 12, 64), false},
+    {"depthwise_dilated2", 2, 32, 9, 9, 32, 3, 3, Conv2dParams::square(1, 2, 2, 32), false},
     {"pointwise", 2, 64, 14, 14, 32, 1, 1, Conv2dParams::square(1, 0), true},
     {"stem7x7_s2_p3", 2, 3, 64, 64, 64, 7, 7, Conv2dParams::square(2, 3), false},
     {"channels31to33", 1, 31, 13, 11, 33, 3, 3, Conv2dParams::square(1, 1), true},

@@ -37,6 +37,9 @@ const std::vector<PoolCase> kCases = {
     {"avg_ragged_7_to_3", {2, 31, 7, 7}, false, 3, 3, 0},
     {"avg_upsampling", {1, 3, 4, 3}, false, 5, 4, 0},
     {"avg_image255x257", {1, 2, 255, 257}, false, 6, 5, 0},
+    {"avg_psp_8_to_2", {2, 64, 8, 8}, false, 2, 2, 0},  // PSPNet's pyramid on a stride-8 map
+    {"avg_psp_8_to_3", {2, 64, 8, 8}, false, 3, 3, 0},
+    {"avg_psp_8_to_6", {2, 64, 8, 8}, false, 6, 6, 0},
 };
 
 Tensor pool(const PoolCase& cs, const Tensor& x) {

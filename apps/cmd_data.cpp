@@ -9,7 +9,7 @@
 #include "data/ingest.h"
 #include "data/inspect.h"
 #include "data/synth.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "apps/registry.h"
 #include "engine/autograd.h"
-#include "engine/device.h"
+#include "core/device.h"
 #include "engine/hdf5_file.h"
 #include "models/segmentation_net.h"
 #include "train/checkpoint.h"

@@ -2,7 +2,7 @@
 #include "data/inspect.h"
 
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "data/sampler.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 

@@ -3,7 +3,7 @@
 // memo opcodes are omitted (they are optional for a loader).
 #include "data/pickle_writer.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

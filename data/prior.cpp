@@ -2,7 +2,7 @@
 // temporal/spatial mix weights and calls the kernel.
 #include "data/prior.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "kernels/cromss_prior.h"
 
 namespace cromss::data {

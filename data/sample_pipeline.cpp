@@ -2,8 +2,8 @@
 #include "data/sample_pipeline.h"
 
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
-#include "kernels/random.cuh"
+#include "core/error.h"
+#include "core/random.cuh"
 
 namespace cromss::data {
 

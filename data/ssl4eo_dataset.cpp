@@ -6,7 +6,7 @@
 
 #include "data/pickle_reader.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

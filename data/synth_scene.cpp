@@ -5,8 +5,8 @@
 
 #include "data/ssl4eo_stats.h"
 #include "data/synth.h"
-#include "engine/error.h"
-#include "kernels/random.cuh"
+#include "core/error.h"
+#include "core/random.cuh"
 
 namespace cromss::data {
 namespace {

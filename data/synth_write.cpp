@@ -11,7 +11,7 @@
 #include "data/pickle_writer.h"
 #include "data/ssl4eo_stats.h"
 #include "data/synth.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "engine/cross_rank.h"
-#include "engine/dtype.h"
+#include "core/cross_rank.h"
+#include "core/dtype.h"
 #include "kernels/cromss_objective.cuh"
 
 namespace cromss {

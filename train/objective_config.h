@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/cross_rank.h"
+#include "core/cross_rank.h"
 #include "kernels/cromss_objective.cuh"
 
 namespace cromss {

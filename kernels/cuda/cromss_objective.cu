@@ -5,8 +5,8 @@
 // bits run to run): per block in a fixed order (warp shuffles, then the warps in order) into one
 // double partial per block, then one block per accumulator adds the partials in a fixed tree.
 // One thread per pixel, grid-stride.
-#include "engine/allocator.h"
-#include "engine/cuda/context_cuda.h"
+#include "core/allocator.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cuda/types.cuh"
 

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "engine/autograd.h"
-#include "kernels/random.cuh"
+#include "core/random.cuh"
 
 namespace cromss::test {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "data/sample_pipeline.h"
 #include "data/ssl4eo_stats.h"
-#include "kernels/random.cuh"
+#include "core/random.cuh"
 
 namespace cromss::data {
 namespace {

@@ -9,7 +9,7 @@
 #include "data/pickle_writer.h"
 #include "data/ssl4eo_dataset.h"
 #include "data/synth.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

@@ -10,7 +10,7 @@
 #include "data/ingest.h"
 #include "data/inspect.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

@@ -12,7 +12,7 @@
 #include "data/pickle_writer.h"
 #include "data/sampler.h"
 #include "data/synth.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

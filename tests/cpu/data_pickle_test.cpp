@@ -11,7 +11,7 @@
 #include "data/lmdb_env.h"
 #include "data/pickle_reader.h"
 #include "data/pickle_writer.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

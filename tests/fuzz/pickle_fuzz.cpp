@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "data/pickle_reader.h"
-#include "engine/error.h"
+#include "core/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -1,10 +1,10 @@
 // Context for a CUDA device: stream, cuDNN and cuBLASLt handles, workspaces (see context.h).
-#include "engine/context.h"
+#include "core/context.h"
 
 #include <memory>
 #include <mutex>
 
-#include "engine/cuda/check.h"
+#include "core/cuda/check.h"
 
 namespace cromss {
 namespace {

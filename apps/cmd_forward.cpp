@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "apps/registry.h"
-#include "engine/autograd.h"
 #include "core/device.h"
+#include "engine/autograd.h"
 #include "engine/hdf5_file.h"
 #include "models/segmentation_net.h"
 #include "train/checkpoint.h"

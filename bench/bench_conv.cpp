@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/autograd.h"
 #include "core/device.h"
+#include "engine/autograd.h"
 #include "engine/ops/conv2d.h"
 
 #if CROMSS_WITH_CUDA

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/allocator.h"
 #include "data/sample_pipeline.h"
 #include "data/ssl4eo_dataset.h"
-#include "core/allocator.h"
 
 namespace cromss::data {
 

@@ -1,9 +1,9 @@
 // Per-sample pretraining pipeline (see sample_pipeline.h).
 #include "data/sample_pipeline.h"
 
-#include "data/ssl4eo_stats.h"
 #include "core/error.h"
 #include "core/random.cuh"
+#include "data/ssl4eo_stats.h"
 
 namespace cromss::data {
 

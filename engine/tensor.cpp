@@ -7,11 +7,11 @@
 #include <cstring>
 
 #include "core/allocator.h"
-#include "engine/autograd.h"
 #include "core/cuda_api.h"
+#include "core/random.cuh"
+#include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/copy.h"
-#include "core/random.cuh"
 
 namespace cromss {
 

@@ -12,12 +12,12 @@
 #include <thread>
 #include <unordered_map>
 
-#include "data/loader.h"
-#include "data/sampler.h"
-#include "engine/autograd.h"
 #include "core/determinism.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "data/loader.h"
+#include "data/sampler.h"
+#include "engine/autograd.h"
 #include "engine/ops/elementwise.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <set>
 
-#include "engine/autograd.h"
 #include "core/random.cuh"
+#include "engine/autograd.h"
 
 namespace cromss::test {
 namespace {

@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/ingest.h"
 #include "data/inspect.h"
 #include "data/ssl4eo_stats.h"
-#include "core/error.h"
 
 namespace cromss::data {
 namespace {

@@ -16,9 +16,9 @@
 #include <sstream>
 
 #include "core/device.h"
+#include "core/random.cuh"
 #include "engine/hdf5_file.h"
 #include "engine/ops.h"
-#include "core/random.cuh"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
 #include "tests/tolerance.h"

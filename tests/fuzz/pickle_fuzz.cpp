@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "data/pickle_reader.h"
 #include "core/error.h"
+#include "data/pickle_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

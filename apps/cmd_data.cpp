@@ -36,6 +36,7 @@ void setup_synth(CLI::App& data) {
     const auto t0 = std::chrono::steady_clock::now();
     const SynthReport r = write_synth_dataset(*opt);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const auto& p : r.replaced) std::printf("replaced the existing %s\n", p.c_str());
     for (const auto& p : r.written) std::printf("wrote %s\n", p.c_str());
     std::printf("%lld locations of %dx%d in %.2f s", static_cast<long long>(r.locations), opt->size,
                 opt->size, s);

@@ -3,7 +3,8 @@
 // logits_s1 and/or logits_s2 (N,K,H,W) float32. The model flags (upstream's names) default to
 // what the checkpoint says: its config attribute, then its keys and shapes (net.encoder1 -> mid
 // fusion, net.model1 -> late fusion, conv1/head shapes -> channels/classes); flags given on the
-// command line win. H and W must be multiples of 32.
+// command line win. H and W must be multiples of 32. A checkpoint holding NaN/Inf is refused,
+// naming the datasets, unless --allow_nonfinite (train/finite_checks.h).
 #include <cstdio>
 #include <optional>
 
@@ -13,6 +14,7 @@
 #include "engine/hdf5_file.h"
 #include "models/segmentation_net.h"
 #include "train/checkpoint.h"
+#include "train/finite_checks.h"
 
 namespace cromss {
 namespace {
@@ -22,6 +24,7 @@ struct ForwardOptions {
   std::optional<std::string> input_type, fusion_type, model_type;
   std::optional<int64_t> n_channels, n_classes;
   int64_t batch_size = 8;
+  bool allow_nonfinite = false;
 };
 
 ModelConfig resolve_config(const H5File& ckpt, const ForwardOptions& o) {
@@ -62,6 +65,7 @@ void run_forward(const ForwardOptions& o) {
                built_with_cuda() ? "" : "; this build has no CUDA backend");
   CROMSS_CHECK(o.batch_size > 0, "--batch_size {}: must be positive", o.batch_size);
   H5File ckpt(o.ckpt, H5File::Mode::read);
+  if (!o.allow_nonfinite) check_finite_checkpoint(ckpt);
   ModelConfig config = resolve_config(ckpt, o);
   auto net = build_model(config, 0, /*initialize=*/false);
   load_model_state(ckpt, *net);
@@ -120,6 +124,8 @@ void setup_forward(CLI::App& root) {
   cmd->add_option("--device", opts->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--batch_size", opts->batch_size, "samples per forward pass")
       ->capture_default_str();
+  cmd->add_flag("--allow_nonfinite", opts->allow_nonfinite,
+                "Load the checkpoint even if it holds NaN/Inf values (the logits will show them)");
   cmd->callback([opts] { run_forward(*opts); });
 }
 

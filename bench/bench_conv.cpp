@@ -1,8 +1,8 @@
 // conv2d throughput at ResNet-50-like shapes: 3x3 64->64 at 64x64, 1x1 256->64 at 64x64, and
 // the 7x7/2 stem on a 3-band 256x256 patch, for N = 1 and 2. The rate counter GFLOP reads as
 // GFLOP/s, counting 2 FLOP per multiply-add; forward+backward counts 3 passes (forward, grad
-// input, grad weight). CPU runs time wall clock (OpenBLAS uses every core). The CUDA variants
-// exist only in a CUDA build and register only when a device is present; they time the
+// input, grad weight). CPU runs (oneDNN) time wall clock (OpenMP uses every core). The CUDA
+// variants exist only in a CUDA build and register only when a device is present; they time the
 // context's stream with CUDA events (manual time) in f32 and bf16, also at N = 16.
 #include <benchmark/benchmark.h>
 

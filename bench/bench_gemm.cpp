@@ -1,4 +1,4 @@
-// GEMM throughput in GFLOP/s (2*M*N*K per product): the CPU path (OpenBLAS through matmul) at a
+// GEMM throughput in GFLOP/s (2*M*N*K per product): the CPU path (oneDNN through matmul) at a
 // few sizes, and, in CUDA builds on a machine with a device, the cuBLASLt path in f32, bf16 and
 // f16 timed with CUDA events (manual time, warm-up excluded; kernels/matmul.h time_gemm_ms).
 // Shapes: cubes and the ResNet-50 1x1-convolution-like M=4096 (pixels), N=256, K=1024.
@@ -26,7 +26,7 @@ BENCHMARK(BM_GemmCpu)
     ->Args({256, 256, 256})
     ->Args({1024, 1024, 1024})
     ->Args({4096, 256, 1024})
-    ->UseRealTime()  // OpenBLAS runs its own threads: rates over wall time, not this thread's CPU
+    ->UseRealTime()  // oneDNN runs OpenMP threads: rates over wall time, not this thread's CPU
     ->Unit(benchmark::kMillisecond);
 
 #if CROMSS_WITH_CUDA

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # One command for a machine with a GPU: build (or take a bundle made by bench/gpu_bundle.sh), run
 # the gpu-labelled tests, run a short CromSS pretraining on the GPU in bf16 and fp16 and resume
-# it, time the end-to-end training step against PyTorch, run the kernel benchmarks, run the gpu
-# tests under compute-sanitizer (memcheck), and print one summary table. Every step has a time
-# limit, so the whole check fits a short lease (about 6 minutes at most on an H100/H200).
+# it, time the end-to-end training step against PyTorch (batch 16 and 128, bf16 and fp16, PyTorch
+# eager NCHW / channels_last / torch.compile; bench/e2e_table.py prints the ratios), run the
+# kernel benchmarks, run the gpu tests under compute-sanitizer (memcheck), and print one summary
+# table. Every step has a time limit, so the whole check fits a 10-minute lease on an H100/H200
+# (E2E_BATCHES="128" or E2E_COMPILE=0 shorten it).
 #
 # Usage: bench/gpu_check.sh [LOG_DIR]                       build here with CUDA, then check
 #        CROMSS_BUNDLE=DIR bench/gpu_check.sh [LOG_DIR]     use the binaries of a bundle
@@ -57,24 +59,44 @@ pretrain=(pretrain --data_path "$run_dir/data" --input_type s12 --fusion_type mi
           --save_interval 1 --accelerator gpu --num_workers 4)
 step "data synth (64 locations)" synth.log 30 "$cromss" data synth --out "$run_dir/data" --n 64 --seed 42
 step "pretrain bf16 (2 epochs)" pretrain_bf16.log 60 "$cromss" "${pretrain[@]}" \
-  --save_dir "$run_dir/bf16" --epochs 2 --precision bf16
+  --save_dir "$run_dir/bf16" --epochs 2 --precision bf16 --overwrite
 step "pretrain bf16 resume (+1 epoch)" pretrain_resume.log 45 "$cromss" "${pretrain[@]}" \
   --save_dir "$run_dir/bf16" --epochs 3 --precision bf16 --resume auto
 step "pretrain fp16 (2 epochs)" pretrain_fp16.log 60 "$cromss" "${pretrain[@]}" \
-  --save_dir "$run_dir/fp16" --epochs 2 --precision fp16
+  --save_dir "$run_dir/fp16" --epochs 2 --precision fp16 --overwrite
 
-# End-to-end training step, cromss and PyTorch with the same settings (PEAK_TFLOPS: MFU).
-e2e=(--model_type resnet50 --batch_size 16 --crop_size 256 --steps 20 --warmup 3
-     --peak_tflops "${PEAK_TFLOPS:-0}")
-for precision in bf16 fp16 fp32; do
-  step "cromss bench (e2e step, $precision)" "cromss_step_$precision.log" 60 "$cromss" bench \
-    "${e2e[@]}" --fusion_type mid --device cuda --precision "$precision" \
-    --json "$log_dir/cromss_step_$precision.json"
+# End-to-end training step at the paper's batch (128) and at 16, bf16 and fp16: cromss against
+# PyTorch eager NCHW, eager channels_last and torch.compile channels_last (where it works), each
+# pairing run back to back on this GPU (PEAK_TFLOPS overrides the detected card's peak for MFU).
+e2e=(--model_type resnet50 --crop_size 256 --peak_tflops "${PEAK_TFLOPS:-0}")
+e2e_dir="$log_dir/e2e"
+mkdir -p "$e2e_dir"
+have_torch=0
+python3 -c "import torch, torchvision" 2>/dev/null && have_torch=1
+for batch in ${E2E_BATCHES:-16 128}; do
+  steps=$(( batch >= 64 ? 10 : 20 ))
+  for precision in bf16 fp16; do
+    tag="b${batch}_$precision"
+    step "cromss bench ($tag)" "e2e/cromss_$tag.log" 90 "$cromss" bench "${e2e[@]}" \
+      --fusion_type mid --device cuda --precision "$precision" --batch_size "$batch" \
+      --steps "$steps" --warmup 3 --json "$e2e_dir/cromss_$tag.json"
+    [ "$have_torch" = 1 ] || continue
+    base=(python3 tools/pytorch_baseline.py "${e2e[@]}" --device cuda --amp "$precision"
+          --batch_size "$batch" --steps "$steps")
+    step "pytorch eager NCHW ($tag)" "e2e/pytorch_nchw_$tag.log" 90 "${base[@]}" --warmup 3 \
+      --json "$e2e_dir/pytorch_nchw_$tag.json"
+    step "pytorch eager NHWC ($tag)" "e2e/pytorch_nhwc_$tag.log" 90 "${base[@]}" --warmup 3 \
+      --channels_last --json "$e2e_dir/pytorch_nhwc_$tag.json"
+    if [ "${E2E_COMPILE:-1}" = 1 ] && [ "$batch" -ge 64 ] && [ "$precision" = bf16 ]; then
+      step "pytorch compile NHWC ($tag)" "e2e/pytorch_compile_$tag.log" 240 "${base[@]}" \
+        --warmup 5 --channels_last --compile --json "$e2e_dir/pytorch_compile_$tag.json"
+    fi
+  done
 done
-if [ -f tools/pytorch_baseline.py ] && python3 -c "import torch, torchvision" 2>/dev/null; then
-  step "pytorch baseline (bf16)" pytorch_step_bf16.log 90 python3 tools/pytorch_baseline.py \
-    "${e2e[@]}" --device cuda --amp bf16 --json "$log_dir/pytorch_step_bf16.json"
-fi
+fp32_tag=b16_fp32
+step "cromss bench ($fp32_tag)" "e2e/cromss_$fp32_tag.log" 90 "$cromss" bench "${e2e[@]}" \
+  --fusion_type mid --device cuda --precision fp32 --batch_size 16 --steps 10 --warmup 3 \
+  --json "$e2e_dir/cromss_$fp32_tag.json"
 
 step "kernel benchmarks (CUDA)" bench.log 150 "$kernel_bench" --benchmark_filter=Cuda \
   --benchmark_min_time=0.05 --benchmark_out="$log_dir/bench.json" --benchmark_out_format=json
@@ -100,16 +122,7 @@ for run in bf16 fp16; do  # upstream's nested run directory under --save_dir
      run, $col["epoch"], $col["tr_loss"], $col["v_loss"], $col["v1_miou"], $col["v2_miou"],
      $col["tr_selprec_1"]}' "$metrics"
 done
-echo "end-to-end step (resnet50 mid, batch 16, crop 256, 20 steps):"
-printf '  %-16s %14s %10s %16s\n' "" "ms/step (med)" "pairs/s" "peak memory MiB"
-for pair in "cromss bf16:cromss_step_bf16.log" "cromss fp16:cromss_step_fp16.log" "cromss fp32:cromss_step_fp32.log" \
-            "pytorch bf16:pytorch_step_bf16.log"; do
-  name="${pair%%:*}" log="$log_dir/${pair#*:}"
-  [ -f "$log" ] || continue
-  printf '  %-16s %14s %10s %16s\n' "$name" \
-    "$(awk '/ms\/step/ {print $3}' "$log")" "$(awk '/pairs\/s/ {print $2}' "$log")" \
-    "$(awk '/peak memory/ {print $3}' "$log")"
-done
+python3 bench/e2e_table.py "$e2e_dir"
 echo "kernel benchmarks (name, time, rate):"
 grep -E '^BM_' "$log_dir/bench.log" | awk '{printf "  %-56s %10s %s %s\n", $1, $2, $3, $NF}' | head -60
 exit $status

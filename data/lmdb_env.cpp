@@ -17,14 +17,35 @@ void lmdb_check(int rc, const char* call, const std::string& path) {
 
 constexpr size_t kCommitEveryBytes = size_t{256} << 20;
 
+// A data.mdb shorter than its last used page (a partial copy, an interrupted rsync) would be
+// mapped anyway, and the first read past the end of the file kills the process with SIGBUS.
+// The meta page (at the start of the file) names the last page; compare it with the file size.
+void check_not_truncated(MDB_env* env, const std::string& path, const std::string& data_file) {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  lmdb_check(mdb_env_info(env, &info), "mdb_env_info", path);
+  lmdb_check(mdb_env_stat(env, &st), "mdb_env_stat", path);
+  const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(data_file, ec);
+  if (ec) CROMSS_THROW(IoError, "LMDB {}: cannot stat {}: {}", path, data_file, ec.message());
+  if (size < needed)
+    CROMSS_THROW(IoError,
+                 "LMDB {}: {} is truncated: {} bytes, but its last page ({} of {} bytes) ends "
+                 "at byte {} (a partial copy or an interrupted transfer?)",
+                 path, data_file, size, info.me_last_pgno, st.ms_psize, needed);
+}
+
 }  // namespace
 
 LmdbReader::LmdbReader(const std::string& path) : path_(path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) CROMSS_THROW(IoError, "LMDB {} does not exist", path);
   unsigned flags = MDB_RDONLY | MDB_NOTLS | MDB_NOLOCK | MDB_NORDAHEAD;
+  std::string data_file = path;
   if (S_ISDIR(st.st_mode)) {
-    if (!std::filesystem::exists(std::filesystem::path(path) / "data.mdb"))
+    data_file = (std::filesystem::path(path) / "data.mdb").string();
+    if (!std::filesystem::exists(data_file))
       CROMSS_THROW(IoError, "LMDB {}: directory has no data.mdb", path);
   } else {
     flags |= MDB_NOSUBDIR;
@@ -36,6 +57,13 @@ LmdbReader::LmdbReader(const std::string& path) : path_(path) {
     mdb_env_close(env_);
     env_ = nullptr;
     lmdb_check(rc, "mdb_env_open", path);
+  }
+  try {
+    check_not_truncated(env_, path, data_file);
+  } catch (...) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw;
   }
   MDB_txn* txn = nullptr;
   lmdb_check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn), "mdb_txn_begin", path);

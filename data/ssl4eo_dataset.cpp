@@ -86,7 +86,7 @@ PretrainDataset::PretrainDataset(const PretrainPaths& paths) {
   const fs::path root(paths.data_path);
   if (!fs::is_directory(root))
     CROMSS_THROW(IoError, "--data_path {} is not a directory", paths.data_path);
-  s1_ = std::make_unique<LmdbReader>((root / paths.name_s1).string());
+  if (!paths.name_s1.empty()) s1_ = std::make_unique<LmdbReader>((root / paths.name_s1).string());
   s2_ = std::make_unique<LmdbReader>((root / paths.name_s2).string());
   label_ = std::make_unique<LmdbReader>((root / paths.name_label).string());
   if (!paths.name_clean_label.empty() && fs::exists(root / paths.name_clean_label))
@@ -106,8 +106,8 @@ PretrainDataset::PretrainDataset(const PretrainPaths& paths) {
 }
 
 std::string PretrainDataset::describe() const {
-  return fmt::format("S1 {}, S2 {}, labels {}{}", s1_->path(), s2_->path(), label_->path(),
-                     clean_ ? ", clean labels " + clean_->path() : "");
+  return fmt::format("S1 {}, S2 {}, labels {}{}", s1_ ? s1_->path() : "(not read)", s2_->path(),
+                     label_->path(), clean_ ? ", clean labels " + clean_->path() : "");
 }
 
 void PretrainDataset::read(size_t index, LocationData& out) const {
@@ -131,11 +131,15 @@ void PretrainDataset::read(size_t index, LocationData& out) const {
       CROMSS_THROW(IoError, "{}: id {} disagrees with the label LMDB's id {} for this key",
                    where(env, key), r.id_string(), label_id);
   };
-  std::vector<int64_t> s1s = {kSeasons, kS1Bands, h, w};
-  read_record(*s1_, key, s1s, 1, "uint8", [&](const ArrayRecord& r) {
-    check_id(*s1_, r);
-    copy_bytes(r, out.s1);
-  });
+  if (s1_) {
+    std::vector<int64_t> s1s = {kSeasons, kS1Bands, h, w};
+    read_record(*s1_, key, s1s, 1, "uint8", [&](const ArrayRecord& r) {
+      check_id(*s1_, r);
+      copy_bytes(r, out.s1);
+    });
+  } else {
+    out.s1.assign(static_cast<size_t>(kSeasons * kS1Bands * h * w), 0);  // S2-only runs
+  }
   std::vector<int64_t> s2s = {kSeasons, kS2Bands, h, w};
   read_record(*s2_, key, s2s, 1, "uint8", [&](const ArrayRecord& r) {
     check_id(*s2_, r);

@@ -23,7 +23,7 @@ namespace cromss::data {
 
 struct PretrainPaths {
   std::string data_path;
-  std::string name_s1 = "0k_251k_uint8_s1.lmdb";
+  std::string name_s1 = "0k_251k_uint8_s1.lmdb";  // empty: no S1 (S2-only runs), zeros instead
   std::string name_s2 = "0k_251k_uint8_s2c.lmdb";
   std::string name_label = "dw_labels.lmdb";
   std::string name_clean_label = "dw_labels_clean.lmdb";  // used when it exists; empty: never

@@ -40,12 +40,14 @@ SynthLocation synth_location(uint64_t seed, int64_t index, int size, double nois
 struct SynthReport {
   int64_t locations = 0;
   uint64_t label_pixels = 0;
-  uint64_t wrong_pixels = 0;         // noisy != clean
-  std::vector<std::string> written;  // LMDB paths
+  uint64_t wrong_pixels = 0;          // noisy != clean
+  std::vector<std::string> written;   // LMDB paths
+  std::vector<std::string> replaced;  // those that existed before (removed, then rewritten)
 };
 
 // Writes the pretraining LMDBs (upstream names + dw_labels_clean.lmdb), or with `downstream`
-// one downstream LMDB in upstream's raw coding.
+// one downstream LMDB in upstream's raw coding. An existing LMDB of the same name is replaced
+// (never extended), so an earlier, larger synth leaves no records behind.
 SynthReport write_synth_dataset(const SynthOptions& opt);
 
 }  // namespace cromss::data

@@ -97,6 +97,19 @@ std::vector<std::string> downstream_records(const SynthOptions& o, int64_t i) {
   return out;
 }
 
+// A writer on an empty LMDB: an LMDB of the same name left by an earlier synth is removed first
+// (writing into it would keep its records past the new --n, a mixture `data inspect` accepts).
+std::unique_ptr<LmdbWriter> fresh_writer(const std::string& path, size_t map_size,
+                                         SynthReport* rep) {
+  std::error_code ec;
+  if (std::filesystem::exists(path)) {
+    std::filesystem::remove_all(path, ec);
+    if (ec) CROMSS_THROW(IoError, "{}: cannot replace the existing LMDB: {}", path, ec.message());
+    rep->replaced.push_back(path);
+  }
+  return std::make_unique<LmdbWriter>(path, map_size);
+}
+
 }  // namespace
 
 SynthReport write_synth_dataset(const SynthOptions& o) {
@@ -117,13 +130,13 @@ SynthReport write_synth_dataset(const SynthOptions& o) {
     for (const char* name : {"0k_251k_uint8_s1.lmdb", "0k_251k_uint8_s2c.lmdb", "dw_labels.lmdb",
                              "dw_labels_clean.lmdb"}) {
       rep.written.push_back((fs::path(o.out_dir) / name).string());
-      writers.push_back(std::make_unique<LmdbWriter>(rep.written.back(), map_size));
+      writers.push_back(fresh_writer(rep.written.back(), map_size, &rep));
     }
   } else {
     std::string lower = o.downstream;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     rep.written.push_back((fs::path(o.out_dir) / ("synth_" + lower + "_lmdb")).string());
-    writers.push_back(std::make_unique<LmdbWriter>(rep.written.back(), map_size));
+    writers.push_back(fresh_writer(rep.written.back(), map_size, &rep));
     keys_prefix = o.downstream == "DFC" ? std::vector<std::string>{"s1_", "s2_", "lbl_"}
                                         : std::vector<std::string>{"s1_", "s2_", "dw_", "osm_"};
   }

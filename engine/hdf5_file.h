@@ -6,7 +6,9 @@
 //
 // write_atomically() is the only way checkpoints are written: the content goes to "<path>.tmp",
 // which is flushed, fsynced and renamed over <path>, then the directory is fsynced - a crash or
-// SIGTERM at any moment leaves either the old file or the new one, never a torn one.
+// SIGTERM at any moment leaves either the old file or the new one, never a torn one. A failed
+// write (a full disk) removes the temporary file and throws an IoError naming it; the process can
+// then exit normally (HDF5's exit-time teardown, which crashes on such a file, is disabled).
 #pragma once
 
 #include <cstdint>

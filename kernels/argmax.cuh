@@ -1,6 +1,6 @@
 // Per-pixel class argmax of NCHW logits (validation predictions, PNG panels), written once for
 // the CPU reference and the CUDA kernel: the FIRST index of the largest value (torch.argmax's
-// tie rule; a NaN never wins a comparison, so it is skipped unless it is class 0).
+// tie rule; a NaN counts as the largest value, as in torch.argmax, so the first NaN wins).
 #pragma once
 
 #include <stdint.h>
@@ -17,7 +17,7 @@ CROMSS_HD uint8_t argmax_pixel(const T* x, int64_t stride, int classes, Load loa
   auto best_value = load(x, 0);
   for (int c = 1; c < classes; ++c) {
     const auto v = load(x, c * stride);
-    if (v > best_value) {
+    if (v > best_value || (v != v && best_value == best_value)) {
       best = c;
       best_value = v;
     }

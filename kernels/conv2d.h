@@ -1,7 +1,7 @@
 // Convolution kernels on contiguous NCHW buffers (geometry in kernels/conv2d.cuh). bias and
-// grad-bias pointers may be null (no bias). cpu_kernels:: run f32/f64 (im2col + OpenBLAS GEMM);
-// cuda_kernels:: run f32, f64, bf16 and f16 through cuDNN with fp32 accumulation for the 16-bit
-// types. Every kernel overwrites its output.
+// grad-bias pointers may be null (no bias). cpu_kernels:: run f32/f64 (the im2col + GEMM
+// reference); cuda_kernels:: run f32, f64, bf16 and f16 through cuDNN with fp32 accumulation for
+// the 16-bit types. Every kernel overwrites its output.
 #pragma once
 
 #include <cstdint>

@@ -20,14 +20,16 @@ CROMSS_HD A binary_apply(BinaryOp op, A a, A b) {
   }
 }
 
-// relu(x) = max(x, 0); d relu / dx = 1 where the output is positive (PyTorch: 0 at x = 0).
+// relu(x) = max(x, 0) with NaN propagated as PyTorch's (relu(NaN) = NaN, so a NaN weight or
+// pixel reaches the loss instead of vanishing); d relu / dx = 0 where the output is <= 0
+// (PyTorch's threshold_backward: 0 at x = 0, the gradient passes where the output is NaN).
 template <class A>
 CROMSS_HD A relu_forward(A x) {
-  return x > A(0) ? x : A(0);
+  return x <= A(0) ? A(0) : x;
 }
 template <class A>
 CROMSS_HD A relu_backward(A grad_out, A out) {
-  return out > A(0) ? grad_out : A(0);
+  return out <= A(0) ? A(0) : grad_out;
 }
 
 }  // namespace cromss

@@ -1,7 +1,8 @@
 // Row-major GEMM: c (m, n) = op(a) (m, k) x op(b) (k, n), op = transpose when requested, so a is
 // stored (m, k) or (k, m) and b (k, n) or (n, k), all densely packed. c is overwritten.
-// cpu_kernels:: OpenBLAS sgemm/dgemm. cuda_kernels:: cuBLASLt on the device's Context stream and
-// workspace: f32/bf16/f16 with fp32 accumulation (CUBLAS_COMPUTE_32F, no TF32), f64 in f64.
+// cpu_kernels:: the loop reference (f32 production GEMMs run on oneDNN, kernels/onednn/).
+// cuda_kernels:: cuBLASLt on the device's Context stream and workspace: f32/bf16/f16 with fp32
+// accumulation (CUBLAS_COMPUTE_32F, no TF32), f64 in f64.
 #pragma once
 
 #include <cstdint>

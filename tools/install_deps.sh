@@ -4,7 +4,7 @@
 # kind); without nvcc, configure with -DCROMSS_CUDA=OFF for a CPU-only build.
 set -euo pipefail
 packages=(cmake g++ make git libgtest-dev libbenchmark-dev libhdf5-dev liblmdb-dev
-          libopenblas-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev libfmt-dev libgdal-dev libpng-dev
+          libdnnl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libgdal-dev libpng-dev
           libopenmpi-dev openmpi-bin clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 cromss=${1:-./build/cromss}
 out=${2:-runs/method}
 seeds=${SEEDS:-42 43 44}
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 rm -rf "$out" && mkdir -p "$out"
 "$cromss" data synth --out "$out/data" --n 64 --seed 3 --noise 0.3
 common=(--data_path "$out/data" --input_type s12 --fusion_type mid --model_type resnet18

@@ -16,10 +16,15 @@ entangling, so the PyTorch step does a little less element-wise work. The convol
 dominate, are the same.
 
 Reports ms/step (median, mean), pairs/s, conv GFLOP per step and TFLOP/s (ResNet-50 only, the
-same formula as `cromss bench`), MFU against --peak_tflops, and peak memory: on CUDA
+same formula as `cromss bench`: 129.73 GFLOP per pair at 256² with 13 bands), MFU against
+--peak_tflops (0: the detected card's dense peak for the precision, see peak_tflops()), and peak
+memory: on CUDA
 torch.cuda.max_memory_allocated after a reset; on the CPU the process's peak RSS (includes the
 interpreter and libraries, so it is not comparable with cromss's allocator peak). --json writes
 the keys of `cromss bench --json`.
+
+--channels_last runs the network and inputs in NHWC; --compile wraps the network in
+torch.compile (PyTorch >= 2; the first steps compile and are not timed, raise --warmup).
 
 Usage: /usr/bin/python3 tools/pytorch_baseline.py --model_type resnet18 --batch_size 2 \\
            --crop_size 64 --steps 3 --device cpu
@@ -131,10 +136,29 @@ def cromss_step_loss(y1, y2, target):
 
 
 def resnet50_step_gflop(s2_bands, b, crop):
+    """Forward + weight gradient + input gradient of every conv, less the stems' input gradients
+    (never computed): 3 x forward - stem forward, per branch."""
     def branch(bands):
-        return RESNET50_BRANCH_GFLOP_256 - (13 - bands) * STEM_GFLOP_PER_BAND_256
+        forward = RESNET50_BRANCH_GFLOP_256 - (13 - bands) * STEM_GFLOP_PER_BAND_256
+        return 3.0 * forward - bands * STEM_GFLOP_PER_BAND_256
 
-    return 3.0 * crop * crop / 65536.0 * b * (branch(S1_BANDS) + branch(s2_bands))
+    return crop * crop / 65536.0 * b * (branch(S1_BANDS) + branch(s2_bands))
+
+
+# Dense tensor-core peaks (TFLOP/s, no sparsity) from the vendors' data sheets, by device-name
+# fragment; fp32 means plain FP32 (no TF32). Same table as core/device_peak.cpp.
+PEAKS = [("H200", {"bf16": 989.4, "fp16": 989.4, "fp32": 66.9}),
+         ("H100 NVL", {"bf16": 835.0, "fp16": 835.0, "fp32": 60.0}),
+         ("H100 PCIe", {"bf16": 756.0, "fp16": 756.0, "fp32": 51.2}),
+         ("H100", {"bf16": 989.4, "fp16": 989.4, "fp32": 66.9}),
+         ("A100", {"bf16": 312.0, "fp16": 312.0, "fp32": 19.5})]
+
+
+def peak_tflops(device_name, precision):
+    for fragment, peaks in PEAKS:
+        if fragment in device_name:
+            return peaks[precision]
+    return 0.0
 
 
 def main():
@@ -148,6 +172,7 @@ def main():
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--amp", default="none", choices=["none", "bf16", "fp16"])
     ap.add_argument("--channels_last", action="store_true")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the network")
     ap.add_argument("--learning_rate", type=float, default=0.005)
     ap.add_argument("--peak_tflops", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=42)
@@ -162,6 +187,7 @@ def main():
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
     net = MidFusionUnet(a.model_type, a.n_channels).to(dev, memory_format=fmt).train()
     opt = torch.optim.Adam(net.parameters(), lr=a.learning_rate)
+    run_net = torch.compile(net) if a.compile else net
     amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(a.amp)
     scaler = torch.cuda.amp.GradScaler(enabled=cuda and a.amp == "fp16")
 
@@ -176,7 +202,7 @@ def main():
     def step():
         with torch.autocast(device_type=dev.type, dtype=amp_dtype or torch.bfloat16,
                             enabled=amp_dtype is not None):
-            y1, y2 = net(s1, s2)
+            y1, y2 = run_net(s1, s2)
         loss = cromss_step_loss(y1, y2, target)
         scaler.scale(loss).backward()
         scaler.step(opt)
@@ -208,10 +234,12 @@ def main():
     pairs = b * 1000.0 / med
     gflop = resnet50_step_gflop(a.n_channels, b, s) if a.model_type == "resnet50" else None
     tflops = gflop / med if gflop else None
-    mfu = tflops / a.peak_tflops if tflops and a.peak_tflops > 0 else None
     precision = {"none": "fp32"}.get(a.amp, a.amp)
+    peak = a.peak_tflops or (peak_tflops(torch.cuda.get_device_name(dev), precision) if cuda else 0)
+    mfu = tflops / peak if tflops and peak > 0 else None
     print(f"pytorch baseline: {a.model_type} mid-fusion, {a.n_channels} ch, batch {b}, crop {s}, "
-          f"{a.device}, {precision}{', channels_last' if a.channels_last else ''} "
+          f"{a.device}, {precision}{', channels_last' if a.channels_last else ''}"
+          f"{', torch.compile' if a.compile else ''} "
           f"(torch {torch.__version__}, CPU threads: {torch.get_num_threads()})")
     n_params = sum(p.numel() for p in net.parameters())
     print(f"  parameters    {n_params}")
@@ -222,7 +250,7 @@ def main():
         print(f"  GFLOP/step    {gflop:.2f} (conv only, fwd+bwd = 3x fwd)")
         print(f"  TFLOP/s       {tflops:.3f}")
         if mfu is not None:
-            print(f"  MFU           {100 * mfu:.1f} %")
+            print(f"  MFU           {100 * mfu:.1f} % (peak {peak:.1f} TFLOP/s)")
     kind = "torch.cuda.max_memory_allocated" if cuda else "process peak RSS"
     print(f"  peak memory   {peak_mib:.1f} MiB ({kind})")
 
@@ -231,6 +259,7 @@ def main():
                    fusion_type="mid", n_channels=a.n_channels, batch_size=b, crop_size=s,
                    device=str(dev), precision=precision, parameters=n_params,
                    cpu_threads=torch.get_num_threads(), channels_last=a.channels_last,
+                   compile=a.compile, peak_tflops=peak or None,
                    epoch=BENCH_EPOCH, warmup=a.warmup, steps=a.steps, ms_per_step_median=med,
                    ms_per_step_mean=mean, ms_per_step=ms, pairs_per_s=pairs,
                    gflop_per_step=gflop, tflops=tflops, mfu=mfu, peak_memory_mib=peak_mib,

@@ -150,6 +150,10 @@ void PretrainConfig::validate() const {
   }
   CROMSS_CHECK(n_classes >= 2,
                "--n_classes: expected at least 2 classes (DW labels have 9), got {}", n_classes);
+  CROMSS_CHECK(!(multi_modal() && label_smoothing) || n_classes == 9,
+               "--n_classes {}: --label_smoothing builds its prior over the 9 Dynamic World "
+               "classes, so it needs --n_classes 9 (or --no-label_smoothing)",
+               n_classes);
   CROMSS_CHECK(!loss_type.empty(), "--loss_type: expected letters c (CE) and/or d (Dice), got ''");
   for (char ch : loss_type) {
     CROMSS_CHECK(ch != 'f', "--loss_type: the focal loss ('f') is not implemented in cromss");
@@ -339,7 +343,14 @@ TrainPrecision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool c
 
 std::string resolve_device(const PretrainConfig& cfg, int cuda_device_count, bool* fell_back) {
   if (fell_back) *fell_back = false;
-  if (!cfg.device.empty()) return cfg.device;
+  if (!cfg.device.empty()) {
+    const int index = cfg.device.rfind("cuda:", 0) == 0 ? std::stoi(cfg.device.substr(5)) : 0;
+    CROMSS_CHECK(cfg.device == "cpu" || index < cuda_device_count,
+                 "--device {}: no such CUDA GPU ({} found: no GPU or no NVIDIA driver on this "
+                 "machine, or the build has no CUDA backend); use --device cpu",
+                 cfg.device, cuda_device_count);
+    return cfg.device;
+  }
   if (cfg.accelerator == "gpu") {
     if (cuda_device_count > 0) return "cuda";
     if (fell_back) *fell_back = true;

@@ -24,10 +24,13 @@
 #include "train/checkpoint.h"
 #include "train/cromss_loss.h"
 #include "train/distributed.h"
+#include "train/finite_checks.h"
 #include "train/mixed_precision.h"
 #include "train/pretrain_state.h"
 #include "train/progress.h"
+#include "train/resume_checks.h"
 #include "train/run_dir.h"
+#include "train/run_dir_lock.h"
 #include "train/signals.h"
 #include "train/validation.h"
 
@@ -91,6 +94,8 @@ class PretrainLoop {
 
  private:
   void setup_device();
+  void prepare_run_dir();
+  std::string resume_checkpoint();
   void setup_model_and_state();
   void setup_gradient_buckets();
   void train_micro_batch(const data::Batch& b, int64_t epoch, bool last_of_window);
@@ -107,6 +112,7 @@ class PretrainLoop {
   DType compute_ = DType::f32;
   std::string run_dir_;
   std::unique_ptr<RunDir> dir_;
+  std::unique_ptr<RunDirLock> lock_;
   std::unique_ptr<MetricsLog> metrics_;
   std::unique_ptr<data::PretrainDataset> dataset_;
   std::unique_ptr<data::DeviceBatchUploader> uploader_;
@@ -144,6 +150,53 @@ void PretrainLoop::setup_device() {
                                                   : DType::f32;
 }
 
+// A fresh run (no --resume, or --pre-train) must not replace another run's checkpoints.
+void PretrainLoop::prepare_run_dir() {
+  const bool fresh = cfg_.resume.empty() || cfg_.pre_train;
+  CROMSS_CHECK(fresh || !opt_.overwrite,
+               "--overwrite: contradicts --resume {} (overwrite starts the run over; resume "
+               "continues it)",
+               cfg_.resume);
+  if (!fresh) return;
+  std::vector<std::filesystem::path> found;
+  for (const auto& e : std::filesystem::directory_iterator(dir_->checkpoint_dir()))
+    if (e.path().extension() == ".h5") found.push_back(e.path());
+  if (found.empty()) return;
+  std::string names;
+  for (const auto& f : found) names += (names.empty() ? "" : ", ") + f.filename().string();
+  if (!opt_.overwrite)
+    CROMSS_THROW(IoError,
+                 "run directory {} already holds checkpoints ({}): pass --resume auto to "
+                 "continue that run, or --overwrite to delete them and start over",
+                 run_dir_, names);
+  std::fprintf(stderr, "cromss pretrain: --overwrite: deleting %s and the run's metrics in %s\n",
+               names.c_str(), run_dir_.c_str());
+  for (const auto& f : found) std::filesystem::remove(f);
+  for (const char* name : {"metrics.jsonl", "metrics.csv"})
+    std::filesystem::remove(std::filesystem::path(run_dir_) / name);
+}
+
+// --resume PATH, or for --resume auto the newest valid checkpoint of the run directory: damaged
+// files are named and skipped; checkpoints that are all damaged are an error, not a fresh start.
+std::string PretrainLoop::resume_checkpoint() {
+  if (cfg_.resume != "auto") return cfg_.resume;
+  const ResumeSearch found = search_resume_checkpoint(run_dir_);
+  if (dist_.is_main())
+    for (const auto& why : found.rejected)
+      std::fprintf(stderr, "cromss pretrain: --resume auto: skipping a damaged checkpoint: %s\n",
+                   why.c_str());
+  if (!found.path && !found.rejected.empty())
+    CROMSS_THROW(IoError,
+                 "--resume auto: {} holds checkpoints but none is readable (see above); restore "
+                 "one, or pass --overwrite without --resume to start the run over",
+                 (std::filesystem::path(run_dir_) / "checkpoints").string());
+  if (dist_.is_main())
+    std::fprintf(stderr, "cromss pretrain: --resume auto: %s%s\n",
+                 found.path && !found.rejected.empty() ? "falling back to " : "",
+                 found.path ? found.path->c_str() : "no checkpoint yet, starting fresh");
+  return found.path.value_or("");
+}
+
 void PretrainLoop::setup_model_and_state() {
   ModelConfig mc;
   mc.input_type = cfg_.input_type;
@@ -154,15 +207,13 @@ void PretrainLoop::setup_model_and_state() {
   mc.validate();
   net_ = build_model(mc, static_cast<uint64_t>(cfg_.seed));
 
-  std::string resume = cfg_.resume;
-  if (resume == "auto") {
-    resume = find_resume_checkpoint(run_dir_).value_or("");
-    if (dist_.is_main())
-      std::fprintf(stderr, "cromss pretrain: --resume auto: %s\n",
-                   resume.empty() ? "no checkpoint yet, starting fresh" : resume.c_str());
-  }
+  const std::string resume = resume_checkpoint();
+  nlohmann::json saved_config;
   if (!resume.empty()) {
     H5File file(resume, H5File::Mode::read);
+    saved_config = read_checkpoint_config(file);
+    if (!cfg_.pre_train) check_resume_model_flags(saved_config, cfg_, resume);
+    if (!opt_.allow_nonfinite) check_finite_checkpoint(file);
     load_model_state(file, *net_);
   }
   store_ = std::make_unique<ParameterStore>(*net_);
@@ -183,6 +234,7 @@ void PretrainLoop::setup_model_and_state() {
     H5File file(resume, H5File::Mode::read);
     pos_ = read_training_state(file, static_cast<uint64_t>(cfg_.seed), *optimizer_, slices_,
                                *scaler_, *schedule_);
+    check_resume_mid_epoch_flags(saved_config, cfg_, resume, pos_.epoch, pos_.batches);
     optimizer_->set_lr(schedule_->lr());
   }
   if (pos_.epoch_sums.size() != nsums) pos_.epoch_sums.assign(nsums, 0.0);
@@ -227,6 +279,8 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
     loss = single_branch_loss(cfg_.input_type == "s1" ? y.s1 : y.s2, d.labels, Tensor(), obj_);
   }
   const double value = loss.item();
+  // The NaN/Inf check rides on the step's loss read-out (no extra sync); fp16: the scaler's.
+  if (!scaler_->enabled()) check_finite_loss(value, epoch, pos_.step + 1, b.indices);
   s[Sum::loss] += value;
   if (!cfg_.multi_modal()) s[seg1] += value;
   s[micro] += 1;
@@ -264,12 +318,30 @@ void PretrainLoop::optimizer_step() {
 std::string PretrainLoop::save(const std::string& path, const TrainPosition& pos) {
   if (!dist_.is_main()) return "";
   if (mixed_) mixed_->bind_master();
+  const int64_t epoch_of_step = pos.batches == 0 ? pos.epoch - 1 : pos.epoch;  // `pos` may be next
+  check_finite_state(net_->state(), epoch_of_step, pos_.step, path);
   save_checkpoint(path, *net_, config_json_, [&](H5File& f) {
     write_training_state(f, pos, static_cast<uint64_t>(cfg_.seed), *optimizer_, slices_, *scaler_,
                          *schedule_);
   });
   if (mixed_) mixed_->bind_low();
   return path;
+}
+
+// --skip_bad_samples: say how many samples were replaced so far, whenever the count grew.
+void report_skipped_samples(const data::Loader& train, const Validator& val, uint64_t* reported) {
+  const uint64_t n = train.bad_samples() + val.bad_samples();
+  if (n == *reported) return;
+  *reported = n;
+  std::vector<std::string> first = train.bad_sample_messages();
+  if (first.empty()) first = val.bad_sample_messages();
+  std::fprintf(stderr,
+               "cromss pretrain: --skip_bad_samples: %llu bad sample(s) skipped so far (%llu in "
+               "training, %llu in validation); first: %s\n",
+               static_cast<unsigned long long>(n),
+               static_cast<unsigned long long>(train.bad_samples()),
+               static_cast<unsigned long long>(val.bad_samples()),
+               first.empty() ? "?" : first.front().c_str());
 }
 
 double ratio(double a, double b) {
@@ -308,19 +380,29 @@ PretrainResult PretrainLoop::run() {
   run_dir_ = opt_.run_dir.empty() ? run_dir(cfg_).string() : opt_.run_dir;
   config_json_ = params_json(cfg_);
   if (!opt_.entangle) config_json_["entangle"] = false;
+  if (opt_.upstream_drop_last) config_json_["upstream_drop_last"] = true;
   if (cfg_.global_selection) obj_.ranks = &dist_;  // one objective over all ranks' batches
   if (dist_.is_main()) {
     dir_ = std::make_unique<RunDir>(run_dir_);
-    dir_->write_params(config_json_);
+    lock_ = std::make_unique<RunDirLock>(run_dir_);
+    prepare_run_dir();
   }
-  dataset_ = std::make_unique<data::PretrainDataset>(
-      data::PretrainPaths{cfg_.data_path, cfg_.data_name_s1, cfg_.data_name_s2,
-                          cfg_.data_name_label, cfg_.data_name_clean_label});
+  dataset_ = std::make_unique<data::PretrainDataset>(data::PretrainPaths{
+      cfg_.data_path, cfg_.input_type == "s2" ? std::string() : cfg_.data_name_s1,
+      cfg_.data_name_s2, cfg_.data_name_label, cfg_.data_name_clean_label});
   split_ =
       data::split_train_val(dataset_->size(), cfg_.validation, static_cast<uint64_t>(cfg_.seed));
   setup_model_and_state();
   setup_gradient_buckets();
-  if (dist_.is_main()) metrics_ = std::make_unique<MetricsLog>(run_dir_);
+  if (dist_.is_main()) {
+    dir_->write_params(config_json_);  // only once the run has started: a failed start keeps it
+    metrics_ = std::make_unique<MetricsLog>(run_dir_);
+    if (const size_t stale = metrics_->drop_rows_from_epoch(pos_.epoch))
+      std::fprintf(stderr,
+                   "cromss pretrain: dropped %zu metrics row(s) of epochs >= %lld logged after "
+                   "the checkpoint (a crash before it was written)\n",
+                   stale, static_cast<long long>(pos_.epoch));
+  }
 
   data::Loader train_loader(*dataset_, split_.train,
                             loader_options(cfg_, obj_, dist_, cfg_.batch_size, true));
@@ -334,9 +416,9 @@ PretrainResult PretrainLoop::run() {
                "{}: {} training locations give no full batch of --batch_size {} per rank ({} "
                "ranks)",
                cfg_.data_path, split_.train.size(), cfg_.batch_size, dist_.world_size());
-  Validator validator(cfg_, obj_, *dataset_, split_.val,
-                      loader_options(cfg_, obj_, dist_, cfg_.test_batch_size, false), dist_,
-                      device_, compute_);
+  data::LoaderOptions val_options = loader_options(cfg_, obj_, dist_, cfg_.test_batch_size, false);
+  val_options.drop_last = opt_.upstream_drop_last;
+  Validator validator(cfg_, obj_, *dataset_, split_.val, val_options, dist_, device_, compute_);
   if (dist_.is_main())
     std::fprintf(stderr,
                  "cromss pretrain: %s on %s (%s), %zu train / %zu val locations, %lld batches "
@@ -349,6 +431,7 @@ PretrainResult PretrainLoop::run() {
   result.run_dir = run_dir_;
   ProgressBar progress(stderr, opt_.quiet ? 0 : -1, opt_.quiet ? (int64_t{1} << 62) : 50);
   data::Batch batch;
+  uint64_t skipped_reported = 0;
   for (int64_t epoch = pos_.epoch; epoch < cfg_.epochs; ++epoch) {
     const int64_t skip = epoch == pos_.epoch ? pos_.batches : 0;
     if (epoch != pos_.epoch) pos_.epoch_sums.assign(nsums, 0.0);
@@ -397,6 +480,7 @@ PretrainResult PretrainLoop::run() {
       optimizer_->set_lr(schedule_->step(0.0));
     }
     log_epoch(epoch, lr_used, seconds, val);
+    if (dist_.is_main()) report_skipped_samples(train_loader, validator, &skipped_reported);
     if (dist_.is_main()) {
       char summary[160];
       std::snprintf(summary, sizeof summary, "epoch %lld done: tr_loss %.4f, %.1f s",

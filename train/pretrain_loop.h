@@ -42,6 +42,13 @@ struct PretrainRunOptions {
   // Not an upstream option: off is the "selection without entangling" ablation of
   // tools/method_experiment.sh. Recorded as "entangle" in params.txt and the checkpoint config.
   bool entangle = true;
+  // Reliability options (issue 11, docs/reliability.md): start over in a run directory that
+  // holds checkpoints (deleting them and the metrics); load a checkpoint holding NaN/Inf; score
+  // validation on whole --test_batch_size batches only, as upstream (default: every held-out
+  // sample, the last partial batch included; recorded as "upstream_drop_last" in params.txt).
+  bool overwrite = false;
+  bool allow_nonfinite = false;
+  bool upstream_drop_last = false;
 };
 
 struct PretrainResult {

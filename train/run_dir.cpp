@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -79,59 +80,108 @@ void RunDir::prune_checkpoints(int64_t keep_last) const {
   }
 }
 
-std::optional<std::string> find_resume_checkpoint(const std::string& save_dir) {
+ResumeSearch search_resume_checkpoint(const std::string& save_dir) {
+  ResumeSearch out;
   const fs::path dir = fs::path(save_dir) / "checkpoints";
-  if (!fs::is_directory(dir)) return std::nullopt;
+  if (!fs::is_directory(dir)) return out;
   struct Candidate {
     int64_t step;
     fs::file_time_type time;
     bool epoch_named;
     std::string path;
   };
-  std::vector<Candidate> valid;
+  std::vector<Candidate> candidates;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_regular_file() || entry.path().extension() != ".h5") continue;
     try {
       H5File f(entry.path().string(), H5File::Mode::read);
       const double step = f.read_scalar("step");
-      if (!std::isfinite(step)) continue;
-      valid.push_back({static_cast<int64_t>(step), entry.last_write_time(),
-                       parse_checkpoint_name(name).has_value(), entry.path().string()});
-    } catch (const Error&) {
-      continue;  // torn, foreign or incomplete file: not a resume candidate
+      if (!std::isfinite(step)) CROMSS_THROW(IoError, "{}: step is not finite", name);
+      candidates.push_back({static_cast<int64_t>(step), entry.last_write_time(),
+                            parse_checkpoint_name(name).has_value(), entry.path().string()});
+    } catch (const Error& e) {
+      out.rejected.push_back(e.what());  // torn, foreign or incomplete file
     }
   }
-  if (valid.empty()) return std::nullopt;
   auto newer = [](const Candidate& a, const Candidate& b) {
     if (a.step != b.step) return a.step > b.step;
     if (a.time != b.time) return a.time > b.time;
     return a.epoch_named && !b.epoch_named;
   };
-  return std::min_element(valid.begin(), valid.end(), newer)->path;
+  std::sort(candidates.begin(), candidates.end(), newer);
+  for (const Candidate& c : candidates) {
+    try {  // every dataset must read back: a file damaged past its header is no candidate
+      H5File f(c.path, H5File::Mode::read);
+      for (const std::string& name : f.datasets("/")) f.read(name);
+      out.path = c.path;
+      return out;
+    } catch (const Error& e) {
+      out.rejected.push_back(e.what());
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> find_resume_checkpoint(const std::string& save_dir) {
+  return search_resume_checkpoint(save_dir).path;
 }
 
 MetricsLog::MetricsLog(const std::string& dir)
     : jsonl_path_((fs::path(dir) / "metrics.jsonl").string()),
       csv_path_((fs::path(dir) / "metrics.csv").string()) {
-  std::ifstream in(jsonl_path_);
-  std::string line;
-  int64_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(jsonl_path_);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+  }
+  bool trimmed = false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
     nlohmann::ordered_json row;
     try {
-      row = nlohmann::ordered_json::parse(line);
+      row = nlohmann::ordered_json::parse(lines[i]);
     } catch (const nlohmann::json::exception& e) {
-      CROMSS_THROW(IoError, "{}:{}: not a JSON object ({})", jsonl_path_, line_no, e.what());
+      const bool last = std::all_of(lines.begin() + static_cast<std::ptrdiff_t>(i) + 1, lines.end(),
+                                    [](const std::string& l) { return l.empty(); });
+      if (!last)
+        CROMSS_THROW(IoError, "{}:{}: not a JSON object ({})", jsonl_path_, i + 1, e.what());
+      std::fprintf(stderr,
+                   "cromss: warning: %s:%zu: dropping a torn last line (an interrupted write): "
+                   "%s\n",
+                   jsonl_path_.c_str(), i + 1, lines[i].c_str());
+      trimmed = true;
+      break;
     }
     for (const auto& item : row.items())
       if (std::find(columns_.begin(), columns_.end(), item.key()) == columns_.end())
         columns_.push_back(item.key());
     rows_.push_back(std::move(row));
   }
+  if (trimmed) rewrite_jsonl();
   if (!rows_.empty()) rewrite_csv();
+}
+
+size_t MetricsLog::drop_rows_from_epoch(int64_t epoch) {
+  const auto stale = [epoch](const nlohmann::ordered_json& row) {
+    const auto it = row.find("epoch");
+    return it != row.end() && it->is_number() && it->get<double>() >= static_cast<double>(epoch);
+  };
+  const size_t before = rows_.size();
+  rows_.erase(std::remove_if(rows_.begin(), rows_.end(), stale), rows_.end());
+  const size_t dropped = before - rows_.size();
+  if (dropped > 0) {
+    rewrite_jsonl();
+    rewrite_csv();
+  }
+  return dropped;
+}
+
+void MetricsLog::rewrite_jsonl() const {
+  std::string text;
+  for (const auto& row : rows_) text += row.dump() + "\n";
+  write_text_atomically(jsonl_path_, text);
 }
 
 namespace {

@@ -45,21 +45,35 @@ class RunDir {
 // Parses "epoch={e}-step={s}.h5"; nullopt for any other name.
 std::optional<std::pair<int64_t, int64_t>> parse_checkpoint_name(const std::string& filename);
 
-// `--resume auto`: the newest valid checkpoint under <save_dir>/checkpoints (see above), or
-// nullopt when there is none (a fresh start).
-std::optional<std::string> find_resume_checkpoint(const std::string& save_dir);
+// `--resume auto`: the newest valid checkpoint under <save_dir>/checkpoints (see above; the
+// chosen file must also read back in full, so a file damaged past its header falls back to the
+// next one), and why each other *.h5 there was rejected (the callers say so: a run whose every
+// checkpoint is damaged must not silently start from epoch 0).
+struct ResumeSearch {
+  std::optional<std::string> path;    // nullopt: no valid checkpoint
+  std::vector<std::string> rejected;  // one message per damaged *.h5, naming the file
+};
+ResumeSearch search_resume_checkpoint(const std::string& save_dir);
+std::optional<std::string> find_resume_checkpoint(const std::string& save_dir);  // .path of it
 
 // metrics.jsonl + metrics.csv (see above). Existing rows of metrics.jsonl are loaded on
-// construction, so a resumed run keeps appending to the same files.
+// construction, so a resumed run keeps appending to the same files. A torn last line (a full
+// disk, a crash in mid-write) is dropped with a warning and the file rewritten without it; a
+// malformed line before the last one is an IoError naming the file and line.
 class MetricsLog {
  public:
   explicit MetricsLog(const std::string& dir);
   void append(const NamedValues& row);
+  // Removes the rows of epochs >= `epoch` (rewriting both files) and returns how many: a resumed
+  // run drops the rows that a crash between logging an epoch and checkpointing it left behind,
+  // so the epoch it trains again is not logged twice.
+  size_t drop_rows_from_epoch(int64_t epoch);
   const std::vector<std::string>& columns() const { return columns_; }
   size_t rows() const { return rows_.size(); }
 
  private:
   void rewrite_csv() const;
+  void rewrite_jsonl() const;
   void append_csv_row(const nlohmann::ordered_json& row) const;
 
   std::string jsonl_path_, csv_path_;

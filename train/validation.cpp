@@ -1,8 +1,11 @@
 // See train/validation.h.
 #include "train/validation.h"
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+
+#include "data/sampler.h"
 
 #include "engine/autograd.h"
 #include "engine/ops/argmax.h"
@@ -35,8 +38,39 @@ Validator::Validator(const PretrainConfig& cfg, const ObjectiveConfig& objective
                      DType compute)
     : cfg_(cfg), objective_(objective), dist_(dist), device_(device), compute_(compute) {
   objective_.ranks = nullptr;
-  if (!items.empty()) loader_ = std::make_unique<data::Loader>(dataset, std::move(items), options);
+  const size_t held_out = items.size();
+  data::LoaderOptions o = options;
+  if (!o.drop_last && o.world_size > 1) {  // every sample once: rank r scores items[r::ranks]
+    std::vector<size_t> mine;
+    for (size_t i = static_cast<size_t>(o.rank); i < items.size();
+         i += static_cast<size_t>(o.world_size))
+      mine.push_back(items[i]);
+    items = std::move(mine);
+    o.rank = 0;
+    o.world_size = 1;
+  }
+  const size_t batches =
+      data::epoch_order(items, o.seed, 0, o.rank, o.world_size, false, o.drop_last, o.batch_size)
+          .size();
+  if (dist_.is_main() && cfg.validation > 0 && batches == 0)
+    std::fprintf(stderr,
+                 "cromss pretrain: WARNING: no validation at all: --validation %g holds out %zu "
+                 "of the locations%s, so there is no v_loss (--lr_adjust_type rop never "
+                 "reduces the LR), no validation metrics and no PNG panels\n",
+                 cfg.validation, held_out,
+                 held_out > 0 ? ", fewer than one whole --test_batch_size batch per rank under "
+                                "--upstream_drop_last"
+                              : "");
+  if (!items.empty()) loader_ = std::make_unique<data::Loader>(dataset, std::move(items), o);
   uploader_ = std::make_unique<data::DeviceBatchUploader>(device);
+}
+
+uint64_t Validator::bad_samples() const {
+  return loader_ ? loader_->bad_samples() : 0;
+}
+
+std::vector<std::string> Validator::bad_sample_messages() const {
+  return loader_ ? loader_->bad_sample_messages() : std::vector<std::string>();
 }
 
 NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::string& picture_dir) {
@@ -50,7 +84,10 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
     clean.emplace_back(k, device_);
   }
   bool has_clean = false;
-  std::vector<double> loss_sum = {0.0, 0.0};  // sum, batches
+  // Weighted sum of batch losses and of the weights: a batch weighs (its samples) / (a whole
+  // batch), so whole batches weigh exactly 1 (the mean over batches, as upstream) and the last
+  // partial batch by its share.
+  std::vector<double> loss_sum = {0.0, 0.0};
   net.eval();
   NoGrad no_grad;
   loader_->start_epoch(static_cast<uint64_t>(epoch));
@@ -59,17 +96,21 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
   for (; loader_->next(batch); ++i) {
     const StepTensors d = upload_batch(*uploader_, batch, compute_);
     const BranchLogits y = net.forward(d.s1, d.s2);
+    const double weight =
+        static_cast<double>(batch.batch) / static_cast<double>(cfg_.test_batch_size);
     std::vector<Tensor> logits;
     if (multi) {
       logits = {y.s1, y.s2};
-      loss_sum[0] += cromss_objective(y.s1, y.s2, d.labels, Tensor(), static_cast<int>(epoch),
-                                      objective_, ObjectiveMode::validation)
-                         .loss;
+      loss_sum[0] +=
+          weight * cromss_objective(y.s1, y.s2, d.labels, Tensor(), static_cast<int>(epoch),
+                                    objective_, ObjectiveMode::validation)
+                       .loss;
     } else {
       logits = {cfg_.input_type == "s1" ? y.s1 : y.s2};
-      loss_sum[0] += single_branch_objective(logits[0], d.labels, Tensor(), objective_).loss;
+      loss_sum[0] +=
+          weight * single_branch_objective(logits[0], d.labels, Tensor(), objective_).loss;
     }
-    loss_sum[1] += 1;
+    loss_sum[1] += weight;
     for (int b = 0; b < branches; ++b) {  // on the device: no host sync per batch
       const Tensor pred = argmax_classes(logits[b]);
       noisy[b].accumulate(pred, d.labels);
@@ -92,7 +133,7 @@ NamedValues Validator::run(SegmentationNet& net, int64_t epoch, const std::strin
     }
   dist_.allreduce_sum(counts);
   dist_.allreduce_sum(loss_sum);
-  NamedValues out = {{"v_loss", loss_sum[0] / std::max(1.0, loss_sum[1])}};
+  NamedValues out = {{"v_loss", loss_sum[1] > 0 ? loss_sum[0] / loss_sum[1] : 0.0}};
   const size_t kk = static_cast<size_t>(k * k);
   for (int b = 0; b < branches; ++b) {
     const std::string prefix = multi ? fmt::format("v{}", b + 1) : std::string("v");

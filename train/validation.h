@@ -1,8 +1,13 @@
 // Validation of `cromss pretrain` once per epoch (spec §5 "Validation metrics", §2.5; issue 6
-// item 4): eval mode, no gradients, on this rank's shard of the held-out split with
-// --test_batch_size and drop_last (upstream's validation DataLoader). Logged:
+// item 4): eval mode, no gradients, with --test_batch_size. By default every held-out sample is
+// scored exactly once, the last partial batch included (rank r takes every world_size-th sample,
+// without DistributedSampler's padding), so the metrics are exact over the split (issue 11 item
+// 5); options.drop_last (--upstream_drop_last) restores upstream's validation DataLoader (the
+// rank's padded shard, whole batches only). When that leaves no batch at all a loud warning says
+// so. Logged:
 //   v_loss                 mean over batches of the §2.5 loss (hard noisy labels, no smoothing,
-//                          no selection); single-modal: CE + Dice of the one branch
+//                          no selection), the last partial batch weighted by its share of a
+//                          whole batch; single-modal: CE + Dice of the one branch
 //   v1_* / v2_*            per-branch confusion metrics against the noisy labels (upstream names,
 //                          train/metrics.h); single-modal: v_*
 //   v1_clean_* / v2_clean_* the same against the clean labels, when the dataset has them
@@ -48,6 +53,9 @@ class Validator {
 
   // Empty when there is no validation batch. picture_dir: "" writes no panels.
   NamedValues run(SegmentationNet& net, int64_t epoch, const std::string& picture_dir);
+  // --skip_bad_samples: samples replaced so far, and the first messages.
+  uint64_t bad_samples() const;
+  std::vector<std::string> bad_sample_messages() const;
 
  private:
   void write_panels(const StepTensors& d, const BranchLogits& y, int64_t epoch,

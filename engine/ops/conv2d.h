@@ -1,7 +1,7 @@
 // Differentiable 2-D convolution, NCHW input, weight (C_out, C_in/groups, kH, kW), optional bias
-// (C_out). CPU: im2col + OpenBLAS GEMM per group. CUDA: cuDNN with algorithms cached under a key
-// that holds every property of the convolution (shapes, strides, dtype, padding, stride,
-// dilation, groups). x, weight and bias share one dtype.
+// (C_out). CPU: f32 on oneDNN, f64 on the im2col + GEMM reference. CUDA: cuDNN with algorithms
+// cached under a key that holds every property of the convolution (shapes, strides, dtype, padding,
+// stride, dilation, groups). x, weight and bias share one dtype.
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,7 @@
 #include "engine/dispatch.h"
 #include "engine/ops/op_checks.h"
 #include "kernels/matmul.h"
+#include "kernels/onednn/onednn.h"
 
 namespace cromss {
 
@@ -24,7 +25,10 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
                "matmul: inner sizes differ: op(a) is ({}, {}) from {}, op(b) is ({}, {}) from {}",
                m, k, a.str(), kb, n, b.str());
   Tensor out = Tensor::empty({m, n}, a.dtype(), a.device());
-  if (a.device().is_cpu()) {
+  if (a.device().is_cpu() && a.dtype() == DType::f32) {
+    onednn_kernels::gemm(transpose_a, transpose_b, m, n, k, a.data<float>(), b.data<float>(),
+                         out.data<float>());
+  } else if (a.device().is_cpu()) {
     CROMSS_DISPATCH_CPU_FLOAT(a.dtype(), "matmul", [&] {
       cpu_kernels::gemm(transpose_a, transpose_b, m, n, k, a.data<scalar_t>(), b.data<scalar_t>(),
                         out.data<scalar_t>());

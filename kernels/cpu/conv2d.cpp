@@ -1,33 +1,15 @@
-// CPU reference of the convolution kernels (see kernels/conv2d.h): im2col + OpenBLAS GEMM per
-// sample and per group. Samples run one after another and OpenBLAS's own threads do the heavy
-// lifting; the im2col/col2im/bias loops stay serial because OpenMP workers spin-waiting between
-// regions steal cores from OpenBLAS's threads (measured: up to 4x slower on 2 cores). Our own
-// reductions run in one fixed order, so results do not depend on the OpenMP thread count; they
-// are repeatable for a fixed OPENBLAS_NUM_THREADS but change with it (OpenBLAS partitions each
-// GEMM by thread).
-#include <cblas.h>
-
+// CPU reference of the convolution kernels (see kernels/conv2d.h): im2col + the reference GEMM
+// (kernels/cpu/matmul.cpp) per sample and per group. It serves f64 (the gradient checks) and is
+// the reference the f32 production path on oneDNN (kernels/onednn/) is tested against. Every
+// reduction runs in one fixed order, so results do not depend on the OpenMP thread count.
 #include <algorithm>
 #include <vector>
 
 #include "kernels/conv2d.h"
+#include "kernels/matmul.h"
 
 namespace cromss::cpu_kernels {
 namespace {
-
-// C (m x n) = alpha * op(A) * op(B) + beta * C, row-major, contiguous operands.
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          const float* b, float beta, float* c) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, trans_a ? m : k, b,
-              trans_b ? k : n, beta, c, n);
-}
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
-          const double* a, const double* b, double beta, double* c) {
-  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, trans_a ? m : k, b,
-              trans_b ? k : n, beta, c, n);
-}
 
 // Calls f(q, s) for every output pixel q = oh*OW + ow whose tap (i, j) reads the in-bounds
 // input pixel s = h*W + w of one plane; taps that read padding are skipped.
@@ -86,7 +68,7 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* weight, const 
         im2col(g, xg, col.data());
         b = col.data();
       }
-      gemm(false, false, kg, cols, rows, T(1), weight + grp * kg * rows, b, T(0), yg);
+      gemm(false, false, kg, cols, rows, weight + grp * kg * rows, b, yg);
     }
   if (!bias) return;
   for (int64_t n = 0; n < g.n; ++n)
@@ -108,7 +90,7 @@ void conv2d_backward_input(const Conv2dGeometry& g, const T* grad_y, const T* we
       const T* dyg = grad_y + (n * g.k + grp * kg) * cols;
       // col = W_g^T * dy_g; for a pointwise kernel col is grad_x itself.
       T* c = g.is_pointwise() ? dxg : col.data();
-      gemm(true, false, rows, cols, kg, T(1), weight + grp * kg * rows, dyg, T(0), c);
+      gemm(true, false, rows, cols, kg, weight + grp * kg * rows, dyg, c);
       if (!g.is_pointwise()) col2im_add(g, col.data(), dxg);
     }
 }
@@ -117,7 +99,7 @@ template <class T>
 void conv2d_backward_weight(const Conv2dGeometry& g, const T* x, const T* grad_y, T* grad_weight) {
   const int64_t cg = g.c_per_group(), kg = g.k_per_group(), rows = g.col_rows(),
                 cols = g.col_cols();
-  std::vector<T> col(g.is_pointwise() ? 0 : rows * cols);
+  std::vector<T> col(g.is_pointwise() ? 0 : rows * cols), partial(kg * rows);
   // dW_g = sum over samples n, in order, of dy_g * col^T.
   std::fill(grad_weight, grad_weight + g.k * rows, T(0));
   for (int64_t n = 0; n < g.n; ++n)
@@ -129,7 +111,9 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const T* x, const T* grad_y
         im2col(g, xg, col.data());
         b = col.data();
       }
-      gemm(false, true, kg, rows, cols, T(1), dyg, b, T(1), grad_weight + grp * kg * rows);
+      gemm(false, true, kg, rows, cols, dyg, b, partial.data());
+      T* dwg = grad_weight + grp * kg * rows;
+      for (int64_t e = 0; e < kg * rows; ++e) dwg[e] += partial[e];
     }
 }
 

@@ -2,7 +2,7 @@
 // f32 by NMSE), finite-difference gradients in f64 for every parameter combination the models
 // use (stride, padding, dilation, groups, depthwise, 1x1, the ResNet 7x7/2 stem, bias or not,
 // awkward channel counts and image sizes), and results that are repeatable for a fixed thread
-// count (OpenBLAS partitions its GEMMs by thread, so other counts agree within NMSE only).
+// count (oneDNN partitions its f32 work by thread, so other counts agree within NMSE only).
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -95,7 +95,7 @@ TEST_P(Conv2dCases, ForwardMatchesDirectLoop) {
     Tensor expected = Tensor::from_vector<double>(ref, y.shape());
     if (dt == DType::f64)
       EXPECT_TRUE(test::all_close(y, expected));
-    else  // summation orders differ (BLAS vs the loop): compare by NMSE
+    else  // summation orders differ (oneDNN vs the loop): compare by NMSE
       EXPECT_TRUE(test::nmse_close(y.to(DType::f64), expected, test::nmse_limit_for(dt)));
   }
 }
@@ -125,8 +125,8 @@ TEST_P(Conv2dCases, OnlyRequestedGradients) {
 INSTANTIATE_TEST_SUITE_P(Table, Conv2dCases, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 
-// Run to run the same bits for a fixed thread count. Across thread counts the OpenMP build of
-// OpenBLAS partitions its GEMMs differently, so results agree within the f32 NMSE policy only.
+// Run to run the same bits for a fixed thread count. Across thread counts oneDNN (OpenMP runtime)
+// partitions its f32 work differently, so results agree within the f32 NMSE policy only.
 TEST(Conv2d, ResultsAreRepeatableAndCloseAcrossThreadCounts) {
   const ConvCase cs{"t", 2, 16, 40, 41, 32, 3, 3, Conv2dParams::square(1, 1),
                     true};  // big enough for threaded GEMMs

@@ -217,5 +217,32 @@ TEST(DataDataset, BadDatasetsGiveNamedErrors) {
   }
 }
 
+// A data.mdb cut short (a partial copy, an interrupted rsync) is an IoError naming the LMDB when
+// it is opened; reading it used to end the process with SIGBUS (issue 11 item 1). A synthetic
+// set with a second, overwritten generation also checks that synth replaces, never mixes.
+TEST(DataDataset, TruncatedLmdbIsANamedError) {
+  TempDir dir("truncated");
+  SynthOptions o;
+  o.out_dir = dir.path.string();
+  o.n = 16;
+  o.size = 32;
+  o.seed = 7;
+  o.threads = 1;
+  write_synth_dataset(o);
+  o.n = 6;  // a smaller second generation into the same folder replaces the first
+  EXPECT_EQ(write_synth_dataset(o).replaced.size(), 4u);
+  PretrainPaths p;
+  p.data_path = o.out_dir;
+  EXPECT_EQ(PretrainDataset(p).size(), 6u);
+  const fs::path mdb = dir.path / p.name_label / "data.mdb";
+  const auto full = fs::file_size(mdb);
+  for (int percent : {99, 90, 50}) {
+    fs::resize_file(mdb, full * percent / 100);
+    expect_io_error([&] { PretrainDataset ds(p); },
+                    "LMDB " + (dir.path / p.name_label).string() + ": " + mdb.string() +
+                        " is truncated: " + std::to_string(full * percent / 100) + " bytes");
+  }
+}
+
 }  // namespace
 }  // namespace cromss::data

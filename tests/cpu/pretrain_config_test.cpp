@@ -300,6 +300,7 @@ TEST(PretrainConfig, ValidateNamesTheFlag) {
       {"--device", [](PretrainConfig& c) { c.device = "gpu0"; }},
       {"--device", [](PretrainConfig& c) { c.device = "cuda:"; }},
       {"--input_type", [](PretrainConfig& c) { c.input_type = "s3"; }},
+      {"--n_classes 5: --label_smoothing", [](PretrainConfig& c) { c.n_classes = 5; }},
   };
   for (const Case& c : cases) {
     PretrainConfig cfg;
@@ -317,6 +318,7 @@ TEST(PretrainConfig, ValidateAcceptsTheDocumentedEdgeCases) {
   EXPECT_NO_THROW(c.validate());
   c.resume = "auto";
   c.pre_train = true;
+  c.label_smoothing = false;  // the prior has the 9 DW classes
   c.n_classes = 4;
   c.n_channels = 9;
   c.device = "cuda:1";
@@ -473,6 +475,23 @@ TEST(PretrainConfig, DeviceResolution) {
   EXPECT_FALSE(fell_back);
   c.device = "cuda:1";
   EXPECT_EQ(resolve_device(c, 2), "cuda:1");
+  // No GPU or no driver: a message saying so and naming the flag (it used to be CUDA's "driver
+  // version is insufficient" from the first CUDA call).
+  for (const char* device : {"cuda", "cuda:0"}) {
+    c.device = device;
+    try {
+      resolve_device(c, 0);
+      ADD_FAILURE() << device << " accepted without a GPU";
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find("no GPU or no NVIDIA driver"), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("--device " + std::string(device)), std::string::npos);
+    }
+  }
+  c.device = "cuda:2";
+  EXPECT_THROW(resolve_device(c, 2), ValueError);
+  c.device = "cpu";
+  EXPECT_EQ(resolve_device(c, 0), "cpu");
 }
 
 TEST(PretrainConfig, AbbreviationsExpandLikeArgparse) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/error.h"
 #include "engine/hdf5_file.h"
 #include "train/run_dir.h"
 
@@ -103,6 +104,63 @@ TEST(TrainRunDir, MetricsJsonlAndCsv) {
     ++rows;
   }
   EXPECT_EQ(rows, 4);
+}
+
+// A torn last line (a full disk, a crash in mid-write) is dropped with a warning and the file
+// rewritten, instead of "not a JSON object" until the file is edited by hand; a bad line before
+// the last stays an error. drop_rows_from_epoch removes what a crash after logging but before
+// checkpointing left, so a resumed run logs no epoch twice (issue 11 item 4).
+TEST(TrainRunDir, MetricsTornLastLine) {
+  const std::string dir = fresh_dir("metrics_torn");
+  RunDir run(dir);
+  {
+    MetricsLog log(dir);
+    log.append({{"epoch", 0}, {"tr_loss", 1.5}});
+    log.append({{"epoch", 1}, {"tr_loss", 1.25}});
+  }
+  std::ofstream(dir + "/metrics.jsonl", std::ios::app) << "{\"epoch\": 2, \"tr_lo";
+  {
+    MetricsLog log(dir);
+    EXPECT_EQ(log.rows(), 2u);
+    EXPECT_EQ(log.drop_rows_from_epoch(1), 1u);
+    EXPECT_EQ(log.drop_rows_from_epoch(1), 0u);
+    log.append({{"epoch", 1}, {"tr_loss", 1.0}});
+  }
+  EXPECT_EQ(read_text(dir + "/metrics.jsonl"),
+            "{\"epoch\":0.0,\"tr_loss\":1.5}\n{\"epoch\":1.0,\"tr_loss\":1.0}\n");
+  EXPECT_EQ(read_text(dir + "/metrics.csv"), "epoch,tr_loss\n0,1.5\n1,1\n");
+  std::ofstream(dir + "/metrics.jsonl") << "{\"epoch\": 0}\nnot json\n{\"epoch\": 1}\n";
+  try {
+    MetricsLog log(dir);
+    ADD_FAILURE() << "a bad line before the last was accepted";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("metrics.jsonl:2: not a JSON object"), std::string::npos)
+        << e.what();
+  }
+}
+
+// --resume auto: a file that opens and names its step but is damaged further in is no
+// candidate (falls back to the next), and each rejected file is reported (issue 11 item 6).
+TEST(TrainRunDir, ResumeAutoReportsDamagedFiles) {
+  const std::string dir = fresh_dir("resume_report");
+  RunDir run(dir);
+  write_atomically(run.checkpoint_path(0, 10), [](H5File& f) {
+    f.write_scalar_i64("step", 10);
+    f.write("model/w", Tensor::full({4096}, 1.0));
+  });
+  write_atomically(run.last_checkpoint_path(), [](H5File& f) {
+    f.write_scalar_i64("step", 20);
+    f.write("model/w", Tensor::full({4096}, 1.0));
+  });
+  fs::resize_file(run.last_checkpoint_path(), fs::file_size(run.last_checkpoint_path()) - 8192);
+  ResumeSearch found = search_resume_checkpoint(dir);
+  EXPECT_EQ(found.path, run.checkpoint_path(0, 10));
+  ASSERT_EQ(found.rejected.size(), 1u);
+  EXPECT_NE(found.rejected[0].find("last.h5"), std::string::npos) << found.rejected[0];
+  fs::remove(run.checkpoint_path(0, 10));
+  found = search_resume_checkpoint(dir);
+  EXPECT_FALSE(found.path.has_value());
+  EXPECT_EQ(found.rejected.size(), 1u);
 }
 
 }  // namespace

@@ -1,8 +1,13 @@
 // CUDA vs CPU parity of the elementwise ops in f32, bf16 and f16, with guard bytes.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "engine/autograd.h"
+#include "engine/ops/argmax.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/pooling.h"
 #include "tests/gpu_test.h"
 #include "tests/tolerance.h"
 
@@ -31,6 +36,37 @@ TEST_P(ElementwiseParity, ForwardAndBackward) {
   relu(xd).backward(bd);
   relu(xr).backward(br);
   EXPECT_TRUE(test::all_close(xd.grad().to(DType::f32).to(Device::cpu()), xr.grad(), tol));
+}
+
+// NaN/Inf propagate on the device exactly as in the CPU reference (issue 11 item 2): relu and
+// its backward, max pooling and the class argmax, in every float dtype.
+TEST_P(ElementwiseParity, NonfiniteLikeCpu) {
+  CROMSS_REQUIRE_CUDA_DEVICE();
+  const DType dt = GetParam();
+  test::GuardBytesScope guard;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> v = Tensor::uniform({2, 3, 8, 8}, -2, 2, 11).to_vector<float>();
+  for (size_t i = 0; i < v.size(); i += 13) v[i] = nan;
+  for (size_t i = 5; i < v.size(); i += 17) v[i] = i % 2 ? inf : -inf;
+  const Tensor x = Tensor::from_vector(v, {2, 3, 8, 8}).to(dt);
+  auto same = [](const Tensor& gpu, const Tensor& cpu) {
+    const auto a = gpu.to(Device::cpu()).to(DType::f32).to_vector<float>();
+    const auto b = cpu.to(DType::f32).to_vector<float>();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_TRUE(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))
+          << i << ": " << a[i] << " vs " << b[i];
+  };
+  Tensor xd = x.to(Device::cuda()).set_requires_grad(true);
+  Tensor xr = x.to(DType::f32).set_requires_grad(true);
+  same(relu(xd), relu(xr));
+  relu(xd).backward(Tensor::full({2, 3, 8, 8}, 1.0, dt, Device::cuda()));
+  relu(xr).backward(Tensor::full({2, 3, 8, 8}, 1.0));
+  same(xd.grad(), xr.grad());
+  same(max_pool2d(x.to(Device::cuda()), 3, 2, 1), max_pool2d(x.to(DType::f32), 3, 2, 1));
+  EXPECT_EQ(argmax_classes(x.to(Device::cuda())).to_vector<uint8_t>(),
+            argmax_classes(x.to(DType::f32)).to_vector<uint8_t>());
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, ElementwiseParity,

@@ -17,7 +17,7 @@
 #            parameters differently from a per-rank epoch.
 set -euo pipefail
 case_name=$1 cromss=$2 compare=$3 work=$4 mpiexec=${5:-mpiexec}
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+export OMP_NUM_THREADS=1
 rm -rf "$work" && mkdir -p "$work"
 "$cromss" data synth --out "$work/data" --n 8 --seed 7 --size 64 --threads 1 >/dev/null
 common=(--data_path "$work/data" --model_type resnet18 --validation 0.25 --accelerator cpu
@@ -75,7 +75,7 @@ mpi)
   "$cromss" pretrain "${common[@]}" "${one[@]}" --accumulate_grad_batches 2 \
     --run_dir "$work/single" >/dev/null
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-    "$mpiexec" -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS -x OMP_NUM_THREADS \
+    "$mpiexec" -n 2 --oversubscribe -x OMP_NUM_THREADS \
     "$cromss" pretrain "${common[@]}" "${one[@]}" --run_dir "$work/ranks" >/dev/null
   "$compare" "$work/single/checkpoints/last.h5" "$work/ranks/checkpoints/last.h5" \
     --params-only --rtol 1e-4 --atol 1e-6 || fail "2 ranks differ from 1 process accumulating"
@@ -85,7 +85,7 @@ mpi)
   for selection in per_rank global; do
     flag=() && [[ $selection == global ]] && flag=(--global_selection)
     OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-      "$mpiexec" -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS -x OMP_NUM_THREADS \
+      "$mpiexec" -n 2 --oversubscribe -x OMP_NUM_THREADS \
       "$cromss" pretrain "${common[@]}" "${epoch[@]}" "${flag[@]}" \
       --run_dir "$work/epoch_$selection" >/dev/null
   done

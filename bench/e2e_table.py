@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Prints the end-to-end step table of bench/gpu_check.sh from the JSON files it wrote: for each
+(batch, precision), cromss's ms/step, pairs/s, MFU, peak memory, host syncs and kernel launches
+per step, then each PyTorch variant (eager NCHW, eager channels_last, torch.compile channels_last)
+with the ratio PyTorch ms / cromss ms (> 1: cromss is faster). Missing runs print as '-'.
+
+Usage: python3 bench/e2e_table.py DIR      (DIR holds cromss_b<batch>_<precision>.json and
+                                             pytorch_<variant>_b<batch>_<precision>.json)
+"""
+import json
+import pathlib
+import re
+import sys
+
+VARIANTS = [("nchw", "PyTorch eager NCHW"), ("nhwc", "PyTorch eager channels_last"),
+            ("compile", "PyTorch torch.compile channels_last")]
+
+
+def load(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def fmt(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
+def main():
+    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "gpu_check/e2e")
+    tags = sorted({m.group(1) for p in root.glob("*.json")
+                   if (m := re.search(r"_(b\d+_\w+)\.json$", p.name))},
+                  key=lambda t: (int(t[1:].split("_")[0]), t))
+    print("end-to-end step (ResNet-50 mid fusion, 13 bands, 256², median ms/step; ratio = "
+          "PyTorch ms / cromss ms)")
+    header = f"  {'batch precision':<16} {'run':<36} {'ms/step':>9} {'pairs/s':>9} {'MFU %':>6} " \
+             f"{'peak MiB':>9} {'syncs':>6} {'launches':>9} {'ratio':>6}"
+    print(header)
+    for tag in tags:
+        batch, precision = tag[1:].split("_")
+        ours = load(root / f"cromss_{tag}.json")
+        ours_ms = ours and ours.get("ms_per_step_median")
+        rows = [("cromss", ours)] + [(name, load(root / f"pytorch_{key}_{tag}.json"))
+                                    for key, name in VARIANTS]
+        for name, r in rows:
+            if r is None and name != "cromss":
+                continue
+            r = r or {}
+            ms = r.get("ms_per_step_median")
+            mfu = r.get("mfu")
+            ratio = ms / ours_ms if ms and ours_ms and name != "cromss" else None
+            print(f"  {batch + ' ' + precision:<16} {name:<36} {fmt(ms, '.2f'):>9} "
+                  f"{fmt(r.get('pairs_per_s'), '.1f'):>9} {fmt(mfu and 100 * mfu, '.1f'):>6} "
+                  f"{fmt(r.get('peak_memory_mib'), '.0f'):>9} "
+                  f"{fmt(r.get('host_syncs_per_step'), '.1f'):>6} "
+                  f"{fmt(r.get('kernel_launches_per_step'), '.0f'):>9} {fmt(ratio, '.2f'):>6}")
+
+
+if __name__ == "__main__":
+    main()

@@ -25,10 +25,10 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/registry.h"
-#include "engine/allocator.h"
-#include "engine/cuda_api.h"
-#include "engine/device.h"
-#include "engine/error.h"
+#include "core/allocator.h"
+#include "core/cuda_api.h"
+#include "core/device.h"
+#include "core/error.h"
 #include "engine/ops/elementwise.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"

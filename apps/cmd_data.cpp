@@ -6,10 +6,10 @@
 #include <filesystem>
 
 #include "apps/registry.h"
+#include "core/error.h"
 #include "data/ingest.h"
 #include "data/inspect.h"
 #include "data/synth.h"
-#include "engine/error.h"
 
 namespace {
 

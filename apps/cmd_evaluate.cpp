@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "apps/registry.h"
-#include "engine/device.h"
+#include "core/device.h"
 #include "train/evaluate.h"
 
 namespace cromss {

@@ -13,8 +13,8 @@
 #include <optional>
 
 #include "apps/registry.h"
+#include "core/device.h"
 #include "engine/autograd.h"
-#include "engine/device.h"
 #include "engine/hdf5_file.h"
 #include "models/segmentation_net.h"
 #include "models/smp_blocks.h"

@@ -4,9 +4,9 @@
 #include <cstdio>
 
 #include "apps/registry.h"
-#include "engine/allocator.h"
-#include "engine/device.h"
-#include "engine/version.h"
+#include "core/allocator.h"
+#include "core/device.h"
+#include "core/version.h"
 #include "train/checkpoint.h"
 #include "train/model_file.h"
 #include "train/model_metadata.h"

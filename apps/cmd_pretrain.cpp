@@ -12,7 +12,7 @@
 
 #include "apps/pretrain_flags.h"
 #include "apps/registry.h"
-#include "engine/error.h"
+#include "core/error.h"
 #include "train/pretrain_loop.h"
 #include "train/signals.h"
 #include "train/slurm_requeue.h"

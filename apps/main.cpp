@@ -4,9 +4,9 @@
 
 #include "apps/pretrain_flags.h"
 #include "apps/registry.h"
-#include "engine/device.h"
-#include "engine/error.h"
-#include "engine/version.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "core/version.h"
 
 namespace cromss::app {
 

@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "engine/autograd.h"
-#include "engine/device.h"
 #include "engine/ops/conv2d.h"
 
 #if CROMSS_WITH_CUDA
-#include "engine/cuda/check.h"
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/check.h"
+#include "core/cuda/context_cuda.h"
 #endif
 
 namespace cromss {

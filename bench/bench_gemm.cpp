@@ -4,7 +4,7 @@
 // Shapes: cubes and the ResNet-50 1x1-convolution-like M=4096 (pixels), N=256, K=1024.
 #include <benchmark/benchmark.h>
 
-#include "engine/device.h"
+#include "core/device.h"
 #include "engine/ops/matmul.h"
 #include "kernels/matmul.h"
 

@@ -8,8 +8,8 @@
 
 #include <vector>
 
-#include "engine/context.h"
-#include "engine/device.h"
+#include "core/context.h"
+#include "core/device.h"
 #include "engine/dispatch.h"
 #include "engine/tensor.h"
 #include "kernels/cromss_objective.h"

@@ -7,8 +7,8 @@
 // the usual convention.
 #include <benchmark/benchmark.h>
 
+#include "core/cuda_api.h"
 #include "engine/autograd.h"
-#include "engine/cuda_api.h"
 #include "engine/ops.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"

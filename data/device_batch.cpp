@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "engine/cuda_api.h"
+#include "core/cuda_api.h"
 
 namespace cromss::data {
 namespace {

@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/error.h"
 #include "data/lmdb_env.h"
 #include "data/pickle_writer.h"
 #include "data/raster_reader.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

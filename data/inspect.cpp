@@ -1,8 +1,8 @@
 // Dataset inspection (see inspect.h).
 #include "data/inspect.h"
 
+#include "core/error.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 namespace {

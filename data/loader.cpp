@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/error.h"
 #include "data/sampler.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 

@@ -1,6 +1,6 @@
 // Multi-threaded pretraining loader: worker threads (std::thread) read locations by key, run the
 // per-sample pipeline (data/sample_pipeline.h) and fill whole batches in pinned host buffers
-// (engine/allocator.h PinnedBuffer, ready for asynchronous host-to-device copies); a bounded
+// (core/allocator.h PinnedBuffer, ready for asynchronous host-to-device copies); a bounded
 // prefetch queue hands batches to the consumer strictly in order. The sample order is
 // epoch_order(items, seed, epoch, rank, world_size) (data/sampler.h) and each sample's random
 // choices are keyed by (seed, epoch, dataset index), so batches do not depend on thread count or
@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/allocator.h"
 #include "data/sample_pipeline.h"
 #include "data/ssl4eo_dataset.h"
-#include "engine/allocator.h"
 
 namespace cromss::data {
 

@@ -3,9 +3,8 @@
 // memo opcodes are omitted (they are optional for a loader).
 #include "data/pickle_writer.h"
 
+#include "core/error.h"
 #include "data/pickle_emitter.h"
-
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

@@ -2,7 +2,7 @@
 // spatial mix weights (kernels/cromss_prior.h) and the kernel.
 #include "data/prior.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "kernels/cromss_prior.h"
 
 namespace cromss::data {

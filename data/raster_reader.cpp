@@ -4,7 +4,7 @@
 
 #include <gdal.h>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/error.h"
 #include "data/atomic_file.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 

@@ -1,9 +1,9 @@
 // Per-sample pretraining pipeline (see sample_pipeline.h).
 #include "data/sample_pipeline.h"
 
+#include "core/error.h"
+#include "core/random.cuh"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
-#include "kernels/random.cuh"
 
 namespace cromss::data {
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "engine/error.h"
-#include "kernels/random.cuh"
+#include "core/error.h"
+#include "core/random.cuh"
 
 namespace cromss::data {
 

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/pickle_reader.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
+#include "core/random.cuh"
 #include "data/ssl4eo_stats.h"
 #include "data/synth.h"
-#include "engine/error.h"
-#include "kernels/random.cuh"
 
 namespace cromss::data {
 namespace {

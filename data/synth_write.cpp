@@ -7,11 +7,11 @@
 #include <memory>
 #include <thread>
 
+#include "core/error.h"
 #include "data/lmdb_env.h"
 #include "data/pickle_writer.h"
 #include "data/ssl4eo_stats.h"
 #include "data/synth.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

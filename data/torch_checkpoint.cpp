@@ -6,9 +6,9 @@
 #include <cstring>
 #include <set>
 
+#include "core/error.h"
 #include "data/pickle_reader.h"
 #include "data/zip_reader.h"
-#include "engine/error.h"
 
 #include <fmt/ranges.h>
 

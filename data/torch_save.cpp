@@ -4,10 +4,10 @@
 // stride, False, OrderedDict()).
 #include "data/torch_save.h"
 
+#include "core/error.h"
 #include "data/atomic_file.h"
 #include "data/pickle_emitter.h"
 #include "data/zip_writer.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 

@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 

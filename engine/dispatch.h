@@ -4,13 +4,9 @@
 // reference runs in f32 and, for gradient checks, f64).
 #pragma once
 
-#include "engine/dtype_case.h"
-#include "engine/error.h"
+#include "core/dtype_case.h"
+#include "core/error.h"
 #include "engine/tensor.h"
-
-namespace cromss {
-[[noreturn]] void throw_no_cuda(const char* file, int line);
-}
 
 #if CROMSS_WITH_CUDA
 #define CROMSS_ON_CUDA(...) __VA_ARGS__

@@ -6,12 +6,12 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/allocator.h"
+#include "core/allocator.h"
+#include "core/cuda_api.h"
+#include "core/random.cuh"
 #include "engine/autograd.h"
-#include "engine/cuda_api.h"
 #include "engine/dispatch.h"
 #include "kernels/copy.h"
-#include "kernels/random.cuh"
 
 namespace cromss {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/device.h"
-#include "engine/dtype.h"
-#include "engine/error.h"
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/error.h"
 
 namespace cromss {
 

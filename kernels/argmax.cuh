@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

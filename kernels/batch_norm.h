@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 #include "kernels/batch_norm.cuh"
 
 namespace cromss::cpu_kernels {

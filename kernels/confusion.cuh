@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

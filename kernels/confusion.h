@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 
 namespace cromss::cpu_kernels {
 void confusion_accumulate(const void* pred, const void* target, DType label_dtype, int64_t n,

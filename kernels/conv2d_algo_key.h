@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 #include "kernels/conv2d.cuh"
 
 namespace cromss {

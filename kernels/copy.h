@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 
 namespace cromss::cuda_kernels {
 

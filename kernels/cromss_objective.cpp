@@ -2,13 +2,17 @@
 // (kernels/cromss_objective.h).
 #include "kernels/cromss_objective.h"
 
-#include "engine/dispatch.h"
+#include "core/error.h"
 
 namespace cromss {
 
 const ObjectiveBackend& objective_backend(Device device) {
   if (device.is_cuda()) {
-    CROMSS_ON_CUDA(return cuda_kernels::kObjectiveBackend);
+#if CROMSS_WITH_CUDA
+    return cuda_kernels::kObjectiveBackend;
+#else
+    throw_no_cuda(__FILE__, __LINE__);
+#endif
   }
   return cpu_kernels::kObjectiveBackend;
 }

@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

@@ -13,9 +13,9 @@
 
 #include <cstdint>
 
-#include "engine/cross_rank.h"
-#include "engine/device.h"
-#include "engine/dtype.h"
+#include "core/cross_rank.h"
+#include "core/device.h"
+#include "core/dtype.h"
 #include "kernels/cromss_objective.cuh"
 
 namespace cromss {

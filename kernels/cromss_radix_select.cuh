@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

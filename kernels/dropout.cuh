@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "engine/hd.h"
-#include "kernels/random.cuh"
+#include "core/hd.h"
+#include "core/random.cuh"
 
 namespace cromss {
 

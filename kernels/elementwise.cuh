@@ -2,7 +2,7 @@
 // (kernels/cpu/elementwise.cpp) and the CUDA kernels (kernels/cuda/elementwise.cu).
 #pragma once
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

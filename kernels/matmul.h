@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 
 namespace cromss::cpu_kernels {
 template <class T>

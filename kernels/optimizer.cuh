@@ -14,7 +14,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

@@ -8,7 +8,7 @@
 
 #include <math.h>
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 #include "kernels/reduce.cuh"
 
 namespace cromss {

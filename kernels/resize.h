@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 #include "kernels/resize.cuh"
 
 namespace cromss::cpu_kernels {

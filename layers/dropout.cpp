@@ -1,7 +1,7 @@
 // Dropout layers (see dropout.h).
 #include "layers/dropout.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "engine/ops/dropout.h"
 
 namespace cromss {

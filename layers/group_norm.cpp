@@ -1,7 +1,7 @@
 // GroupNorm layer (see group_norm.h).
 #include "layers/group_norm.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "engine/ops/group_norm.h"
 
 namespace cromss {

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "kernels/random.cuh"
+#include "core/random.cuh"
 
 namespace cromss {
 

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/device.h"
+#include "core/device.h"
 #include "engine/tensor.h"
 
 namespace cromss {

@@ -6,7 +6,7 @@ find_program(CROMSS_CLANGXX NAMES clang++-14 clang++)
 if(CROMSS_CLANGXX)
   set(_fuzz_bin ${CMAKE_BINARY_DIR}/tests/pickle_fuzz)
   set(_fuzz_src ${CMAKE_SOURCE_DIR}/tests/fuzz/pickle_fuzz.cpp ${CMAKE_SOURCE_DIR}/data/pickle_reader.cpp
-                ${CMAKE_SOURCE_DIR}/engine/error.cpp)
+                ${CMAKE_SOURCE_DIR}/core/error.cpp)
   add_custom_command(
     OUTPUT ${_fuzz_bin}
     COMMAND ${CROMSS_CLANGXX} -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined

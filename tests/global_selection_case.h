@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/cross_rank.h"
+#include "core/cross_rank.h"
 #include "train/objective_config.h"
 
 namespace cromss::test {

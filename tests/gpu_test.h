@@ -7,7 +7,7 @@
 #include <string>
 #include <tuple>
 
-#include "engine/device.h"
+#include "core/device.h"
 #include "engine/tensor.h"
 
 #define CROMSS_REQUIRE_CUDA_DEVICE()                                                            \

@@ -8,7 +8,7 @@ add_test(NAME objective_cli_run
                  --epoch 40)
 set_tests_properties(objective_cli_run PROPERTIES FIXTURES_SETUP objective_cli LABELS cpu)
 add_test(NAME objective_cli_compare
-         COMMAND cromss_cpu_tests --gtest_filter=ObjectiveCliOutput.*)
+         COMMAND cromss_cpu_apps_tests --gtest_filter=ObjectiveCliOutput.*)
 set_tests_properties(objective_cli_compare PROPERTIES FIXTURES_REQUIRED objective_cli LABELS cpu
   ENVIRONMENT "CROMSS_OBJECTIVE_CLI_OUTPUT=${_obj_out};CROMSS_OBJECTIVE_CLI_FIXTURE=${_obj_fixture}")
 # Prior smoothing without a prior or seasonal labels: a clear error naming the datasets.

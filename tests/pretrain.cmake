@@ -2,7 +2,7 @@
 # SIGTERM checkpoint, model variants, 2-rank MPI vs gradient accumulation. cromss_ckpt_compare compares two
 # checkpoints dataset by dataset.
 add_executable(cromss_ckpt_compare ${CMAKE_CURRENT_SOURCE_DIR}/pretrain/compare_checkpoints.cpp)
-target_link_libraries(cromss_ckpt_compare PRIVATE cromss_core)
+target_link_libraries(cromss_ckpt_compare PRIVATE cromss_engine)
 foreach(case resume sigterm variants mpi)
   add_test(NAME pretrain_${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/pretrain/pretrain_test.sh ${case}

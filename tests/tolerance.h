@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 #include "engine/tensor.h"
 
 namespace cromss::test {

@@ -18,7 +18,7 @@ differ by NMSE 2e-2 at 32x32, 7e-9 at 64x64). At 64x64 the comparison is well-co
 No weights are stored. Every parameter and buffer is filled from a deterministic formula of its
 state_dict key (without Lightning's "net.") and element index that the C++ test reproduces,
 computed in float64 and rounded to float32:
-  u(key, i) = uniform_double(fnv1a64(key), i)                 (kernels/random.cuh, in [0, 1))
+  u(key, i) = uniform_double(fnv1a64(key), i)                 (core/random.cuh, in [0, 1))
   conv weight (4-d):          (2u - 1) * sqrt(3 / fan_in)     fan_in = C_in * kH * kW
   BN weight (1-d "weight"):   1 + 0.2 (2u - 1)
   any "bias":                 0.1 (2u - 1)
@@ -91,7 +91,7 @@ def mix64(z):
 
 
 def random_bits(seed, index):
-    """kernels/random.cuh random_bits, vectorised over `index` (uint64 array)."""
+    """core/random.cuh random_bits, vectorised over `index` (uint64 array)."""
     with np.errstate(over="ignore"):
         s = mix64(np.uint64((seed + GOLDEN) & M64))
         return mix64(s ^ (index * np.uint64(GOLDEN) + np.uint64(0x632BE59BD9B4E019)))

@@ -6,7 +6,7 @@
 #include <set>
 #include <vector>
 
-#include "engine/version.h"
+#include "core/version.h"
 #include "train/model_metadata.h"
 
 namespace cromss {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "engine/cuda_api.h"
+#include "core/cuda_api.h"
 #include "engine/dispatch.h"
 #include "kernels/elementwise.h"
 #include "train/nccl_comm.h"

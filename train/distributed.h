@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/cross_rank.h"
+#include "core/cross_rank.h"
 #include "engine/tensor.h"
 #include "layers/parameter_store.h"
 

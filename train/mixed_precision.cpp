@@ -1,7 +1,7 @@
 // See train/mixed_precision.h.
 #include "train/mixed_precision.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "engine/ops/elementwise.h"
 #include "layers/batch_norm2d.h"
 

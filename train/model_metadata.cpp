@@ -1,9 +1,9 @@
 // Model metadata (see model_metadata.h).
 #include "train/model_metadata.h"
 
+#include "core/error.h"
 #include "data/sample_pipeline.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
 #include "train/checkpoint.h"
 
 namespace cromss {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/cuda_api.h"
+#include "core/cuda_api.h"
 
 namespace cromss::nccl {
 

@@ -1,7 +1,7 @@
 // Flag parsing and validation of the CromSS objective options (see train/objective_config.h).
 #include "train/objective_config.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "train/pretrain_config.h"
 
 namespace cromss {

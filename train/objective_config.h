@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/cross_rank.h"
+#include "core/cross_rank.h"
 #include "kernels/cromss_objective.cuh"
 #include "kernels/cromss_prior.h"
 

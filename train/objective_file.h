@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "engine/device.h"
+#include "core/device.h"
 #include "train/objective_config.h"
 
 namespace cromss {

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss {
 

@@ -1,7 +1,7 @@
 // Names and dtypes of the compute precisions (train/precision.h).
 #include "train/precision.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 
 namespace cromss {
 

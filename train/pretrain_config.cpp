@@ -7,7 +7,7 @@
 #include <initializer_list>
 #include <stdexcept>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss {
 

@@ -13,12 +13,12 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/determinism.h"
+#include "core/device.h"
+#include "core/error.h"
 #include "data/loader.h"
 #include "data/sampler.h"
 #include "engine/autograd.h"
-#include "engine/determinism.h"
-#include "engine/device.h"
-#include "engine/error.h"
 #include "engine/ops/elementwise.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"

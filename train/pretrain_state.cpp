@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "train/checkpoint.h"
 
 namespace cromss {

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss {
 namespace {

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <regex>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "engine/hdf5_file.h"
 
 namespace cromss {

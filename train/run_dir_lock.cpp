@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss {
 

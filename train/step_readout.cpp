@@ -3,8 +3,8 @@
 
 #include <cstring>
 
-#include "engine/cuda_api.h"
-#include "engine/error.h"
+#include "core/cuda_api.h"
+#include "core/error.h"
 
 namespace cromss {
 

@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "engine/device.h"
+#include "core/device.h"
 #include "engine/tensor.h"
 
 namespace cromss {

@@ -1,7 +1,7 @@
 // Checkpoint -> smp / timm key names (see weights_export.h).
 #include "train/weights_export.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "train/checkpoint.h"
 
 namespace cromss {

@@ -2,7 +2,7 @@
 // cluster): every read is an error that names the raster and the build option.
 #include "data/raster_reader.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::data {
 

@@ -1,7 +1,7 @@
 // CPU reference of confusion-matrix accumulation (kernels/confusion.h).
 #include "kernels/confusion.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "kernels/confusion.cuh"
 
 namespace cromss::cpu_kernels {

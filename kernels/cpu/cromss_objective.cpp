@@ -10,7 +10,7 @@
 #include <functional>
 #include <vector>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cromss_radix_select.cuh"
 

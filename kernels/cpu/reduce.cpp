@@ -2,7 +2,7 @@
 // both backends use.
 #include "kernels/reduce.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss {
 

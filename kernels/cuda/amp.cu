@@ -1,6 +1,6 @@
 // CUDA loss-scaler kernels (kernels/amp.h); math in kernels/amp.cuh. The unscale kernel is one
 // grid-stride pass; a block-wide vote limits the found_inf writes to one per block.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/amp.h"
 #include "kernels/cuda/types.cuh"
 

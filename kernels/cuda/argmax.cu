@@ -1,5 +1,5 @@
 // CUDA class argmax (kernels/argmax.h): one thread per pixel, math from kernels/argmax.cuh.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/argmax.cuh"
 #include "kernels/argmax.h"
 #include "kernels/cuda/types.cuh"

@@ -2,7 +2,7 @@
 // kernels/batch_norm.cuh. Per-channel reductions run one block per channel with a deterministic
 // block sum in the accumulation type A (fp32 for f32/bf16/f16, f64 for f64): a two-pass
 // mean / variance, and one pass for the backward sums.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/batch_norm.h"
 #include "kernels/cuda/norm_block_reduce.cuh"
 #include "kernels/cuda/types.cuh"

@@ -2,7 +2,7 @@
 // Each block counts into a shared-memory histogram (32-bit, at most blockDim * pixels-per-thread
 // per block, far below 2^32) and then adds it to the global int64 matrix with one 64-bit
 // atomicAdd per nonzero slot, so the global atomics scale with classes, not pixels.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/confusion.cuh"
 #include "kernels/confusion.h"
 #include "kernels/cuda/types.cuh"

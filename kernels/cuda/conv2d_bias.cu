@@ -4,7 +4,7 @@
 // accumulation for bf16/f16.
 #include <cub/block/block_reduce.cuh>
 
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/types.cuh"
 

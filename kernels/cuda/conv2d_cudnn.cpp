@@ -10,13 +10,13 @@
 // configuration and cached under Conv2dAlgoKey (every property of the convolution): the first
 // candidate that is supported, deterministic (run-to-run identical gradients) and needs at most
 // kMaxWorkspace bytes, else the first supported one - an error instead under --deterministic
-// (engine/determinism.h). Workspace comes from Context::scratch.
+// (core/determinism.h). Workspace comes from Context::scratch.
 #include <mutex>
 #include <unordered_map>
 
-#include "engine/cuda/check.h"
-#include "engine/cuda/context_cuda.h"
-#include "engine/determinism.h"
+#include "core/cuda/check.h"
+#include "core/cuda/context_cuda.h"
+#include "core/determinism.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_algo_key.h"
 

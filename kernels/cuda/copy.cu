@@ -1,5 +1,5 @@
 // Layout and dtype kernels behind Tensor::contiguous, Tensor::to(DType) and Tensor::fill_.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/copy.h"
 #include "kernels/cuda/types.cuh"
 

@@ -6,8 +6,8 @@
 // objective's state buffer on the device, and one thread reduces them to the losses and the
 // gradient coefficients there. Nothing here waits for the device. The thresholds pass is in
 // kernels/cuda/cromss_threshold.cu.
-#include "engine/allocator.h"
-#include "engine/cuda/context_cuda.h"
+#include "core/allocator.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cuda/cromss_objective_backend.cuh"
 #include "kernels/cuda/types.cuh"

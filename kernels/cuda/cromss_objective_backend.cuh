@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "engine/allocator.h"
+#include "core/allocator.h"
 #include "kernels/cromss_objective.h"
 
 namespace cromss::cuda_kernels {

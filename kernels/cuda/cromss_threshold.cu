@@ -6,13 +6,14 @@
 // per-class histogram (shared memory per block, merged with global atomics) and a
 // one-thread-per-class digit choice. No sort of the batch, no host synchronisation, except with
 // --global_selection: then the class counts and each pass's histograms (C x 256 counters) are
-// copied to the host, summed over the ranks (engine/cross_rank.h) and copied back between the
+// copied to the host, summed over the ranks (core/cross_rank.h) and copied back between the
 // kernels, so every rank selects over the union of the ranks' batches.
 #include <vector>
 
-#include "engine/cuda/context_cuda.h"
-#include "engine/cuda_api.h"
-#include "engine/error.h"
+#include "core/allocator.h"
+#include "core/cuda/context_cuda.h"
+#include "core/cuda_api.h"
+#include "core/error.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cromss_radix_select.cuh"
 #include "kernels/cuda/cromss_objective_backend.cuh"

@@ -1,5 +1,5 @@
 // CUDA dropout mask application (see kernels/dropout.h); mask math from kernels/dropout.cuh.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/dropout.h"
 

@@ -1,5 +1,5 @@
 // CUDA elementwise kernels (see kernels/elementwise.h); math from kernels/elementwise.cuh.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/elementwise.h"
 

@@ -3,7 +3,7 @@
 // statistics and the input gradient run one block per row (two-pass mean / variance; the
 // backward sums and dx in one kernel), the weight / bias gradients one block per channel. All
 // sums are deterministic block sums in the accumulation type A (fp32, f64 for f64 data).
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cuda/norm_block_reduce.cuh"
 #include "kernels/cuda/types.cuh"
 #include "kernels/group_norm.h"

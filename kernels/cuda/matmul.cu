@@ -9,8 +9,8 @@
 #include <mutex>
 #include <tuple>
 
-#include "engine/cuda/check.h"
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/check.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/matmul.h"
 
 namespace cromss::cuda_kernels {

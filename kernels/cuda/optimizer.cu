@@ -1,7 +1,7 @@
 // Fused CUDA optimizer steps (kernels/optimizer.h); math in kernels/optimizer.cuh. Each thread
 // reads the device step count and skip flag itself (no host sync); a one-thread kernel launched
 // after the update increments the count, so every update thread sees the same t.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/optimizer.cuh"
 #include "kernels/optimizer.h"

@@ -2,7 +2,7 @@
 // One thread per output in the forward passes. The backward passes gather: one thread per input
 // element sums the gradients of the outputs whose window/bin holds it, in a fixed order, so
 // there are no atomics and results are deterministic. fp32 accumulation for bf16/f16.
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/pooling.h"
 

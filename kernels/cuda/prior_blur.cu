@@ -2,8 +2,8 @@
 // blur pass that builds the temporal frequency and spatial one-hot planes on the fly from the
 // seasonal labels, a horizontal pass, then a per-pixel renormalisation over classes and the t/s
 // mix. Taps and reflect borders from kernels/prior.cuh (same as the CPU reference).
-#include "engine/allocator.h"
-#include "engine/cuda/context_cuda.h"
+#include "core/allocator.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cromss_prior.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/prior.cuh"

@@ -8,7 +8,7 @@
 //    kernel adds the per-split partial sums in order.
 #include <cub/block/block_reduce.cuh>
 
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/reduce.h"
 

@@ -3,12 +3,12 @@
 // (one thread per written element). The bilinear backward scatters each output gradient to its
 // four taps with atomicAdd into an A buffer (the gradient itself for f32/f64, a stream-ordered
 // fp32 scratch for bf16/f16 that is then rounded once), so its fp32 summation order may vary
-// between runs: it refuses to run under --deterministic (engine/determinism.h).
+// between runs: it refuses to run under --deterministic (core/determinism.h).
 #include <type_traits>
 
-#include "engine/cuda/context_cuda.h"
-#include "engine/determinism.h"
-#include "engine/error.h"
+#include "core/cuda/context_cuda.h"
+#include "core/determinism.h"
+#include "core/error.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/resize.h"
 

@@ -1,6 +1,6 @@
 // CUDA block copy (see kernels/shape.h): one cudaMemcpy2DAsync on the compute stream.
-#include "engine/cuda/check.h"
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/check.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/shape.h"
 
 namespace cromss::cuda_kernels {

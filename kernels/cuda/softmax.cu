@@ -5,7 +5,7 @@
 // striding over the channels and merging their statistics with shuffles.
 #include <limits>
 
-#include "engine/cuda/context_cuda.h"
+#include "core/cuda/context_cuda.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/softmax.h"
 

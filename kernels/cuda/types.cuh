@@ -8,9 +8,9 @@
 
 #include <cstdint>
 
-#include "engine/cuda/check.h"
-#include "engine/dtype.h"
-#include "engine/dtype_case.h"
+#include "core/cuda/check.h"
+#include "core/dtype.h"
+#include "core/dtype_case.h"
 
 namespace cromss::cuda_kernels {
 

@@ -13,7 +13,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "kernels/onednn/onednn.h"
 #include "kernels/onednn/runtime.h"
 

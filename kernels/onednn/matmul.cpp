@@ -3,7 +3,7 @@
 // from a table of CPU models.
 #include <algorithm>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "kernels/onednn/onednn.h"
 #include "kernels/onednn/runtime.h"
 

@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss::onednn_kernels {
 

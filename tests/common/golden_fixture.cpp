@@ -7,8 +7,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/random.cuh"
 #include "engine/ops.h"
-#include "kernels/random.cuh"
 #include "layers/module.h"
 
 namespace cromss::test {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <set>
 
+#include "core/random.cuh"
 #include "engine/autograd.h"
-#include "kernels/random.cuh"
 
 namespace cromss::test {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "engine/ops/argmax.h"
 
 namespace cromss {

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
+#include "core/random.cuh"
 #include "data/sample_pipeline.h"
 #include "data/ssl4eo_stats.h"
-#include "kernels/random.cuh"
 
 namespace cromss::data {
 namespace {

@@ -5,11 +5,11 @@
 
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/inspect.h"
 #include "data/pickle_writer.h"
 #include "data/ssl4eo_dataset.h"
 #include "data/synth.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

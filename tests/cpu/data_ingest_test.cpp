@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <functional>
 
+#include "core/error.h"
 #include "data/ingest.h"
 #include "data/inspect.h"
 #include "data/ssl4eo_stats.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <set>
 
+#include "core/error.h"
 #include "data/loader.h"
 #include "data/pickle_writer.h"
 #include "data/sampler.h"
 #include "data/synth.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

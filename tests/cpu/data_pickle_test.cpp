@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/error.h"
 #include "data/lmdb_env.h"
 #include "data/pickle_reader.h"
 #include "data/pickle_writer.h"
-#include "engine/error.h"
 
 namespace cromss::data {
 namespace {

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/error.h"
 #include "data/pickle_reader.h"
 #include "data/torch_checkpoint.h"
-#include "engine/error.h"
 #include "train/checkpoint.h"
 #include "train/model_file.h"
 

@@ -7,8 +7,8 @@
 
 #include <cmath>
 
+#include "core/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "layers/dropout.h"
 #include "models/downstream.h"
 #include "tests/tolerance.h"

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "models/downstream.h"
 #include "models/segmentation_net.h"
 #include "tests/tolerance.h"

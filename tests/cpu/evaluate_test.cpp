@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "data/synth.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "engine/hdf5_file.h"
 #include "engine/ops/argmax.h"
 #include "tests/tolerance.h"

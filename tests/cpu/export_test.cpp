@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/error.h"
 #include "data/safetensors_file.h"
 #include "data/torch_checkpoint.h"
 #include "data/torch_save.h"
-#include "engine/error.h"
 #include "train/checkpoint.h"
 #include "train/model_metadata.h"
 #include "train/weights_export.h"

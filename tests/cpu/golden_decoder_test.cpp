@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/device.h"
+#include "core/device.h"
 #include "engine/hdf5_file.h"
 #include "engine/ops.h"
 #include "layers/dropout.h"

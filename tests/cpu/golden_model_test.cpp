@@ -15,10 +15,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "engine/device.h"
+#include "core/device.h"
+#include "core/random.cuh"
 #include "engine/hdf5_file.h"
 #include "engine/ops.h"
-#include "kernels/random.cuh"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
 #include "tests/golden_fixture.h"

@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/sync_counts.h"
 #include "engine/autograd.h"
-#include "engine/sync_counts.h"
 #include "tests/random_prior.h"
 #include "train/cromss_loss.h"
 #include "train/step_readout.h"

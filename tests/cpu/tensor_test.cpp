@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "engine/allocator.h"
+#include "core/allocator.h"
 #include "engine/autograd.h"
 #include "engine/ops/elementwise.h"
 #include "tests/gpu_test.h"

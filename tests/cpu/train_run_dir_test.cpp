@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "engine/hdf5_file.h"
 #include "train/run_dir.h"
 

@@ -1,11 +1,11 @@
-// --deterministic on CUDA (engine/determinism.h; label gpu, skips without a device): the
+// --deterministic on CUDA (core/determinism.h; label gpu, skips without a device): the
 // bilinear resize backward, which adds with float atomics, becomes an error naming the flag,
 // while a convolution (deterministic cuDNN algorithms exist) still runs and gives the same bits
 // twice.
 #include <gtest/gtest.h>
 
-#include "engine/determinism.h"
-#include "engine/error.h"
+#include "core/determinism.h"
+#include "core/error.h"
 #include "engine/ops/conv2d.h"
 #include "engine/ops/reduce.h"
 #include "engine/ops/resize.h"

@@ -13,10 +13,10 @@
 #include <filesystem>
 #include <string>
 
+#include "core/sync_counts.h"
 #include "data/synth.h"
 #include "engine/autograd.h"
 #include "engine/ops/elementwise.h"
-#include "engine/sync_counts.h"
 #include "tests/gpu_test.h"
 #include "tests/random_prior.h"
 #include "train/cromss_loss.h"

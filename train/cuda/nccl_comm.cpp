@@ -5,9 +5,9 @@
 
 #include <cstring>
 
-#include "engine/cuda/check.h"
-#include "engine/cuda/context_cuda.h"
-#include "engine/error.h"
+#include "core/cuda/check.h"
+#include "core/cuda/context_cuda.h"
+#include "core/error.h"
 
 #define NCCL_CHECK(call)                                                            \
   do {                                                                              \

@@ -4,7 +4,7 @@
 // the C++ type of that dtype. Macros only, C++17-clean (included from .cu files).
 #pragma once
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 
 #define CROMSS_DTYPE_CASE(dtype_enum, type, ...) \
   case ::cromss::DType::dtype_enum: {            \

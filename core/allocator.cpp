@@ -1,11 +1,11 @@
 // CPU allocator, CUDA caching allocator and pinned host buffers (see allocator.h).
-#include "engine/allocator.h"
+#include "core/allocator.h"
 
 #include <cstdlib>
 #include <memory>
 
-#include "engine/cuda_api.h"
-#include "engine/error.h"
+#include "core/cuda_api.h"
+#include "core/error.h"
 
 namespace cromss {
 namespace {

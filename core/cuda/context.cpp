@@ -1,11 +1,11 @@
 // Context for a CUDA device: stream, cuDNN and cuBLASLt handles, workspaces (see context.h).
-#include "engine/context.h"
+#include "core/context.h"
 
 #include <memory>
 #include <mutex>
 
-#include "engine/cuda/check.h"
-#include "engine/sync_counts.h"
+#include "core/cuda/check.h"
+#include "core/sync_counts.h"
 
 namespace cromss {
 namespace {

@@ -1,5 +1,5 @@
 // Process-wide host-synchronisation counters (engine/sync_counts.h).
-#include "engine/sync_counts.h"
+#include "core/sync_counts.h"
 
 #include <atomic>
 

@@ -1,7 +1,7 @@
 // The few CUDA runtime services the device-independent engine needs (allocation, copies,
 // device count), declared without CUDA types so that ordinary .cpp files never include CUDA
-// headers. Implemented in engine/cuda/cuda_api.cpp; a CPU-only build gets
-// engine/cpu_only/cuda_api_stub.cpp, whose functions throw a clear error (device_count is 0).
+// headers. Implemented in core/cuda/cuda_api.cpp; a CPU-only build gets
+// core/cpu_only/cuda_api_stub.cpp, whose functions throw a clear error (device_count is 0).
 #pragma once
 
 #include <cstddef>

@@ -1,12 +1,12 @@
 // Status checks for CUDA-side code: every CUDA, cuDNN and cuBLAS call goes through one of these
-// and failures throw the typed error (engine/error.h) with file:line, the call and the message.
+// and failures throw the typed error (core/error.h) with file:line, the call and the message.
 #pragma once
 
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 #define CUDA_CHECK(call)                                                            \
   do {                                                                              \

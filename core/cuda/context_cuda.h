@@ -5,8 +5,8 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include "engine/context.h"
-#include "engine/cuda_api.h"
+#include "core/context.h"
+#include "core/cuda_api.h"
 
 namespace cromss {
 

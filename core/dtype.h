@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/hd.h"
+#include "core/hd.h"
 
 namespace cromss {
 

@@ -1,5 +1,5 @@
-// See engine/determinism.h.
-#include "engine/determinism.h"
+// See core/determinism.h.
+#include "core/determinism.h"
 
 #include <atomic>
 

@@ -1,7 +1,7 @@
 // CPU-only build: no CUDA device exists; any attempt to use one is a clear error.
-#include "engine/context.h"
-#include "engine/cuda_api.h"
-#include "engine/error.h"
+#include "core/context.h"
+#include "core/cuda_api.h"
+#include "core/error.h"
 
 namespace cromss {
 

@@ -31,6 +31,9 @@ CROMSS_DECLARE_ERROR(MpiError)     // MPI
 
 void log_destructor_error(const char* where, const std::string& what) noexcept;
 
+// Thrown by CUDA-only paths in a CPU-only build (-DCROMSS_CUDA=OFF).
+[[noreturn]] void throw_no_cuda(const char* file, int line);
+
 }  // namespace cromss
 
 #define CROMSS_THROW(Type, ...) throw ::cromss::Type(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__))

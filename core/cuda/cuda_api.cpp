@@ -1,10 +1,10 @@
-// CUDA runtime services for the device-independent engine (see engine/cuda_api.h). Copies are
+// CUDA runtime services for the device-independent engine (see core/cuda_api.h). Copies are
 // issued on the device's compute stream so they are ordered with the kernels around them.
-#include "engine/cuda_api.h"
+#include "core/cuda_api.h"
 
-#include "engine/cuda/check.h"
-#include "engine/cuda/context_cuda.h"
-#include "engine/sync_counts.h"
+#include "core/cuda/check.h"
+#include "core/cuda/context_cuda.h"
+#include "core/sync_counts.h"
 
 namespace cromss {
 

@@ -1,5 +1,5 @@
 // Error formatting and the destructor-safe logger.
-#include "engine/error.h"
+#include "core/error.h"
 
 #include <cstdio>
 
@@ -12,11 +12,6 @@ void log_destructor_error(const char* where, const std::string& what) noexcept {
   std::fprintf(stderr, "cromss: error in %s (ignored during cleanup): %s\n", where, what.c_str());
 }
 
-}  // namespace cromss
-
-#include "engine/dispatch.h"
-
-namespace cromss {
 void throw_no_cuda(const char* file, int line) {
   throw CudaError(file, line, "this cromss was built without CUDA (-DCROMSS_CUDA=OFF)");
 }

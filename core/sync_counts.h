@@ -3,7 +3,7 @@
 // (tests/gpu/step_sync_test.cpp): blocking device-to-host copies, and stream or device
 // synchronisations (including the one a blocking host-to-device copy makes). Asynchronous copies
 // into pinned memory and waits on events recorded earlier are not host syncs of the step and
-// are not counted. The CUDA API layer (engine/cuda/cuda_api.cpp, engine/cuda/context.cpp) calls
+// are not counted. The CUDA API layer (core/cuda/cuda_api.cpp, core/cuda/context.cpp) calls
 // the count_* functions; the counters themselves are device-independent (a CPU-only build keeps
 // them at 0), process-wide and thread-safe.
 #pragma once

@@ -1,7 +1,7 @@
 // DType names and sizes.
-#include "engine/dtype.h"
+#include "core/dtype.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace cromss {
 

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/device.h"
+#include "core/device.h"
 
 namespace cromss {
 

@@ -3,13 +3,13 @@
 // lazily on first use and passed to every CUDA kernel wrapper; no layer owns handles or streams of
 // its own (DESIGN.md). The handles are exposed as opaque pointers here so that ordinary translation
 // units need no CUDA headers; CUDA code casts them with the typed accessors of
-// engine/cuda/context_cuda.h.
+// core/cuda/context_cuda.h.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 
-#include "engine/device.h"
+#include "core/device.h"
 
 namespace cromss {
 

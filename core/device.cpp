@@ -1,10 +1,10 @@
 // Device parsing and naming.
-#include "engine/device.h"
+#include "core/device.h"
 
 #include <string>
 
-#include "engine/cuda_api.h"
-#include "engine/error.h"
+#include "core/cuda_api.h"
+#include "core/error.h"
 
 namespace cromss {
 

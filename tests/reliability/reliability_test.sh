@@ -32,7 +32,7 @@
 #                   --max_steps -1 are named errors; --input_type s2 runs without the S1 LMDB
 set -uo pipefail
 case_name=$1 cromss=$2 tool=$3 work=$4
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+export OMP_NUM_THREADS=1
 rm -rf "$work" && mkdir -p "$work"
 "$cromss" data synth --out "$work/data" --n 16 --seed 7 --size 32 --threads 1 >/dev/null || exit 1
 common=(--data_path "$work/data" --model_type resnet18 --input_type s2 --n_channels 3

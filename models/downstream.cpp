@@ -2,6 +2,7 @@
 #include "models/downstream.h"
 
 #include "layers/dropout.h"
+#include "models/config_json.h"
 #include "models/deeplabv3plus.h"
 #include "models/fpn.h"
 #include "models/pspnet.h"
@@ -28,19 +29,10 @@ nlohmann::json DownstreamConfig::to_json() const {
 
 DownstreamConfig DownstreamConfig::from_json(const nlohmann::json& config) {
   DownstreamConfig c;
-  auto read = [&](const char* key, auto& field) {
-    if (!config.contains(key) || config[key].is_null()) return;
-    try {
-      config[key].get_to(field);
-    } catch (const nlohmann::json::exception& e) {
-      CROMSS_THROW(ValueError, "config '{}': unexpected value {} ({})", key, config[key].dump(),
-                   e.what());
-    }
-  };
-  read("model_framework", c.model_framework);
-  read("model_type", c.model_type);
-  read("n_channels", c.n_channels);
-  read("n_classes", c.n_classes);
+  read_config_field(config, "model_framework", c.model_framework);
+  read_config_field(config, "model_type", c.model_type);
+  read_config_field(config, "n_channels", c.n_channels);
+  read_config_field(config, "n_classes", c.n_classes);
   return c;
 }
 

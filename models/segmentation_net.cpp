@@ -1,6 +1,8 @@
 // The CromSS networks and their factory (see segmentation_net.h).
 #include "models/segmentation_net.h"
 
+#include "models/config_json.h"
+
 namespace cromss {
 
 void ModelConfig::validate() const {
@@ -23,20 +25,11 @@ nlohmann::json ModelConfig::to_json() const {
 
 ModelConfig ModelConfig::from_json(const nlohmann::json& config) {
   ModelConfig c;
-  auto read = [&](const char* key, auto& field) {
-    if (!config.contains(key) || config[key].is_null()) return;
-    try {
-      config[key].get_to(field);
-    } catch (const nlohmann::json::exception& e) {
-      CROMSS_THROW(ValueError, "config '{}': unexpected value {} ({})", key, config[key].dump(),
-                   e.what());
-    }
-  };
-  read("input_type", c.input_type);
-  read("fusion_type", c.fusion_type);
-  read("model_type", c.model_type);
-  read("n_channels", c.n_channels);
-  read("n_classes", c.n_classes);
+  read_config_field(config, "input_type", c.input_type);
+  read_config_field(config, "fusion_type", c.fusion_type);
+  read_config_field(config, "model_type", c.model_type);
+  read_config_field(config, "n_channels", c.n_channels);
+  read_config_field(config, "n_classes", c.n_classes);
   return c;
 }
 

@@ -20,6 +20,7 @@ void copy_device_to_host(void* dst, const void* src, size_t bytes, int device);
 void copy_device_to_device(void* dst, const void* src, size_t bytes, int device);
 void memset_device(void* dst, int value, size_t bytes, int device);
 void synchronize(int device);
+int compute_capability_major(int device);
 
 // Side streams beside the compute stream: `copy` for host-to-device uploads, so input copies
 // overlap compute (data/device_batch.h); `comm` for the gradient all-reduce, so it overlaps

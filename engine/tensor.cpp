@@ -269,7 +269,7 @@ Tensor Tensor::contiguous() const {
     CROMSS_CHECK(dim() <= cuda_kernels::kMaxCopyDims, "contiguous(): too many dims in {}", str());
     CROMSS_ON_CUDA(cuda_kernels::strided_copy(raw_data(), out.raw_data(), dtype_,
                                               static_cast<int>(dim()), shape_.data(),
-                                              strides_.data(), numel(), device().index));
+                                              strides_.data(), numel(), Context::get(device())));
   }
   return out;
 }
@@ -305,7 +305,7 @@ Tensor Tensor::to(DType target) const {
     convert_host(src.raw_data(), dtype_, out.raw_data(), target, numel());
   } else {
     CROMSS_ON_CUDA(cuda_kernels::convert(src.raw_data(), dtype_, out.raw_data(), target, numel(),
-                                         device().index));
+                                         Context::get(device())));
   }
   return out;
 }
@@ -331,7 +331,7 @@ void Tensor::fill_(double value) {
   CROMSS_CHECK(is_contiguous(), "fill_: tensor {} must be contiguous", str());
   if (numel() == 0) return;
   if (device().is_cuda()) {
-    CROMSS_ON_CUDA(cuda_kernels::fill(raw_data(), dtype_, value, numel(), device().index));
+    CROMSS_ON_CUDA(cuda_kernels::fill(raw_data(), dtype_, value, numel(), Context::get(device())));
     return;
   }
   // The element's bytes in this dtype, then a fill of that many bytes per element (memset for

@@ -36,27 +36,11 @@
 #include "train/step_readout.h"
 #include "train/validation.h"
 
-#if CROMSS_WITH_CUDA
-#include <cuda_runtime.h>
-#endif
-
 namespace cromss {
 namespace {
 
 // Indices of TrainPosition::epoch_sums (running sums of the epoch's training logs).
 enum Sum { seg1, seg2, con12, con21, loss, micro, sel1_ok, sel1_all, sel2_ok, sel2_all, nsums };
-
-bool cuda_has_bf16() {
-#if CROMSS_WITH_CUDA
-  int device = 0, major = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return false;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess)
-    return false;
-  return major >= 8;
-#else
-  return false;
-#endif
-}
 
 // The objective of this run: upstream script 1 (single-modal) never smooths.
 ObjectiveConfig run_objective(const PretrainConfig& c) {
@@ -153,9 +137,8 @@ void PretrainLoop::setup_device() {
     std::fprintf(stderr,
                  "cromss pretrain: note: --accelerator gpu but no GPU visible; using the "
                  "CPU (as upstream)\n");
-  if (device_.is_cuda() && dist_.active())
-    device_ = Device::cuda(dist_.local_rank() % std::max(1, cuda_device_count()));
-  precision_ = resolve_precision(cfg_, device_.is_cuda(), device_.is_cuda() && cuda_has_bf16());
+  if (dist_.active()) device_ = device_for_local_rank(device_, dist_.local_rank());
+  precision_ = resolve_precision(cfg_, supports_16bit_training(device_), supports_bf16(device_));
   uploader_ = std::make_unique<data::DeviceBatchUploader>(device_);
   readout_ = std::make_unique<StepReadout>(device_);
   compute_ = compute_dtype(precision_);

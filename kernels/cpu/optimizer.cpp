@@ -8,7 +8,7 @@
 namespace cromss::cpu_kernels {
 
 void adam_step(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
-               const AdamHyper& h, int64_t* step, const int32_t* skip) {
+               const AdamHyper& h, int64_t* step, const int32_t* skip, const Context&) {
   if (skip != nullptr && *skip != 0) return;
   const AdamScalars s = adam_scalars(h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, *step + 1);
 #pragma omp parallel for simd schedule(static)
@@ -17,7 +17,7 @@ void adam_step(float* params, const float* grads, float* exp_avg, float* exp_avg
 }
 
 void sgd_step(float* params, const float* grads, float* momentum_buffer, int64_t n,
-              const SgdHyper& h, int64_t* step, const int32_t* skip) {
+              const SgdHyper& h, int64_t* step, const int32_t* skip, const Context&) {
   if (skip != nullptr && *skip != 0) return;
   const SgdScalars s = sgd_scalars(h.lr, h.momentum, h.dampening, h.weight_decay, *step + 1);
 #pragma omp parallel for simd schedule(static)

@@ -71,9 +71,8 @@ std::map<AlgoKey, cublasLtMatmulAlgo_t> g_algos;
 }  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const void* a,
-          const void* b, void* c, DType dtype, int device) {
+          const void* b, void* c, DType dtype, const Context& ctx) {
   if (m == 0 || n == 0) return;
-  const Context& ctx = Context::get(Device::cuda(device));
   cudaStream_t stream = stream_of(ctx);
   const LtTypes t = lt_types(dtype);
   if (k == 0) {
@@ -97,7 +96,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, c
 
   const uint32_t align_a = alignment_of(b), align_b = alignment_of(a), align_c = alignment_of(c);
   const AlgoKey key{
-      device, static_cast<int>(dtype), transpose_a, transpose_b, m, n, k, align_a, align_b,
+      ctx.index(), static_cast<int>(dtype), transpose_a, transpose_b, m, n, k, align_a, align_b,
       align_c};
   cublasLtMatmulAlgo_t algo;
   {
@@ -138,22 +137,23 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, c
                               &algo, ctx.workspace(), ctx.workspace_bytes(), stream));
 }
 
-double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations, int device) {
+double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations,
+                    const Context& ctx) {
   const size_t es = lt_types(dtype).size;
-  CUDA_CHECK(cudaSetDevice(device));
+  CUDA_CHECK(cudaSetDevice(ctx.index()));
   void *a = nullptr, *b = nullptr, *c = nullptr;
   CUDA_CHECK(cudaMalloc(&a, static_cast<size_t>(m * k) * es));
   CUDA_CHECK(cudaMalloc(&b, static_cast<size_t>(k * n) * es));
   CUDA_CHECK(cudaMalloc(&c, static_cast<size_t>(m * n) * es));
   CUDA_CHECK(cudaMemset(a, 0, static_cast<size_t>(m * k) * es));
   CUDA_CHECK(cudaMemset(b, 0, static_cast<size_t>(k * n) * es));
-  cudaStream_t stream = stream_of(device);
+  cudaStream_t stream = stream_of(ctx);
   cudaEvent_t start, stop;
   CUDA_CHECK(cudaEventCreate(&start));
   CUDA_CHECK(cudaEventCreate(&stop));
-  gemm(false, false, m, n, k, a, b, c, dtype, device);  // warm-up: algorithm choice, lazy init
+  gemm(false, false, m, n, k, a, b, c, dtype, ctx);  // warm-up: algorithm choice, lazy init
   CUDA_CHECK(cudaEventRecord(start, stream));
-  for (int i = 0; i < iterations; ++i) gemm(false, false, m, n, k, a, b, c, dtype, device);
+  for (int i = 0; i < iterations; ++i) gemm(false, false, m, n, k, a, b, c, dtype, ctx);
   CUDA_CHECK(cudaEventRecord(stop, stream));
   CUDA_CHECK(cudaEventSynchronize(stop));
   float ms = 0;

@@ -1,14 +1,14 @@
 // Distributed: launcher detection, MPI lifetime, MPI/NCCL collectives, gradient buckets.
-#include "train/distributed.h"
+#include "comm/distributed.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
 
+#include "comm/nccl_comm.h"
 #include "core/cuda_api.h"
 #include "engine/dispatch.h"
 #include "kernels/elementwise.h"
-#include "train/nccl_comm.h"
 
 namespace cromss {
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "comm/distributed.h"
 #include "core/determinism.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -20,11 +21,11 @@
 #include "data/sampler.h"
 #include "engine/autograd.h"
 #include "engine/ops/elementwise.h"
+#include "engine/step_readout.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
 #include "train/checkpoint.h"
 #include "train/cromss_loss.h"
-#include "train/distributed.h"
 #include "train/finite_checks.h"
 #include "train/mixed_precision.h"
 #include "train/pretrain_state.h"
@@ -33,7 +34,6 @@
 #include "train/run_dir.h"
 #include "train/run_dir_lock.h"
 #include "train/signals.h"
-#include "train/step_readout.h"
 #include "train/validation.h"
 
 namespace cromss {
@@ -118,7 +118,7 @@ class PretrainLoop {
   std::unordered_map<const AutogradMeta*, int64_t> param_index_;
   TrainPosition pos_;
   // Each micro-batch's losses (and the fp16 scaler's state) reach the host a step late, with
-  // the labels that name a bad label (train/step_readout.h).
+  // the labels that name a bad label (engine/step_readout.h).
   std::unique_ptr<StepReadout> readout_;
   struct PendingStep {
     Tensor labels;                // names a bad label

@@ -154,7 +154,7 @@ void label_prior_sample(const uint8_t* labels, int seasons, int height, int widt
 }
 
 void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
-                 int W, float mix_t, float mix_s, float* prior) {
+                 int W, float mix_t, float mix_s, float* prior, const Context&) {
   const int64_t sample_labels = int64_t(S) * H * W, sample_prior = int64_t(C) * H * W;
 #pragma omp parallel for schedule(dynamic)
   for (int64_t b = 0; b < B; ++b)

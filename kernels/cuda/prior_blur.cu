@@ -84,14 +84,13 @@ __global__ void mix_kernel(const float* blurred, int64_t B, int C, int64_t HW, f
 }  // namespace
 
 void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
-                 int W, float mix_t, float mix_s, float* prior, int device) {
+                 int W, float mix_t, float mix_s, float* prior, const Context& ctx) {
   const int64_t HW = int64_t(H) * W;
   const int64_t n = B * 2 * C * HW;
   if (n == 0) return;
   Taps taps;
   gaussian_taps(taps.w);
-  cudaStream_t stream = stream_of(device);
-  const Context& ctx = Context::get(Device::cuda(device));
+  cudaStream_t stream = stream_of(ctx);
   const Scratch tmp_buffer(ctx, sizeof(float) * n), blurred_buffer(ctx, sizeof(float) * n);
   float* tmp = tmp_buffer.as<float>();
   float* blurred = blurred_buffer.as<float>();

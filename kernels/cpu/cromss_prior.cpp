@@ -4,8 +4,8 @@
 // renormalised over classes, then mixed. The blur is linear and zero planes stay zero, so classes
 // absent from every season are skipped. Rows are blurred through a reflect-padded copy, columns
 // from the 25 reflected rows (both passes vectorise over pixels, blur_plane). This is the one CPU
-// implementation: the data pipeline (data/prior.h) and `cromss objective` (engine/ops/label_prior.h)
-// both call it.
+// implementation: the data pipeline (data/prior.h) and `cromss objective`
+// (engine/ops/label_prior.h) both call it.
 #include <omp.h>
 
 #include <algorithm>

@@ -11,6 +11,7 @@
 
 #include "core/cuda/check.h"
 #include "core/cuda/context_cuda.h"
+#include "core/scratch.h"
 #include "kernels/matmul.h"
 
 namespace cromss::cuda_kernels {
@@ -141,13 +142,13 @@ double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations
                     const Context& ctx) {
   const size_t es = lt_types(dtype).size;
   CUDA_CHECK(cudaSetDevice(ctx.index()));
-  void *a = nullptr, *b = nullptr, *c = nullptr;
-  CUDA_CHECK(cudaMalloc(&a, static_cast<size_t>(m * k) * es));
-  CUDA_CHECK(cudaMalloc(&b, static_cast<size_t>(k * n) * es));
-  CUDA_CHECK(cudaMalloc(&c, static_cast<size_t>(m * n) * es));
-  CUDA_CHECK(cudaMemset(a, 0, static_cast<size_t>(m * k) * es));
-  CUDA_CHECK(cudaMemset(b, 0, static_cast<size_t>(k * n) * es));
   cudaStream_t stream = stream_of(ctx);
+  const Scratch a_buffer(ctx, static_cast<size_t>(m * k) * es),
+      b_buffer(ctx, static_cast<size_t>(k * n) * es),
+      c_buffer(ctx, static_cast<size_t>(m * n) * es);
+  void *a = a_buffer.data(), *b = b_buffer.data(), *c = c_buffer.data();
+  CUDA_CHECK(cudaMemsetAsync(a, 0, a_buffer.bytes(), stream));
+  CUDA_CHECK(cudaMemsetAsync(b, 0, b_buffer.bytes(), stream));
   cudaEvent_t start, stop;
   CUDA_CHECK(cudaEventCreate(&start));
   CUDA_CHECK(cudaEventCreate(&stop));
@@ -160,9 +161,6 @@ double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations
   CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
-  cudaFree(a);
-  cudaFree(b);
-  cudaFree(c);
   return static_cast<double>(ms) / iterations;
 }
 

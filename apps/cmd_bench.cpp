@@ -9,9 +9,9 @@
 //
 // GFLOP per step counts convolutions only (2 FLOPs per multiply-add) from bench/README.md's
 // figure for the ResNet-50 U-Net branch: 22.44 GFLOP per 256x256 forward with 13 bands, less
-// 0.1028 GFLOP per band fewer in the 7x7 stem conv (S1 has 2), scaled by crop area, x3 for
-// forward+backward (an upper bound: the stem's input gradient is never computed). Other encoders
-// report no FLOPs (null in the JSON).
+// 0.1028 GFLOP per band fewer in the 7x7 stem conv (S1 has 2), scaled by crop area; forward,
+// weight gradients and input gradients, less the stems' input gradients (never computed), the
+// same formula as tools/pytorch_baseline.py. Other encoders report no FLOPs (null in the JSON).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -28,6 +28,7 @@
 #include "core/allocator.h"
 #include "core/cuda_api.h"
 #include "core/device.h"
+#include "core/device_info.h"
 #include "core/error.h"
 #include "engine/ops/elementwise.h"
 #include "layers/parameter_store.h"
@@ -65,14 +66,17 @@ constexpr int64_t kClasses = 9;
 constexpr double kResNet50BranchGflop256 = 22.44;
 constexpr double kStemGflopPerBand256 = 2.0 * 49 * 64 * 128 * 128 / 1e9;
 
-// Forward+backward conv GFLOP of one step (ResNet-50 only): both branches, all `b` pairs.
+// Forward+backward conv GFLOP of one step (ResNet-50 only): both branches, all `b` pairs; the
+// forward, the weight gradients and the input gradients, less the stems' input gradients, which
+// are never computed (docs/performance.md: 129.73 GFLOP per 256x256 pair with 13 bands).
 double resnet50_step_gflop(int64_t s2_bands, int64_t b, int64_t crop) {
   auto branch = [](int64_t bands) {
-    return kResNet50BranchGflop256 - static_cast<double>(13 - bands) * kStemGflopPerBand256;
+    const double forward =
+        kResNet50BranchGflop256 - static_cast<double>(13 - bands) * kStemGflopPerBand256;
+    return 3.0 * forward - static_cast<double>(bands) * kStemGflopPerBand256;
   };
   const double area = static_cast<double>(crop * crop) / (256.0 * 256.0);
-  return 3.0 * area * static_cast<double>(b) *
-         (branch(ModelConfig::kS1Channels) + branch(s2_bands));
+  return area * static_cast<double>(b) * (branch(ModelConfig::kS1Channels) + branch(s2_bands));
 }
 
 void synchronize(Device device) {
@@ -164,19 +168,24 @@ void run_bench(const BenchOptions& o) {
   const bool has_flops = o.model_type == "resnet50";
   const double gflop = has_flops ? resnet50_step_gflop(o.n_channels, b, s) : 0.0;
   const double tflops = gflop / med;  // GFLOP per ms == TFLOP per s
+  const std::string model_name = device_model_name(device);
+  const double peak =
+      o.peak_tflops > 0 ? o.peak_tflops : dense_peak_tflops(model_name, o.precision);
 
   std::printf("cromss bench: %s %s-fusion, %lld ch, batch %lld, crop %lld, %s, %s\n",
               o.model_type.c_str(), o.fusion_type.c_str(), static_cast<long long>(o.n_channels),
               static_cast<long long>(b), static_cast<long long>(s), device.str().c_str(),
               o.precision.c_str());
+  std::printf("  device        %s\n", model_name.c_str());
   std::printf("  parameters    %lld\n", static_cast<long long>(store.parameter_count()));
   std::printf("  steps %d (warm-up %d excluded)\n", o.steps, o.warmup);
   std::printf("  ms/step       median %.2f  mean %.2f\n", med, mean);
   std::printf("  pairs/s       %.2f\n", pairs_per_s);
   if (has_flops) {
-    std::printf("  GFLOP/step    %.2f (conv only, fwd+bwd = 3x fwd)\n", gflop);
+    std::printf("  GFLOP/step    %.2f (conv only: fwd, weight and input grads)\n", gflop);
     std::printf("  TFLOP/s       %.3f\n", tflops);
-    if (o.peak_tflops > 0) std::printf("  MFU           %.1f %%\n", 100.0 * tflops / o.peak_tflops);
+    if (peak > 0)
+      std::printf("  MFU           %.1f %% of %.1f TFLOP/s\n", 100.0 * tflops / peak, peak);
   }
   std::printf("  peak memory   %.1f MiB (%s allocator)\n", peak_mib, device.str().c_str());
 
@@ -189,6 +198,7 @@ void run_bench(const BenchOptions& o) {
   j["batch_size"] = b;
   j["crop_size"] = s;
   j["device"] = device.str();
+  j["device_model"] = model_name;
   j["precision"] = o.precision;
   j["parameters"] = store.parameter_count();
   j["warmup"] = o.warmup;
@@ -199,8 +209,8 @@ void run_bench(const BenchOptions& o) {
   j["pairs_per_s"] = pairs_per_s;
   j["gflop_per_step"] = has_flops ? nlohmann::json(gflop) : nlohmann::json();
   j["tflops"] = has_flops ? nlohmann::json(tflops) : nlohmann::json();
-  j["mfu"] =
-      has_flops && o.peak_tflops > 0 ? nlohmann::json(tflops / o.peak_tflops) : nlohmann::json();
+  j["peak_tflops"] = peak > 0 ? nlohmann::json(peak) : nlohmann::json();
+  j["mfu"] = has_flops && peak > 0 ? nlohmann::json(tflops / peak) : nlohmann::json();
   j["peak_memory_mib"] = peak_mib;
   std::ofstream out(o.json_path);
   if (!out.good()) CROMSS_THROW(IoError, "--json {}: cannot open for writing", o.json_path);
@@ -226,7 +236,9 @@ void setup_bench(CLI::App& root) {
   cmd->add_option("--seed", opt->seed, "model and data seed")->capture_default_str();
   cmd->add_option("--learning_rate", opt->learning_rate, "Adam learning rate")
       ->capture_default_str();
-  cmd->add_option("--peak_tflops", opt->peak_tflops, "device peak for MFU; 0: not reported")
+  cmd->add_option(
+         "--peak_tflops", opt->peak_tflops,
+         "device peak for MFU; 0: from the device name (core/device_info.h; none for the CPU)")
       ->capture_default_str();
   cmd->add_option("--json", opt->json_path, "also write the results as JSON here");
   cmd->callback([opt] { run_bench(*opt); });

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace cromss::cuda_api {
 
@@ -21,6 +22,7 @@ void copy_device_to_device(void* dst, const void* src, size_t bytes, int device)
 void memset_device(void* dst, int value, size_t bytes, int device);
 void synchronize(int device);
 int compute_capability_major(int device);
+std::string device_name(int device);  // e.g. "NVIDIA H100 80GB HBM3"
 
 // Side streams beside the compute stream: `copy` for host-to-device uploads, so input copies
 // overlap compute (data/device_batch.h); `comm` for the gradient all-reduce, so it overlaps
@@ -29,7 +31,7 @@ int compute_capability_major(int device);
 enum class Stream { compute, copy, comm };
 void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
 // Into pinned host memory, ordered on `stream`; the host reads it after an event recorded behind
-// it (engine/step_readout.h). Not a host sync, so not counted (engine/sync_counts.h).
+// it (engine/step_readout.h). Not a host sync, so not counted (core/sync_counts.h).
 void copy_device_to_host_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
 void* event_create(int device);
 void event_destroy(void* event) noexcept;

@@ -146,7 +146,7 @@ def resnet50_step_gflop(s2_bands, b, crop):
 
 
 # Dense tensor-core peaks (TFLOP/s, no sparsity) from the vendors' data sheets, by device-name
-# fragment; fp32 means plain FP32 (no TF32). Same table as core/device_peak.cpp.
+# fragment; fp32 means plain FP32 (no TF32). Same table as core/device_info.cpp (cromss bench).
 PEAKS = [("H200", {"bf16": 989.4, "fp16": 989.4, "fp32": 66.9}),
          ("H100 NVL", {"bf16": 835.0, "fp16": 835.0, "fp32": 60.0}),
          ("H100 PCIe", {"bf16": 756.0, "fp16": 756.0, "fp32": 51.2}),

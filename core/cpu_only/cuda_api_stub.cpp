@@ -52,6 +52,9 @@ void synchronize(int) {}
 int compute_capability_major(int) {
   CROMSS_NO_CUDA();
 }
+std::string device_name(int) {
+  CROMSS_NO_CUDA();
+}
 void copy_host_to_device_async(void*, const void*, size_t, int, Stream) {
   CROMSS_NO_CUDA();
 }

@@ -87,6 +87,12 @@ int compute_capability_major(int device) {
   return major;
 }
 
+std::string device_name(int device) {
+  cudaDeviceProp prop;
+  CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  return prop.name;
+}
+
 void synchronize(int device) {
   Context::get(Device::cuda(device)).synchronize();
 }

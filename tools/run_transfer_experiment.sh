@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Does CromSS pretraining help downstream? (issue 14 item 6; docs/results.md, "Does the
 # pretraining transfer?"). On synthetic data only: one short CromSS pretraining (ResNet-18, mid
-# fusion, noisy labels) on `cromss data synth` locations, then `cromss finetune` on a separate synthetic SSL4EO-S12@DW
-# training LMDB (different locations, DW's 9 classes with ignore label 255) from
+# fusion, noisy labels) on `cromss data synth` locations, then `cromss finetune` on a separate
+# synthetic SSL4EO-S12@DW training LMDB (different locations, DW's 9 classes with ignore label 255) from
 #   cromss  the pretrained S2 encoder (--pretrain_tag mfs2 --weight_path .../last.h5)
 #   random  a randomly initialised encoder (--pretrain_tag rand)
 # each frozen (efix, upstream's "Frozen") and trained (etr, upstream's "Fine-tuned"), with
@@ -35,7 +35,8 @@ run pretrain --data_path "$out/pre" --input_type s12 --fusion_type mid --model_t
   --run_dir "$out/pretrain" 2>&1 | tail -1
 
 common=(--dataset DW --train_path "$out/train/synth_dw_lmdb" --test_path "$out/test/synth_dw_lmdb"
-        --model_type resnet18 --input_type s2 --epochs "$ft_epochs" --scheduler_values "$((ft_epochs - 1))"
+        --model_type resnet18 --input_type s2 --epochs "$ft_epochs"
+        --scheduler_values "$((ft_epochs - 1))"
         --batch_size 4 --test_batch_size 8 --crop_size 64 --accelerator cpu --num_workers 1
         --quiet)
 declare -A encoder=(
@@ -64,7 +65,8 @@ def cell(enc, tag, key):
     sd = statistics.stdev(v) if len(v) > 1 else 0.0
     return f"{statistics.mean(v):.3f} ± {sd:.3f}"
 print(f"\nmean ± sample std over seeds {' '.join(seeds)}\n")
-print("| encoder | mIoU frozen (efix) | mIoU fine-tuned (etr) | OA frozen (efix) | OA fine-tuned (etr) |")
+print("| encoder | mIoU frozen (efix) | mIoU fine-tuned (etr) | OA frozen (efix) "
+      "| OA fine-tuned (etr) |")
 print("|---|---|---|---|---|")
 for enc in ["cromss", "random"]:
     print(f"| {enc} | {cell(enc, 'efix', 'miou')} | {cell(enc, 'etr', 'miou')} | "

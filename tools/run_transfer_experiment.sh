@@ -2,7 +2,8 @@
 # Does CromSS pretraining help downstream? (issue 14 item 6; docs/results.md, "Does the
 # pretraining transfer?"). On synthetic data only: one short CromSS pretraining (ResNet-18, mid
 # fusion, noisy labels) on `cromss data synth` locations, then `cromss finetune` on a separate
-# synthetic SSL4EO-S12@DW training LMDB (different locations, DW's 9 classes with ignore label 255) from
+# synthetic SSL4EO-S12@DW training LMDB (different locations, DW's 9 classes, ignore label 255)
+# from
 #   cromss  the pretrained S2 encoder (--pretrain_tag mfs2 --weight_path .../last.h5)
 #   random  a randomly initialised encoder (--pretrain_tag rand)
 # each frozen (efix, upstream's "Frozen") and trained (etr, upstream's "Fine-tuned"), with

@@ -144,16 +144,27 @@ void LmdbWriter::begin() {
 }
 
 void LmdbWriter::put(const std::string& key, const std::string& value) {
+  if (!txn_) begin();
   MDB_val k{key.size(), const_cast<char*>(key.data())};
   MDB_val v{value.size(), const_cast<char*>(value.data())};
   const int rc = mdb_put(txn_, dbi_, &k, &v, 0);
   if (rc != MDB_SUCCESS)
     CROMSS_THROW(IoError, "LMDB {}: put of key '{}' failed: {}", path_, key, mdb_strerror(rc));
   pending_bytes_ += value.size();
-  if (pending_bytes_ > kCommitEveryBytes) {
-    commit();
-    begin();
-  }
+  if (pending_bytes_ > kCommitEveryBytes) commit();
+}
+
+void LmdbWriter::erase(const std::string& key) {
+  if (!txn_) begin();
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  const int rc = mdb_del(txn_, dbi_, &k, nullptr);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    CROMSS_THROW(IoError, "LMDB {}: delete of key '{}' failed: {}", path_, key, mdb_strerror(rc));
+}
+
+void LmdbWriter::sync() {
+  commit();
+  lmdb_check(mdb_env_sync(env_, 1), "mdb_env_sync", path_);
 }
 
 void LmdbWriter::commit() {

@@ -1,8 +1,8 @@
 // RAII wrappers over LMDB for upstream's datasets: a read-only environment that many loader
 // threads share (MDB_RDONLY | MDB_NOTLS | MDB_NOLOCK: no lock file, so read-only media work;
 // datasets are immutable while training reads them), reading values by key inside short read
-// transactions, and a writer that commits in batches. Paths may be LMDB directories (upstream's
-// `lmdb.open(path)`) or single files.
+// transactions, and a writer that commits in batches (a later put opens the next transaction).
+// Paths may be LMDB directories (upstream's `lmdb.open(path)`) or single files.
 #pragma once
 
 #include <lmdb.h>
@@ -47,7 +47,9 @@ class LmdbWriter {
   LmdbWriter& operator=(const LmdbWriter&) = delete;
 
   void put(const std::string& key, const std::string& value);
-  void commit();  // also called by the destructor
+  void erase(const std::string& key);  // a missing key is no error
+  void commit();                       // also called by the destructor
+  void sync();                         // commit, then flush to disk (mdb_env_sync)
 
  private:
   void begin();

@@ -12,6 +12,7 @@
 #include "data/ingest.h"
 #include "data/ingest_scenes.h"
 #include "data/inspect.h"
+#include "data/ssl4eo_dataset.h"
 #include "data/synth.h"
 
 namespace {
@@ -89,21 +90,28 @@ void setup_inspect(CLI::App& data) {
   });
 }
 
-void print_ingest_summary(const IngestReport& r, size_t listed, double seconds) {
-  for (const auto& p : r.written) std::printf("wrote %s\n", p.c_str());
-  std::printf("keys %lld..%lld (this run: %lld..%lld) in %.1f s\n", 0LL,
-              static_cast<long long>(r.next_key) - 1, static_cast<long long>(r.first_key),
-              static_cast<long long>(r.next_key) - 1, seconds);
+void print_ingest_summary(const IngestReport& r, const std::string& format, size_t listed,
+                          double seconds) {
+  for (const auto& p : r.written) std::printf("LMDB %s\n", p.c_str());
+  const long long first = r.first_key, next = r.next_key;
+  const std::string this_run =
+      next > first ? fmt::format("{}..{}", first, next - 1) : std::string("none");
+  std::printf("keys 0..%lld (this run: %s) in %.1f s\n", next - 1, this_run.c_str(), seconds);
   std::printf("scenes: %zu listed, %lld ingested, %lld already done, %zu refused\n", listed,
               static_cast<long long>(r.scenes_ingested),
               static_cast<long long>(r.scenes_already_done), r.refused.size());
   std::printf("tiles: %lld written, %lld skipped (ignored label pixels)\n",
               static_cast<long long>(r.tiles_written), static_cast<long long>(r.tiles_skipped));
-  std::printf("label pixels of the written tiles:\n");
+  const auto& names = downstream_class_names(
+      parse_downstream_kind(format == "pretrain" ? std::string("DW") : format));
+  uint64_t total = 0;
+  for (uint64_t n : r.class_pixels) total += n;
+  std::printf("label pixels of the tiles written by this run:\n");
   for (size_t c = 0; c < r.class_pixels.size(); ++c)
-    std::printf("  %s %llu\n",
-                c + 1 == r.class_pixels.size() ? "ignore" : ("class " + std::to_string(c)).c_str(),
-                static_cast<unsigned long long>(r.class_pixels[c]));
+    std::printf("  %-24s %14llu %7.3f %%\n",
+                c < names.size() ? (std::to_string(c) + " " + names[c]).c_str() : "ignore",
+                static_cast<unsigned long long>(r.class_pixels[c]),
+                total ? 100.0 * r.class_pixels[c] / total : 0.0);
   if (!r.refused.empty()) std::printf("refused (nothing of them written):\n");
   for (const auto& f : r.refused) std::printf("  %s: %s\n", f.scene.c_str(), f.reason.c_str());
 }
@@ -173,7 +181,7 @@ void setup_ingest(CLI::App& data) {
     IngestReport r = ingest(o);
     r.refused.insert(r.refused.begin(), scenes.refused.begin(), scenes.refused.end());
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    print_ingest_summary(r, scenes.scenes.size() + scenes.refused.size(), s);
+    print_ingest_summary(r, o.format, scenes.scenes.size() + scenes.refused.size(), s);
     if (!r.refused.empty()) throw CLI::RuntimeError(1);
   });
 }

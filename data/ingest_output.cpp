@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 
 // Sparse on Linux: LMDB grows data.mdb as it writes; the full SSL4EO-S12@NoL set is ~450 GB.
 constexpr size_t kMapSize = size_t{1} << 40;
+// Values a write transaction holds in memory before it is committed (bounds the writer's memory).
+constexpr size_t kCommitEveryBytes = size_t{32} << 20;
 constexpr char kProgressFile[] = "ingest_progress.json";
 
 // The sample index of a key ("12", "s1_12" -> 12), or -1.
@@ -107,7 +109,7 @@ void IngestOutput::open_existing(const std::string& progress_file) {
                      paths_[i], samples[i], paths_.back(), samples.back(), kProgressFile);
   }
   for (size_t i = 0; i < paths_.size(); ++i) {
-    writers_.push_back(std::make_unique<LmdbWriter>(paths_[i], kMapSize));
+    writers_.push_back(std::make_unique<LmdbWriter>(paths_[i], kMapSize, kCommitEveryBytes));
     for (const auto& k : stale[i]) writers_[i]->erase(k);
     writers_[i]->commit();
   }

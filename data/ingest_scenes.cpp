@@ -156,7 +156,9 @@ SceneList dw_osm(const fs::path& root, const std::string& label_dir) {
 }  // namespace
 
 std::string IngestScene::id() const {
-  return join(s1);
+  std::vector<std::string> absolute;
+  for (const auto& p : s1) absolute.push_back(fs::absolute(p).lexically_normal().string());
+  return join(absolute);
 }
 
 SceneList scenes_from_list_file(const std::string& path) {

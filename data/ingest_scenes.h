@@ -1,7 +1,7 @@
 // The scenes of one `cromss data ingest` run (docs/data.md "Ingest"): from a list file, or found
 // in a release folder layout. A scene is one location: 1-4 dates of S1, S2 and label rasters
 // (an S1/S2 "raster" may be a directory of per-band files, see data/raster_reader.h). Its id (the
-// S1 paths) is what the resume record remembers.
+// absolute S1 paths, symbolic links not resolved) is what the resume record remembers.
 // * list file: one scene per line, "S1 S2 LABEL" separated by blanks, dates within a column by
 //   commas; '#' starts a comment; relative paths are relative to the list file.
 // * dfc2020: every *_s1_*.tif below the root
@@ -22,7 +22,7 @@ namespace cromss::data {
 
 struct IngestScene {
   std::vector<std::string> s1, s2, label;  // 1-4 dates each (label: 1 or as many as S2)
-  std::string id() const;                  // the S1 paths, comma-separated
+  std::string id() const;                  // the absolute S1 paths, comma-separated
 };
 
 struct SceneRefusal {

@@ -40,8 +40,10 @@ class LmdbReader {
 
 class LmdbWriter {
  public:
-  // Creates the directory `path` (an upstream-style LMDB directory) if missing.
-  LmdbWriter(const std::string& path, size_t map_size_bytes);
+  // Creates the directory `path` (an upstream-style LMDB directory) if missing. A transaction is
+  // committed once it holds commit_every_bytes of values (LMDB keeps them in memory until then).
+  LmdbWriter(const std::string& path, size_t map_size_bytes,
+             size_t commit_every_bytes = size_t{256} << 20);
   ~LmdbWriter();
   LmdbWriter(const LmdbWriter&) = delete;
   LmdbWriter& operator=(const LmdbWriter&) = delete;
@@ -57,6 +59,7 @@ class LmdbWriter {
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   MDB_dbi dbi_ = 0;
+  size_t commit_every_bytes_;
   size_t pending_bytes_ = 0;
 };
 

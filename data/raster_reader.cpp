@@ -3,6 +3,8 @@
 // per-band files of a coarser grid); nodata is the band's GDAL nodata value (or NaN).
 #include "data/raster_reader.h"
 
+#include <cpl_conv.h>
+#include <cpl_error.h>
 #include <gdal.h>
 
 #include <algorithm>
@@ -17,11 +19,18 @@ namespace {
 GDALDatasetH open_dataset(const std::string& path, const char* what) {
   static const bool registered = [] {
     GDALAllRegister();
+    // GDAL's default block cache is 5 % of RAM and fills up even though ingest reads each block
+    // about once; 256 MB holds a row of tiles of a striped 10980-wide S2 scene for 3 readers.
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) GDALSetCacheMax64(int64_t{256} << 20);
     return true;
   }();
   (void)registered;
+  // GDAL's message goes into the IoError instead of its default handler's stderr line.
+  CPLPushErrorHandler(CPLQuietErrorHandler);
   GDALDatasetH ds = GDALOpen(path.c_str(), GA_ReadOnly);
-  if (!ds) CROMSS_THROW(IoError, "{} raster {}: GDAL cannot open it", what, path);
+  const std::string why = CPLGetLastErrorMsg();
+  CPLPopErrorHandler();
+  if (!ds) CROMSS_THROW(IoError, "{} raster {}: GDAL cannot open it ({})", what, path, why);
   return ds;
 }
 

@@ -39,6 +39,11 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
   return out;
 }
 
+bool is_tif(const fs::path& p) {
+  const std::string ext = p.extension().string();
+  return ext == ".tif" || ext == ".tiff" || ext == ".TIF";
+}
+
 // The first 8-digit run (YYYYMMDD) of the name, or "" (then the name itself sorts).
 std::string date_of(const fs::path& p) {
   static const std::regex date("(\\d{8})");
@@ -47,18 +52,16 @@ std::string date_of(const fs::path& p) {
   return std::regex_search(name, m, date) ? m[1].str() : "";
 }
 
+// The season folders and GeoTIFFs of `dir` (not e.g. GDAL's .aux.xml side files), in date order.
 std::vector<std::string> in_date_order(const fs::path& dir) {
-  auto entries = sorted_entries(dir);
+  std::vector<fs::path> entries;
+  for (const auto& e : sorted_entries(dir))
+    if (fs::is_directory(e) || is_tif(e)) entries.push_back(e);
   std::stable_sort(entries.begin(), entries.end(),
                    [](const fs::path& a, const fs::path& b) { return date_of(a) < date_of(b); });
   std::vector<std::string> out;
   for (const auto& e : entries) out.push_back(e.string());
   return out;
-}
-
-bool is_tif(const fs::path& p) {
-  const std::string ext = p.extension().string();
-  return ext == ".tif" || ext == ".tiff" || ext == ".TIF";
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
@@ -103,6 +106,7 @@ SceneList ssl4eo(const fs::path& root) {
   SceneList out;
   for (const char* d : {"s1", "s2c", "dw"}) require_dir(root / d, "ssl4eo");
   for (const auto& loc : sorted_entries(root / "s2c")) {
+    if (!fs::is_directory(loc)) continue;
     const std::string name = loc.filename().string();
     IngestScene sc{in_date_order(root / "s1" / name), in_date_order(loc),
                    in_date_order(root / "dw" / name)};

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "train/checkpoint.h"
+#include "train/model_file.h"
 
 namespace cromss {
 
@@ -23,7 +24,7 @@ int64_t load_pretrained_encoder(const std::string& ckpt_path, const std::string&
                                 ResNetEncoder& encoder) {
   const std::string prefix = pretrain_prefix(tag);
   if (prefix.empty()) return 0;
-  H5File file(ckpt_path, H5File::Mode::read);
+  const H5File file = open_model_file(ckpt_path);
   const std::map<std::string, Shape> in_file = checkpoint_state_shapes(file);
   std::vector<std::string> problems;
   std::vector<std::pair<Tensor*, std::string>> loads;

@@ -8,13 +8,14 @@
 #include "engine/autograd.h"
 #include "engine/ops/argmax.h"
 #include "train/checkpoint.h"
+#include "train/model_file.h"
 #include "train/png_panel.h"
 
 namespace cromss {
 
 FinetunedModel load_finetuned_model(const std::string& ckpt_path,
                                     const std::string& input_type_override) {
-  H5File ckpt(ckpt_path, H5File::Mode::read);
+  const H5File ckpt = open_model_file(ckpt_path);
   std::map<std::string, Shape> state;
   for (auto& [key, shape] : checkpoint_state_shapes(ckpt)) {
     std::string k = state_key(key);

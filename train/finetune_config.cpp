@@ -2,6 +2,7 @@
 #include "train/finetune_config.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include "data/ssl4eo_dataset.h"
 #include "train/encoder_transfer.h"
@@ -58,6 +59,12 @@ void FinetuneConfig::validate() const {
                "--freeze_bn applies to a frozen encoder (--encoder_finetune_tag efix or eft)");
   CROMSS_CHECK(loss_type == "c" || loss_type == "d" || loss_type == "cd" || loss_type == "dc",
                "--loss_type '{}': expected c (CE), d (Dice) or cd", loss_type);
+  CROMSS_CHECK(optimizer == "adam" || optimizer == "sgd", "--optimizer '{}': expected adam or sgd",
+               optimizer);
+  CROMSS_CHECK(num_workers >= 0, "--num_workers {}: must not be negative", num_workers);
+  CROMSS_CHECK(save_interval > 0, "--save_interval {}: must be positive", save_interval);
+  CROMSS_CHECK(accelerator == "cpu" || accelerator == "gpu",
+               "--accelerator '{}': expected cpu or gpu", accelerator);
   CROMSS_CHECK(learning_rate > 0, "--learning_rate {}: must be positive", learning_rate);
   CROMSS_CHECK(weight_decay >= 0, "--weight_decay {}: must not be negative", weight_decay);
   CROMSS_CHECK(epochs > 0, "--epochs {}: must be positive", epochs);
@@ -109,7 +116,16 @@ nlohmann::json FinetuneConfig::to_json() const {
             {"scheduler_type", scheduler_type},
             {"scheduler_values", scheduler_values},
             {"if_mask", if_mask.value_or(false)},
-            {"seed", seed}});
+            {"seed", seed},
+            {"optimizer", optimizer},
+            {"num_workers", num_workers},
+            {"save_interval", save_interval},
+            {"resume", resume},
+            {"accelerator", accelerator},
+            {"amp", amp},
+            {"precision", precision},
+            {"device", device},
+            {"deterministic", deterministic}});
   return j;
 }
 
@@ -119,6 +135,18 @@ double FinetuneConfig::lr_at_epoch(int64_t epoch) const {
   const double final_lr = scheduler_values.size() > 1 ? scheduler_values[1] : 1e-5;
   if (double(epoch) >= period) return final_lr;
   return final_lr + (learning_rate - final_lr) * (1 + std::cos(M_PI * double(epoch) / period)) / 2;
+}
+
+ComputeFlags FinetuneConfig::compute_flags() const {
+  return {accelerator, device, precision, amp, deterministic};
+}
+
+std::string FinetuneConfig::run_dir() const {
+  return (std::filesystem::path(save_dir) /
+          (dataset + "_" + model_framework.value_or("unet") + "_" + model_type + "_" + input_type +
+           "_" + pretrain_tag + "_" + encoder_finetune_tag) /
+          ("seed_" + std::to_string(seed) + "_bs_" + std::to_string(batch_size)))
+      .string();
 }
 
 bool FinetuneConfig::encoder_trains(int64_t epoch) const {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/downstream.h"
+#include "train/compute_flags.h"
 
 namespace cromss {
 
@@ -47,6 +48,17 @@ struct FinetuneConfig {
   std::vector<double> scheduler_values = {40};
   std::optional<bool> if_mask;  // ignore label 255; default: DW/OSM yes, DFC no
   uint64_t seed = 42;
+  std::string optimizer = "adam";  // adam | sgd (SGD: momentum 0.9, weight decay 1e-4)
+  int64_t num_workers = 8;         // threads building a training batch
+  int64_t save_interval = 10;      // checkpoint every N epochs (all kept, as upstream)
+  std::string resume;              // "" | PATH | auto
+  // Compute (train/compute_flags.h): --accelerator, --amp (given: mixed precision off),
+  // --precision, --device, --deterministic.
+  std::string accelerator = "gpu";
+  bool amp = true;
+  std::string precision = "auto";
+  std::string device;
+  bool deterministic = false;
 
   // Fills every per-dataset default that is unset (spec §7.2): DFC pspnet / 8 classes / full
   // 256 tiles / test batch 300 / no mask; DW deeplabv3plus / 9 / crop 496 (480 for unet and fpn)
@@ -56,12 +68,17 @@ struct FinetuneConfig {
   void validate() const;
   DownstreamConfig model_config() const;
   nlohmann::json to_json() const;
+  ComputeFlags compute_flags() const;
   // Learning rate of epoch e (0-based): `cos` = final + (lr - final) (1 + cos(pi e / T)) / 2 for
   // e < T, then final (T = scheduler_values[0], final = scheduler_values[1] or 1e-5); `none` = lr.
   double lr_at_epoch(int64_t epoch) const;
   // Whether the encoder's parameters are trained in epoch e (efix never, etr always, eft from
   // --encoder_finetune_epoch on).
   bool encoder_trains(int64_t epoch) const;
+  // The run directory under --save_dir:
+  // <dataset>_<framework>_<model_type>_<input_type>_<pretrain_tag>_<encoder_finetune_tag>/
+  // seed_<seed>_bs_<batch_size>.
+  std::string run_dir() const;
 };
 
 }  // namespace cromss

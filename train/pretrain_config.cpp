@@ -305,45 +305,16 @@ PretrainConfig PretrainConfig::from_json(const nlohmann::json& j) {
   return c;
 }
 
+ComputeFlags compute_flags(const PretrainConfig& cfg) {
+  return {cfg.accelerator, cfg.device, cfg.precision, cfg.amp, cfg.deterministic};
+}
+
 Precision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16) {
-  const std::string& p = cfg.precision;
-  if (p == "auto") {
-    if (!cfg.amp || !on_cuda) return Precision::fp32;
-    return cuda_has_bf16 ? Precision::bf16 : Precision::fp16;
-  }
-  if (p == "fp32") return Precision::fp32;
-  CROMSS_CHECK(p == "bf16" || p == "fp16",
-               "--precision: expected one of {{auto, bf16, fp16, fp32}}, got '{}'", p);
-  CROMSS_CHECK(cfg.amp,
-               "--precision {}: contradicts --amp (which turns mixed precision off); drop one of "
-               "them",
-               p);
-  CROMSS_CHECK(on_cuda,
-               "--precision {}: mixed precision needs a CUDA device; the CPU path runs "
-               "fp32 (use --precision fp32 or auto)",
-               p);
-  if (p == "fp16") return Precision::fp16;
-  CROMSS_CHECK(cuda_has_bf16,
-               "--precision bf16: this GPU has no bf16 support (compute capability < 8.0); use "
-               "--precision fp16 or auto");
-  return Precision::bf16;
+  return resolve_precision(compute_flags(cfg), on_cuda, cuda_has_bf16);
 }
 
 std::string resolve_device(const PretrainConfig& cfg, int cuda_device_count, bool* fell_back) {
-  if (fell_back) *fell_back = false;
-  if (!cfg.device.empty()) {
-    const int index = cfg.device.rfind("cuda:", 0) == 0 ? std::stoi(cfg.device.substr(5)) : 0;
-    CROMSS_CHECK(cfg.device == "cpu" || index < cuda_device_count,
-                 "--device {}: no such CUDA GPU ({} found: no GPU or no NVIDIA driver on this "
-                 "machine, or the build has no CUDA backend); use --device cpu",
-                 cfg.device, cuda_device_count);
-    return cfg.device;
-  }
-  if (cfg.accelerator == "gpu") {
-    if (cuda_device_count > 0) return "cuda";
-    if (fell_back) *fell_back = true;
-  }
-  return "cpu";
+  return resolve_device(compute_flags(cfg), cuda_device_count, fell_back);
 }
 
 std::string lr_tag(double learning_rate) {

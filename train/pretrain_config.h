@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/compute_flags.h"
 #include "train/precision.h"
 
 namespace cromss {
@@ -115,15 +116,10 @@ struct PretrainConfig {
   static PretrainConfig from_json(const nlohmann::json&);  // missing keys keep their defaults
 };
 
-// --precision auto: mixed precision (amp) on a CUDA device gives bf16 when the GPU has it
-// (compute capability >= 8.0), else fp16 (upstream's 16-mixed); --amp given (mixed precision
-// off) or a CPU device gives fp32. An explicit --precision wins, but bf16/fp16 with --amp, on a
-// CPU, or bf16 on a GPU without bf16 is an error (ValueError naming --precision).
+// The compute flags of this run (train/compute_flags.h: device and precision rules).
+ComputeFlags compute_flags(const PretrainConfig& cfg);
+// resolve_precision / resolve_device of train/compute_flags.h on compute_flags(cfg).
 Precision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16);
-
-// --device when given; otherwise "cuda" for --accelerator gpu with a visible GPU and "cpu"
-// otherwise (upstream silently falls back to the CPU when no GPU is visible, §3.4 of the flags
-// table; *fell_back is set so the caller can say so).
 std::string resolve_device(const PretrainConfig& cfg, int cuda_device_count,
                            bool* fell_back = nullptr);
 

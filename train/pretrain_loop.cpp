@@ -9,24 +9,19 @@
 #include <deque>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <thread>
-#include <unordered_map>
 
-#include "core/determinism.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "data/loader.h"
 #include "data/sampler.h"
 #include "engine/autograd.h"
-#include "engine/ops/elementwise.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
 #include "train/checkpoint.h"
 #include "train/cromss_loss.h"
 #include "train/distributed.h"
 #include "train/finite_checks.h"
-#include "train/mixed_precision.h"
 #include "train/pretrain_state.h"
 #include "train/progress.h"
 #include "train/resume_checks.h"
@@ -34,29 +29,15 @@
 #include "train/run_dir_lock.h"
 #include "train/signals.h"
 #include "train/step_readout.h"
+#include "train/trainable_weights.h"
+#include "train/training_setup.h"
 #include "train/validation.h"
-
-#if CROMSS_WITH_CUDA
-#include <cuda_runtime.h>
-#endif
 
 namespace cromss {
 namespace {
 
 // Indices of TrainPosition::epoch_sums (running sums of the epoch's training logs).
 enum Sum { seg1, seg2, con12, con21, loss, micro, sel1_ok, sel1_all, sel2_ok, sel2_all, nsums };
-
-bool cuda_has_bf16() {
-#if CROMSS_WITH_CUDA
-  int device = 0, major = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return false;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess)
-    return false;
-  return major >= 8;
-#else
-  return false;
-#endif
-}
 
 // The objective of this run: upstream script 1 (single-modal) never smooths.
 ObjectiveConfig run_objective(const PretrainConfig& c) {
@@ -95,10 +76,7 @@ class PretrainLoop {
 
  private:
   void setup_device();
-  void prepare_run_dir();
-  std::string resume_checkpoint();
   void setup_model_and_state();
-  void setup_gradient_buckets();
   void train_micro_batch(const data::Batch& b, int64_t epoch, bool last_of_window);
   void optimizer_step();
   // Adds the read-outs of all but the newest `keep` queued micro-batches to the epoch sums,
@@ -122,16 +100,10 @@ class PretrainLoop {
   std::unique_ptr<data::DeviceBatchUploader> uploader_;
   data::TrainValSplit split_;
   std::unique_ptr<SegmentationNet> net_;
-  std::unique_ptr<ParameterStore> store_;
-  std::unique_ptr<MixedPrecisionWeights> mixed_;
+  std::unique_ptr<TrainableWeights> weights_;
   std::unique_ptr<Optimizer> optimizer_;
-  std::unique_ptr<LossScaler> scaler_;
   std::unique_ptr<LrSchedule> schedule_;
   std::vector<FlatSlice> slices_;
-  // Data parallel: the gradient all-reduce in parameter-aligned buckets, and each parameter's
-  // index for the buckets by its autograd metadata (fp32 only: overlap with backward).
-  std::unique_ptr<GradientBuckets> buckets_;
-  std::unordered_map<const AutogradMeta*, int64_t> param_index_;
   TrainPosition pos_;
   // Each micro-batch's losses (and the fp16 scaler's state) reach the host a step late, with
   // the labels that name a bad label (train/step_readout.h).
@@ -146,66 +118,12 @@ class PretrainLoop {
 };
 
 void PretrainLoop::setup_device() {
-  set_deterministic_algorithms(cfg_.deterministic);
-  bool fell_back = false;
-  device_ = Device::parse(resolve_device(cfg_, cuda_device_count(), &fell_back));
-  if (fell_back && dist_.is_main())
-    std::fprintf(stderr,
-                 "cromss pretrain: note: --accelerator gpu but no GPU visible; using the "
-                 "CPU (as upstream)\n");
-  if (device_.is_cuda() && dist_.active())
-    device_ = Device::cuda(dist_.local_rank() % std::max(1, cuda_device_count()));
-  precision_ = resolve_precision(cfg_, device_.is_cuda(), device_.is_cuda() && cuda_has_bf16());
+  const ComputeSetup compute = setup_compute(compute_flags(cfg_), dist_, "cromss pretrain");
+  device_ = compute.device;
+  precision_ = compute.precision;
+  compute_ = compute.compute;
   uploader_ = std::make_unique<data::DeviceBatchUploader>(device_);
   readout_ = std::make_unique<StepReadout>(device_);
-  compute_ = compute_dtype(precision_);
-}
-
-// A fresh run (no --resume, or --pre-train) must not replace another run's checkpoints.
-void PretrainLoop::prepare_run_dir() {
-  const bool fresh = cfg_.resume.empty() || cfg_.pre_train;
-  CROMSS_CHECK(fresh || !opt_.overwrite,
-               "--overwrite: contradicts --resume {} (overwrite starts the run over; resume "
-               "continues it)",
-               cfg_.resume);
-  if (!fresh) return;
-  std::vector<std::filesystem::path> found;
-  for (const auto& e : std::filesystem::directory_iterator(dir_->checkpoint_dir()))
-    if (e.path().extension() == ".h5") found.push_back(e.path());
-  if (found.empty()) return;
-  std::string names;
-  for (const auto& f : found) names += (names.empty() ? "" : ", ") + f.filename().string();
-  if (!opt_.overwrite)
-    CROMSS_THROW(IoError,
-                 "run directory {} already holds checkpoints ({}): pass --resume auto to "
-                 "continue that run, or --overwrite to delete them and start over",
-                 run_dir_, names);
-  std::fprintf(stderr, "cromss pretrain: --overwrite: deleting %s and the run's metrics in %s\n",
-               names.c_str(), run_dir_.c_str());
-  for (const auto& f : found) std::filesystem::remove(f);
-  for (const char* name : {"metrics.jsonl", "metrics.csv"})
-    std::filesystem::remove(std::filesystem::path(run_dir_) / name);
-}
-
-// --resume PATH, or for --resume auto the newest valid checkpoint of the run directory: damaged
-// files are named and skipped; checkpoints that are all damaged are an error, not a fresh start.
-std::string PretrainLoop::resume_checkpoint() {
-  if (cfg_.resume != "auto") return cfg_.resume;
-  const ResumeSearch found = search_resume_checkpoint(run_dir_);
-  if (dist_.is_main())
-    for (const auto& why : found.rejected)
-      std::fprintf(stderr, "cromss pretrain: --resume auto: skipping a damaged checkpoint: %s\n",
-                   why.c_str());
-  if (!found.path && !found.rejected.empty())
-    CROMSS_THROW(IoError,
-                 "--resume auto: {} holds checkpoints but none is readable (see above); restore "
-                 "one, or pass --overwrite without --resume to start the run over",
-                 (std::filesystem::path(run_dir_) / "checkpoints").string());
-  if (dist_.is_main())
-    std::fprintf(stderr, "cromss pretrain: --resume auto: %s%s\n",
-                 found.path && !found.rejected.empty() ? "falling back to " : "",
-                 found.path ? found.path->c_str() : "no checkpoint yet, starting fresh");
-  return found.path.value_or("");
 }
 
 void PretrainLoop::setup_model_and_state() {
@@ -218,7 +136,8 @@ void PretrainLoop::setup_model_and_state() {
   mc.validate();
   net_ = build_model(mc, static_cast<uint64_t>(cfg_.seed));
 
-  const std::string resume = resume_checkpoint();
+  const std::string resume =
+      resolve_resume_checkpoint(cfg_.resume, run_dir_, dist_.is_main(), "cromss pretrain");
   nlohmann::json saved_config;
   if (!resume.empty()) {
     H5File file(resume, H5File::Mode::read);
@@ -227,34 +146,20 @@ void PretrainLoop::setup_model_and_state() {
     if (!opt_.allow_nonfinite) check_finite_checkpoint(file);
     load_model_state(file, *net_);
   }
-  store_ = std::make_unique<ParameterStore>(*net_);
-  store_->to(device_);
-  if (compute_ != DType::f32)
-    mixed_ = std::make_unique<MixedPrecisionWeights>(*net_, *store_, compute_);
-  optimizer_ = std::make_unique<Optimizer>(optimizer_config_for(cfg_.optimizer, cfg_.learning_rate),
-                                           store_->flat_parameters(), store_->flat_gradients());
-  scaler_ = std::make_unique<LossScaler>(precision_, device_);
+  weights_ = std::make_unique<TrainableWeights>(*net_, device_, precision_, dist_);
+  optimizer_ = weights_->make_optimizer(optimizer_config_for(cfg_.optimizer, cfg_.learning_rate));
   const PlateauMode mode = cfg_.multi_modal() ? PlateauMode::min : PlateauMode::max;
   schedule_ = std::make_unique<LrSchedule>(
       lr_schedule_config_for(cfg_.lr_adjust_type, cfg_.lr_adjust, mode), cfg_.learning_rate);
-  slices_ = checkpoint_slices(*store_);
+  slices_ = weights_->checkpoint_slices();
   if (!resume.empty() && !cfg_.pre_train) {
     H5File file(resume, H5File::Mode::read);
     pos_ = read_training_state(file, static_cast<uint64_t>(cfg_.seed), *optimizer_, slices_,
-                               *scaler_, *schedule_);
+                               weights_->scaler(), *schedule_);
     check_resume_mid_epoch_flags(saved_config, cfg_, resume, pos_.epoch, pos_.batches);
     optimizer_->set_lr(schedule_->lr());
   }
   if (pos_.epoch_sums.size() != nsums) pos_.epoch_sums.assign(nsums, 0.0);
-}
-
-void PretrainLoop::setup_gradient_buckets() {
-  if (!dist_.active()) return;
-  buckets_ = std::make_unique<GradientBuckets>(dist_, store_->flat_gradients(), store_->entries());
-  if (mixed_) return;  // low-precision grads reach the fp32 buffer only after backward
-  const auto& entries = store_->entries();
-  for (size_t i = 0; i < entries.size(); ++i)
-    param_index_.emplace(entries[i].slot->autograd_meta().get(), static_cast<int64_t>(i));
 }
 
 void broadcast_buffers(Distributed& dist, Module& net) {
@@ -286,26 +191,11 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
                               &step_losses);
   }
   std::vector<Tensor> parts = {step_losses.contiguous()};
-  if (scaler_->enabled()) parts.push_back(scaler_->state());
+  if (weights_->scaler().enabled()) parts.push_back(weights_->scaler().state());
   readout_->push(parts);
   pending_.push_back({d.labels, epoch, pos_.step + 1, b.indices});
   consume_readouts(1);  // the previous micro-batch's values: the logs are one step late
-  // The loss scale stays on the device: the loss is multiplied by it there.
-  Tensor scaled_loss = scale(loss, 1.0 / cfg_.accumulate_grad_batches);
-  if (scaler_->enabled()) scaled_loss = mul(scaled_loss, scaler_->scale().view({}));
-  // Last micro-batch of the window in fp32: each bucket's all-reduce starts as soon as backward
-  // has finished its parameters. Earlier micro-batches are not reduced (their gradients are
-  // still accumulating); optimizer_step() launches what is left.
-  std::optional<LeafGradReadyScope> overlap;
-  if (buckets_ && last_of_window && !param_index_.empty())
-    overlap.emplace([this](const AutogradMeta& leaf) {
-      const auto it = param_index_.find(&leaf);
-      if (it != param_index_.end()) buckets_->mark_ready(it->second);
-    });
-  scaled_loss.backward();
-  // Low-precision gradients go into the fp32 buffer after every micro-batch, so that
-  // accumulation over a window happens in fp32 (as torch AMP's .grad), not in bf16/f16.
-  if (mixed_) mixed_->accumulate_grads();
+  weights_->backward(loss, 1.0 / cfg_.accumulate_grad_batches, last_of_window);
 }
 
 void PretrainLoop::consume_readouts(int keep) {
@@ -319,7 +209,8 @@ void PretrainLoop::consume_readouts(int keep) {
     check_labels_mark(v, step.labels, cfg_.n_classes);
     // The loss as the f32 tensor the step backpropagated.
     const double value = static_cast<float>(v[StepLosses::loss]);
-    if (!scaler_->enabled()) check_finite_loss(value, step.epoch, step.step, step.indices);
+    if (!weights_->scaler().enabled())
+      check_finite_loss(value, step.epoch, step.step, step.indices);
     if (cfg_.multi_modal()) {
       s[seg1] += v[StepLosses::seg];
       s[seg2] += v[StepLosses::seg + 1];
@@ -330,33 +221,24 @@ void PretrainLoop::consume_readouts(int keep) {
     }
     s[Sum::loss] += value;
     s[micro] += 1;
-    if (scaler_->enabled()) scaler_->check_health(bytes.data() + sizeof v);
+    if (weights_->scaler().enabled()) weights_->scaler().check_health(bytes.data() + sizeof v);
   }
 }
 
 void PretrainLoop::optimizer_step() {
-  Tensor& grads = store_->flat_gradients();
-  if (buckets_) {
-    buckets_->launch_all();  // unused parameters, or everything without the overlap
-    buckets_->wait();
-  }
-  scaler_->unscale_and_check(grads);
-  optimizer_->step(scaler_->enabled() ? scaler_->found_inf() : Tensor());
-  scaler_->update();
-  store_->zero_grad();
-  if (mixed_) mixed_->refresh();
+  weights_->step({optimizer_.get()});
 }
 
 std::string PretrainLoop::save(const std::string& path, const TrainPosition& pos) {
   if (!dist_.is_main()) return "";
-  if (mixed_) mixed_->bind_master();
   const int64_t epoch_of_step = pos.batches == 0 ? pos.epoch - 1 : pos.epoch;  // `pos` may be next
-  check_finite_state(net_->state(), epoch_of_step, pos_.step, path);
-  save_checkpoint(path, *net_, config_json_, [&](H5File& f) {
-    write_training_state(f, pos, static_cast<uint64_t>(cfg_.seed), *optimizer_, slices_, *scaler_,
-                         *schedule_);
+  weights_->with_master_weights([&] {
+    check_finite_state(net_->state(), epoch_of_step, pos_.step, path);
+    save_checkpoint(path, *net_, config_json_, [&](H5File& f) {
+      write_training_state(f, pos, static_cast<uint64_t>(cfg_.seed), *optimizer_, slices_,
+                           weights_->scaler(), *schedule_);
+    });
   });
-  if (mixed_) mixed_->bind_low();
   return path;
 }
 
@@ -417,7 +299,8 @@ PretrainResult PretrainLoop::run() {
   if (dist_.is_main()) {
     dir_ = std::make_unique<RunDir>(run_dir_);
     lock_ = std::make_unique<RunDirLock>(run_dir_);
-    prepare_run_dir();
+    prepare_fresh_run_dir(run_dir_, cfg_.resume.empty() || cfg_.pre_train, opt_.overwrite,
+                          cfg_.resume, "cromss pretrain");
   }
   dataset_ = std::make_unique<data::PretrainDataset>(data::PretrainPaths{
       cfg_.data_path, cfg_.input_type == "s2" ? std::string() : cfg_.data_name_s1,
@@ -425,7 +308,6 @@ PretrainResult PretrainLoop::run() {
   split_ =
       data::split_train_val(dataset_->size(), cfg_.validation, static_cast<uint64_t>(cfg_.seed));
   setup_model_and_state();
-  setup_gradient_buckets();
   if (dist_.is_main()) {
     dir_->write_params(config_json_);  // only once the run has started: a failed start keeps it
     metrics_ = std::make_unique<MetricsLog>(run_dir_);
@@ -498,7 +380,7 @@ PretrainResult PretrainLoop::run() {
       }
     }
     consume_readouts(0);  // the epoch's last values
-    scaler_->check_health();
+    weights_->scaler().check_health();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const bool pictures =

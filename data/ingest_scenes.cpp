@@ -211,8 +211,9 @@ LayoutDefaults layout_defaults(const std::string& layout) {
     for (int c = 0; c < classes; ++c) map += fmt::format(",{}:{}", c + 1, c);
     return cloud ? map + fmt::format(",{}:ignore", classes + 1) : map;
   };
-  if (layout == "dw") return {"DW", 256, raw_coding(9, true)};
-  if (layout == "osm") return {"OSM", 256, raw_coding(13, false)};
+  // Whole tiles, as upstream stored them: fine-tuning crops 496/480 px from them (spec §7.2).
+  if (layout == "dw") return {"DW", 0, raw_coding(9, true)};
+  if (layout == "osm") return {"OSM", 0, raw_coding(13, false)};
   CROMSS_THROW(ValueError, "--layout must be dfc2020, ssl4eo, dw or osm, got '{}'", layout);
 }
 

@@ -39,9 +39,9 @@ SceneList scenes_from_list_file(const std::string& path);
 // layout: dfc2020, ssl4eo, dw or osm.
 SceneList scenes_from_layout(const std::string& layout, const std::string& root);
 
-// Defaults a layout implies: LMDB format, tile size and label mapping (DFC2020 classes to DW
-// indices, spec §6.4, with savanna and snow/ice ignored so that such tiles are skipped; DW/OSM
-// label files in the readers' raw coding, 0 and DW's 10 (cloud) ignored).
+// Defaults a layout implies: LMDB format, tile size (DW/OSM: 0, whole tiles) and label mapping
+// (DFC2020 classes to DW indices, spec §6.4, with savanna and snow/ice ignored so that such tiles
+// are skipped; DW/OSM label files in the readers' raw coding, 0 and DW's 10 (cloud) ignored).
 struct LayoutDefaults {
   std::string format;
   int tile = 0;

@@ -80,7 +80,10 @@ int64_t tile_scene(const IngestScene& scene, const TileSettings& st,
                  st.tile);
   const int max_class = st.max_class();
   const size_t thw = static_cast<size_t>(th) * tw;
-  const std::string stem = std::filesystem::path(scene.s1[0]).stem().string();
+  // File ids "s1_<name>": the S1 file name without a "s1_" prefix, plus the tile origin unless
+  // the tile is the whole scene (then the ids are upstream's for its DW/OSM tiles).
+  std::string stem = std::filesystem::path(scene.s1[0]).stem().string();
+  if (stem.rfind("s1_", 0) == 0) stem = stem.substr(3);
   Window w1, w2, wl;
   int64_t skipped = 0;
   for (int y0 : ys) {
@@ -151,7 +154,7 @@ int64_t tile_scene(const IngestScene& scene, const TileSettings& st,
         t.s2 = raw_bytes(b);
         t.label = raw_bytes(l);
       } else {
-        t.name = fmt::format("{}_{}_{}.tif", stem, y0, x0);
+        t.name = st.tile > 0 ? fmt::format("{}_{}_{}.tif", stem, y0, x0) : stem + ".tif";
         const RasterInfo &i1 = s1[0]->info(), &i2 = s2[0]->info();
         auto s1_val = [&](int band, size_t p) {
           const double v = w1.dates[0][at(band, p)];

@@ -24,8 +24,8 @@ struct TileSettings {
 
 struct EncodedTile {
   int64_t height = 0, width = 0;
-  std::string s1, s2, label;           // raw C-order arrays (pretrain: 4 seasons each)
-  std::string name;                    // "<S1 stem>_<row>_<col>.tif", the DW/OSM file id
+  std::string s1, s2, label;  // raw C-order arrays (pretrain: 4 seasons each)
+  std::string name;           // DW/OSM file id: "<S1 stem>_<row>_<col>.tif" ("<S1 stem>.tif" whole)
   std::vector<uint64_t> class_pixels;  // max_class + 2 entries; last = ignore
 };
 

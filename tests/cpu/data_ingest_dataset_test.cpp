@@ -271,5 +271,39 @@ TEST(DataIngestDataset, Dfc2020LayoutFindsCounterparts) {
   EXPECT_EQ(ins.samples, static_cast<size_t>(r.tiles_written));
 }
 
+// DW layout: s1/, s2/, dw/ with one GeoTIFF per tile, paired by name after the prefix; whole
+// tiles by default (tile 0), as upstream stored them. A tile without S2 is refused by name.
+TEST(DataIngestDataset, DwLayoutStoresWholeTiles) {
+  TempDir tmp;
+  const fs::path root = tmp.dir / "dw";
+  for (int q = 0; q < 4; ++q) {
+    const std::string name = fmt::format("tile{}.tif", q);
+    gdal_translate(kChip + "S1Hand.tif", root / "s1" / ("s1_" + name), srcwin(q / 2, q % 2));
+    if (q != 2)
+      gdal_translate(kChip + "S2Hand.tif", root / "s2" / ("s2_" + name), srcwin(q / 2, q % 2));
+    gdal_translate(kChip + "LabelHand.tif", root / "dw" / ("dw_" + name), srcwin(q / 2, q % 2));
+  }
+  const SceneList found = scenes_from_layout("dw", root.string());
+  ASSERT_EQ(found.scenes.size(), 3u);
+  ASSERT_EQ(found.refused.size(), 1u);
+  EXPECT_NE(found.refused[0].reason.find("no S2 tile tile2.tif"), std::string::npos)
+      << found.refused[0].reason;
+  const LayoutDefaults d = layout_defaults("dw");
+  IngestOptions o;
+  o.scenes = found.scenes;
+  o.out_dir = (tmp.dir / "out").string();
+  o.format = d.format;
+  o.tile = d.tile;
+  o.label_map = "-1:ignore,0:0,1:1";  // the chip's coding, not DW's
+  const IngestReport r = ingest(o);
+  EXPECT_EQ(r.tiles_written, 3);
+  DownstreamDataset ds(DownstreamKind::DW, r.written[0]);
+  DownstreamSample s;
+  ds.read(2, s);
+  EXPECT_EQ(s.height, 64);
+  EXPECT_EQ(s.width, 64);
+  EXPECT_EQ(s.id, "s1_tile3.tif");  // upstream's id of a whole tile
+}
+
 }  // namespace
 }  // namespace cromss::data

@@ -11,7 +11,7 @@
 namespace cromss::data {
 namespace {
 
-std::string crs_mismatch(const RasterInfo& a, const RasterInfo& b) {
+std::string crs_mismatch(const Raster& a, const Raster& b) {
   if (a.crs_wkt != b.crs_wkt)
     return fmt::format("{} has CRS '{}' but {} has '{}'", b.path, b.crs_wkt.substr(0, 60), a.path,
                        a.crs_wkt.substr(0, 60));
@@ -22,13 +22,13 @@ std::string crs_mismatch(const RasterInfo& a, const RasterInfo& b) {
   return "";
 }
 
-double pixel_size(const RasterInfo& a) {
+double pixel_size(const Raster& a) {
   return std::max(std::abs(a.geotransform[1]), std::abs(a.geotransform[5]));
 }
 
 }  // namespace
 
-std::string georeference_mismatch(const RasterInfo& a, const RasterInfo& b) {
+std::string georeference_mismatch(const Raster& a, const Raster& b) {
   if (a.height != b.height || a.width != b.width)
     return fmt::format("{} is {}x{} pixels but {} is {}x{}", b.path, b.height, b.width, a.path,
                        a.height, a.width);
@@ -45,7 +45,7 @@ std::string georeference_mismatch(const RasterInfo& a, const RasterInfo& b) {
   return "";
 }
 
-std::string extent_mismatch(const RasterInfo& a, const RasterInfo& b) {
+std::string extent_mismatch(const Raster& a, const Raster& b) {
   if (std::string why = crs_mismatch(a, b); !why.empty() || !a.has_geotransform) return why;
   const double tol = 1e-3 * pixel_size(a);
   const double a_end[2] = {a.geotransform[0] + a.width * a.geotransform[1],

@@ -26,13 +26,13 @@ std::string raw_bytes(const std::vector<T>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
-using Sources = std::vector<std::unique_ptr<RasterSource>>;
+using Sources = std::vector<std::unique_ptr<RasterWindows>>;
 
 Sources open_all(const std::vector<std::string>& paths, int bands, const char* what,
                  const std::vector<std::string>& band_files) {
   Sources out;
   for (const auto& p : paths)
-    out.push_back(std::make_unique<RasterSource>(p, bands, what, band_files));
+    out.push_back(std::make_unique<RasterWindows>(p, bands, what, band_files));
   return out;
 }
 
@@ -41,10 +41,7 @@ struct Window {
   std::vector<std::vector<double>> dates;
   void read(const Sources& src, int y0, int x0, int h, int w) {
     dates.resize(src.size());
-    for (size_t d = 0; d < src.size(); ++d) {
-      dates[d].resize(static_cast<size_t>(src[d]->info().bands) * h * w);
-      src[d]->read(y0, x0, h, w, dates[d].data());
-    }
+    for (size_t d = 0; d < src.size(); ++d) dates[d] = src[d]->read(x0, y0, w, h);
   }
 };
 
@@ -65,7 +62,7 @@ int64_t tile_scene(const IngestScene& scene, const TileSettings& st,
   const Sources s1 = open_all(scene.s1, kS1Bands, "S1", s1_band_files());
   const Sources s2 = open_all(scene.s2, kS2Bands, "S2", s2_band_files());
   const Sources lab = open_all(scene.label, 0, "label", {});
-  const RasterInfo& ref = s1[0]->info();
+  const Raster& ref = s1[0]->info();
   for (const Sources* group : {&s1, &s2, &lab})
     for (const auto& r : *group)
       if (const std::string why = georeference_mismatch(ref, r->info()); !why.empty())
@@ -99,7 +96,7 @@ int64_t tile_scene(const IngestScene& scene, const TileSettings& st,
       bool any_ignore = false;
       for (int s = 0; s < seasons; ++s) {
         const size_t d = s % lab.size();
-        const RasterInfo& li = lab[d]->info();
+        const Raster& li = lab[d]->info();
         for (size_t p = 0; p < thw; ++p) {
           const double v = wl.dates[d][p];  // band 1
           int c;
@@ -135,7 +132,7 @@ int64_t tile_scene(const IngestScene& scene, const TileSettings& st,
             l(kSeasons * thw);
         for (int s = 0; s < kSeasons; ++s) {
           const size_t d1 = s % s1.size(), d2 = s % s2.size();
-          const RasterInfo &i1 = s1[d1]->info(), &i2 = s2[d2]->info();
+          const Raster &i1 = s1[d1]->info(), &i2 = s2[d2]->info();
           for (int band = 0; band < kS1Bands; ++band)
             for (size_t p = 0; p < thw; ++p) {
               const double v = w1.dates[d1][at(band, p)];
@@ -155,7 +152,7 @@ int64_t tile_scene(const IngestScene& scene, const TileSettings& st,
         t.label = raw_bytes(l);
       } else {
         t.name = st.tile > 0 ? fmt::format("{}_{}_{}.tif", stem, y0, x0) : stem + ".tif";
-        const RasterInfo &i1 = s1[0]->info(), &i2 = s2[0]->info();
+        const Raster &i1 = s1[0]->info(), &i2 = s2[0]->info();
         auto s1_val = [&](int band, size_t p) {
           const double v = w1.dates[0][at(band, p)];
           return i1.is_nodata(band, v) ? std::nan("") : v;

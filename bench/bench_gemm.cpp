@@ -34,7 +34,8 @@ void BM_GemmCuda(benchmark::State& state, DType dtype) {
   const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
   constexpr int kCallsPerIteration = 10;
   for (auto _ : state)
-    state.SetIterationTime(cuda_kernels::time_gemm_ms(m, n, k, dtype, kCallsPerIteration, 0) *
+    state.SetIterationTime(cuda_kernels::time_gemm_ms(m, n, k, dtype, kCallsPerIteration,
+                                                      Context::get(Device::cuda(0))) *
                            1e-3);
   set_gflops(state, m, n, k);
 }

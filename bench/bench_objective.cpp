@@ -163,13 +163,8 @@ void BM_ObjectiveGradient(benchmark::State& state, Device dev) {
 void BM_LabelPrior(benchmark::State& state, Device dev) {
   Buffers& b = buffers_for(state.range(0), dev);
   for (auto _ : state) {
-    if (dev.is_cuda())
-      CROMSS_ON_CUDA(cuda_kernels::label_prior(b.seasons.data<int32_t>(), b.season.data<int32_t>(),
-                                               b.B, 4, kC, kH, kW, 0.5f, 0.5f, b.f(b.prior),
-                                               dev.index));
-    else
-      cpu_kernels::label_prior(b.seasons.data<int32_t>(), b.season.data<int32_t>(), b.B, 4, kC, kH,
-                               kW, 0.5f, 0.5f, b.f(b.prior));
+    dispatch(kernels::label_prior, dev, b.seasons.data<int32_t>(), b.season.data<int32_t>(), b.B, 4,
+             kC, kH, kW, 0.5f, 0.5f, b.f(b.prior));
     sync(dev);
   }
   state.SetBytesProcessed(state.iterations() * 4 * b.N * (4 + kC));

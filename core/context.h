@@ -1,49 +1,69 @@
-// One execution context per CUDA device: the compute stream (plus side streams for uploads and
-// for gradient all-reduces), the cuDNN handle, the cuBLASLt handle and its workspace. Created
-// lazily on first use and passed to every CUDA kernel wrapper; no layer owns handles or streams of
-// its own (DESIGN.md). The handles are exposed as opaque pointers here so that ordinary translation
-// units need no CUDA headers; CUDA code casts them with the typed accessors of
-// core/cuda/context_cuda.h.
+// The execution context of one device, handed explicitly to every kernel (kernels/*.h take a
+// `const Context&` as their last argument; no kernel looks a context up by device index).
+// A CUDA context owns the streams (compute, plus side streams for uploads and for gradient
+// all-reduces), the cuDNN and cuBLASLt handles and the cuBLASLt workspace; it is created lazily on
+// first use and lives for the whole program. The CPU context carries no handles. Kernels launch on
+// stream(): the compute stream, or the side stream a StreamScope selected (see below). The handles
+// are opaque pointers here so that ordinary translation units need no CUDA headers; CUDA code
+// casts them with the typed accessors of core/cuda/context_cuda.h.
 #pragma once
 
 #include <cstddef>
-#include <memory>
 
+#include "core/cuda_api.h"
 #include "core/device.h"
 
 namespace cromss {
 
 class Context {
  public:
-  static Context& get(Device device);  // device must be cuda:N with N < cuda_device_count()
-  explicit Context(int device);
+  // The context of `device`: the CPU context, or cuda:N's (N < cuda_device_count()).
+  static Context& get(Device device);
+  explicit Context(Device device);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
-  int device() const { return device_; }
-  void* stream() const { return stream_; }
-  void* copy_stream() const { return copy_stream_; }  // side stream for host-to-device uploads
-  void* comm_stream() const { return comm_stream_; }  // side stream for NCCL gradient all-reduces
+  Device device() const { return device_; }
+  int index() const { return device_.index; }
+  // Where kernels run now: the compute stream unless a StreamScope selected a side stream.
+  void* stream() const { return stream_of_kind(current_); }
+  cuda_api::Stream current_stream() const { return current_; }
+  void* stream_of_kind(cuda_api::Stream kind) const;
   void* cudnn() const { return cudnn_; }
   void* cublaslt() const { return cublaslt_; }
   void* workspace() const { return workspace_; }
   size_t workspace_bytes() const { return workspace_bytes_; }
-  // Scratch memory for cuDNN algorithms; grows (never shrinks) to at least `bytes`.
-  void* scratch(size_t bytes);
-  void synchronize() const;
+  void synchronize() const;  // the host waits for stream()
 
  private:
-  int device_ = 0;
-  void* stream_ = nullptr;
-  void* copy_stream_ = nullptr;
-  void* comm_stream_ = nullptr;
+  friend class StreamScope;
+  void select_stream(cuda_api::Stream kind);  // also points the cuDNN handle at it
+
+  Device device_;
+  cuda_api::Stream current_ = cuda_api::Stream::compute;
+  void* streams_[3] = {nullptr, nullptr, nullptr};  // indexed by cuda_api::Stream
   void* cudnn_ = nullptr;
   void* cublaslt_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
-  void* scratch_ = nullptr;
-  size_t scratch_bytes_ = 0;
+};
+
+// Runs the ops issued in its scope on a side stream of `ctx` (e.g. Stream::copy), restoring the
+// previous stream on exit. Ordering against the compute stream is the caller's: record an event
+// on one stream and make the other wait for it (cuda_api::event_record / stream_wait_event).
+// A CPU context has one implicit stream: the scope changes nothing there. Scopes nest; they are
+// not meant to be shared across threads (one thread drives a device's kernels).
+class StreamScope {
+ public:
+  StreamScope(Context& ctx, cuda_api::Stream kind);
+  ~StreamScope();
+  StreamScope(const StreamScope&) = delete;
+  StreamScope& operator=(const StreamScope&) = delete;
+
+ private:
+  Context& ctx_;
+  cuda_api::Stream previous_;
 };
 
 }  // namespace cromss

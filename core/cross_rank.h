@@ -1,7 +1,7 @@
 // CrossRankSum: element-wise sums of small host arrays over the ranks of a data-parallel job.
 // The CromSS objective takes one for --global_selection (train/objective_config.h), so that
 // class counts, radix-select histograms and loss sums are shared by every rank without the
-// kernels knowing about MPI. train/distributed.h implements it over MPI; a single process is the
+// kernels knowing about MPI. comm/distributed.h implements it over MPI; a single process is the
 // identity (world size 1). Every rank must make the same calls in the same order (collectives).
 #pragma once
 

@@ -20,15 +20,16 @@ void copy_device_to_host(void* dst, const void* src, size_t bytes, int device);
 void copy_device_to_device(void* dst, const void* src, size_t bytes, int device);
 void memset_device(void* dst, int value, size_t bytes, int device);
 void synchronize(int device);
+int compute_capability_major(int device);
 
 // Side streams beside the compute stream: `copy` for host-to-device uploads, so input copies
 // overlap compute (data/device_batch.h); `comm` for the gradient all-reduce, so it overlaps
-// backward (train/distributed.h GradientBuckets). Events order the streams on the device without
+// backward (comm/distributed.h GradientBuckets). Events order the streams on the device without
 // host syncs.
 enum class Stream { compute, copy, comm };
 void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
 // Into pinned host memory, ordered on `stream`; the host reads it after an event recorded behind
-// it (train/step_readout.h). Not a host sync, so not counted (engine/sync_counts.h).
+// it (engine/step_readout.h). Not a host sync, so not counted (engine/sync_counts.h).
 void copy_device_to_host_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
 void* event_create(int device);
 void event_destroy(void* event) noexcept;

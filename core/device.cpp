@@ -29,4 +29,17 @@ int cuda_device_count() {
   return count;
 }
 
+bool supports_16bit_training(Device device) {
+  return device.is_cuda();
+}
+
+bool supports_bf16(Device device) {
+  return device.is_cuda() && cuda_api::compute_capability_major(device.index) >= 8;
+}
+
+Device device_for_local_rank(Device device, int local_rank) {
+  if (device.is_cpu()) return device;
+  return Device::cuda(local_rank % (cuda_device_count() > 0 ? cuda_device_count() : 1));
+}
+
 }  // namespace cromss

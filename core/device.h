@@ -27,4 +27,12 @@ int cuda_device_count();
 // True when this binary was compiled with the CUDA backend.
 bool built_with_cuda();
 
+// What a device computes in: 16-bit training (fp16/bf16 with fp32 master weights) runs on CUDA
+// devices; bf16 needs compute capability 8.0 or newer. The CPU trains in fp32.
+bool supports_16bit_training(Device device);
+bool supports_bf16(Device device);
+// The device of one rank of a data-parallel job on `device`'s kind: cuda:(local_rank mod the
+// number of visible devices), or the CPU.
+Device device_for_local_rank(Device device, int local_rank);
+
 }  // namespace cromss

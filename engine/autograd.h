@@ -13,7 +13,7 @@
 // in PyTorch without retain_graph, a subgraph shared with such a graph is consumed by the first
 // backward. The walked nodes leave the tape also when a backward closure throws.
 //
-// Gradient-ready notification (data-parallel overlap, train/distributed.h GradientBuckets): while
+// Gradient-ready notification (data-parallel overlap, comm/distributed.h GradientBuckets): while
 // a LeafGradReadyScope is alive on the thread, run_backward counts the tape nodes that use each
 // leaf and reports the leaf once the last of them has been walked (run or skipped because its
 // output received no gradient): its gradient is then final for this pass. Every leaf that is an

@@ -1,26 +1,33 @@
-// Device dispatch helpers for op implementations. CROMSS_ON_CUDA(expr) evaluates expr in a CUDA
-// build and throws a clear error in a CPU-only build, so dispatch code never needs stubs.
-// CROMSS_DISPATCH_CPU_FLOAT runs a body with `scalar_t` bound to float or double (the CPU
-// reference runs in f32 and, for gradient checks, f64).
+// The one dispatch point of the engine: dispatch(kernels::<name>, device, args...) runs the
+// kernel's entry for the device's backend (kernels/kernel_table.h) with the device's Context as
+// the last argument. Ops, the optimizer, the loss scaler and the metrics all go through it, so no
+// file above engine/ chooses between CPU and CUDA. A backend this build lacks (CUDA in a
+// -DCROMSS_CUDA=OFF build) is a clear error naming the kernel.
 #pragma once
 
-#include "core/dtype_case.h"
-#include "core/error.h"
-#include "engine/tensor.h"
+#include <utility>
 
+#include "core/context.h"
+#include "core/error.h"
+#include "kernels/kernel_table.h"
+
+namespace cromss {
+
+template <class Fn, class... Args>
+void dispatch(const Kernel<Fn>& kernel, Device device, Args&&... args) {
+  Fn* entry = device.is_cuda() ? kernel.cuda : kernel.cpu;
+  if (entry == nullptr)
+    CROMSS_THROW(CudaError, "{}: this cromss was built without CUDA (-DCROMSS_CUDA=OFF)",
+                 kernel.name);
+  entry(std::forward<Args>(args)..., Context::get(device));
+}
+
+}  // namespace cromss
+
+// Legacy, for the CromSS objective until it runs through dispatch() (issue 10 item 3):
+// CROMSS_ON_CUDA(expr) evaluates expr in a CUDA build and throws in a CPU-only build.
 #if CROMSS_WITH_CUDA
 #define CROMSS_ON_CUDA(...) __VA_ARGS__
 #else
 #define CROMSS_ON_CUDA(...) ::cromss::throw_no_cuda(__FILE__, __LINE__)
 #endif
-
-#define CROMSS_DISPATCH_CPU_FLOAT(dtype, op_name, ...)                                     \
-  [&] {                                                                                    \
-    switch (dtype) {                                                                       \
-      CROMSS_DTYPE_CASE(f32, float, __VA_ARGS__)                                           \
-      CROMSS_DTYPE_CASE(f64, double, __VA_ARGS__)                                          \
-      default:                                                                             \
-        CROMSS_THROW(ValueError, "{}: the CPU path supports f32 and f64, got {}", op_name, \
-                     ::cromss::dtype_name(dtype));                                         \
-    }                                                                                      \
-  }()

@@ -174,103 +174,12 @@ double Tensor::item() const {
   return to_vector<double>()[0];
 }
 
-namespace {
-
-template <class T>
-void convert_to(const void* src, DType src_type, T* dst, int64_t n) {
-  switch (src_type) {
-    case DType::f32:
-      std::copy_n(static_cast<const float*>(src), n, dst);
-      return;
-    case DType::f64:
-      std::copy_n(static_cast<const double*>(src), n, dst);
-      return;
-    case DType::i32:
-      std::copy_n(static_cast<const int32_t*>(src), n, dst);
-      return;
-    case DType::i64:
-      std::copy_n(static_cast<const int64_t*>(src), n, dst);
-      return;
-    case DType::u8:
-      std::copy_n(static_cast<const uint8_t*>(src), n, dst);
-      return;
-    case DType::bf16: {
-      auto s = static_cast<const uint16_t*>(src);
-      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(bf16_bits_to_float(s[i]));
-      return;
-    }
-    case DType::f16: {
-      auto s = static_cast<const uint16_t*>(src);
-      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(f16_bits_to_float(s[i]));
-      return;
-    }
-  }
-}
-
-// Strided host gather of `t` into a contiguous buffer of the same dtype.
-void gather_host(const Tensor& t, void* dst) {
-  const size_t es = dtype_size(t.dtype());
-  const char* base = static_cast<const char*>(t.raw_data());
-  const int64_t n = t.numel(), nd = t.dim();
-  std::vector<int64_t> idx(nd, 0);
-  char* out = static_cast<char*>(dst);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t off = 0;
-    for (int64_t d = 0; d < nd; ++d) off += idx[d] * t.strides()[d];
-    std::memcpy(out + i * es, base + off * es, es);
-    for (int64_t d = nd - 1; d >= 0; --d) {
-      if (++idx[d] < t.shape()[d]) break;
-      idx[d] = 0;
-    }
-  }
-}
-
-}  // namespace
-
-void convert_host(const void* src, DType src_type, void* dst, DType dst_type, int64_t n) {
-  if (src_type == dst_type) {
-    std::memcpy(dst, src, n * dtype_size(src_type));
-    return;
-  }
-  switch (dst_type) {
-    case DType::f32:
-      convert_to(src, src_type, static_cast<float*>(dst), n);
-      return;
-    case DType::f64:
-      convert_to(src, src_type, static_cast<double*>(dst), n);
-      return;
-    case DType::i32:
-      convert_to(src, src_type, static_cast<int32_t*>(dst), n);
-      return;
-    case DType::i64:
-      convert_to(src, src_type, static_cast<int64_t*>(dst), n);
-      return;
-    case DType::u8:
-      convert_to(src, src_type, static_cast<uint8_t*>(dst), n);
-      return;
-    case DType::bf16:
-    case DType::f16: {
-      std::vector<float> tmp(n);
-      convert_to(src, src_type, tmp.data(), n);
-      auto d = static_cast<uint16_t*>(dst);
-      for (int64_t i = 0; i < n; ++i)
-        d[i] = dst_type == DType::bf16 ? float_to_bf16_bits(tmp[i]) : float_to_f16_bits(tmp[i]);
-      return;
-    }
-  }
-}
-
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
   Tensor out = empty(shape_, dtype_, device());
-  if (device().is_cpu()) {
-    gather_host(*this, out.raw_data());
-  } else {
-    CROMSS_CHECK(dim() <= cuda_kernels::kMaxCopyDims, "contiguous(): too many dims in {}", str());
-    CROMSS_ON_CUDA(cuda_kernels::strided_copy(raw_data(), out.raw_data(), dtype_,
-                                              static_cast<int>(dim()), shape_.data(),
-                                              strides_.data(), numel(), device().index));
-  }
+  CROMSS_CHECK(dim() <= kMaxCopyDims, "contiguous(): more than {} dims in {}", kMaxCopyDims, str());
+  dispatch(kernels::strided_copy, device(), raw_data(), out.raw_data(), dtype_,
+           static_cast<int>(dim()), shape_.data(), strides_.data(), numel());
   return out;
 }
 
@@ -301,12 +210,7 @@ Tensor Tensor::to(DType target) const {
   if (dtype_ == target) return *this;
   Tensor src = contiguous();
   Tensor out = empty(shape_, target, device());
-  if (device().is_cpu()) {
-    convert_host(src.raw_data(), dtype_, out.raw_data(), target, numel());
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::convert(src.raw_data(), dtype_, out.raw_data(), target, numel(),
-                                         device().index));
-  }
+  dispatch(kernels::convert, device(), src.raw_data(), dtype_, out.raw_data(), target, numel());
   return out;
 }
 
@@ -330,45 +234,7 @@ void Tensor::zero_() {
 void Tensor::fill_(double value) {
   CROMSS_CHECK(is_contiguous(), "fill_: tensor {} must be contiguous", str());
   if (numel() == 0) return;
-  if (device().is_cuda()) {
-    CROMSS_ON_CUDA(cuda_kernels::fill(raw_data(), dtype_, value, numel(), device().index));
-    return;
-  }
-  // The element's bytes in this dtype, then a fill of that many bytes per element (memset for
-  // an all-zero pattern, e.g. zero_grad of the flat buffer).
-  uint64_t pattern = 0;
-  const size_t size = dtype_size(dtype_);
-  convert_host(&value, DType::f64, &pattern, dtype_, 1);
-  void* p = raw_data();
-  const auto n = static_cast<size_t>(numel());
-  if (pattern == 0) {  // in 1 MiB chunks over the OpenMP threads when large
-    constexpr int64_t kChunk = int64_t{1} << 20;
-    const auto bytes = static_cast<int64_t>(n * size);
-    const int64_t chunks = (bytes + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (chunks > 4)
-    for (int64_t c = 0; c < chunks; ++c)
-      std::memset(static_cast<char*>(p) + c * kChunk, 0,
-                  static_cast<size_t>(std::min(kChunk, bytes - c * kChunk)));
-    return;
-  }
-  auto fill_as = [&](auto word) {
-    std::memcpy(&word, &pattern, sizeof(word));
-    std::fill_n(static_cast<decltype(word)*>(p), n, word);
-  };
-  switch (size) {
-    case 1:
-      fill_as(uint8_t{});
-      break;
-    case 2:
-      fill_as(uint16_t{});
-      break;
-    case 4:
-      fill_as(uint32_t{});
-      break;
-    default:
-      fill_as(uint64_t{});
-      break;
-  }
+  dispatch(kernels::fill, device(), raw_data(), dtype_, value, numel());
 }
 
 Tensor Tensor::view(const Shape& new_shape) const {

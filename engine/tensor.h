@@ -129,9 +129,6 @@ class Tensor {
   std::shared_ptr<AutogradMeta> meta_;
 };
 
-// Converts `count` elements between dtypes on the host.
-void convert_host(const void* src, DType src_type, void* dst, DType dst_type, int64_t count);
-
 template <class T>
 Tensor Tensor::from_vector(const std::vector<T>& values, const Shape& shape, Device device) {
   CROMSS_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),

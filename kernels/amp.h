@@ -7,16 +7,15 @@
 
 #include <cstdint>
 
+#include "kernels/kernel_table.h"
+
 #include "kernels/amp.cuh"
 
-namespace cromss::cpu_kernels {
-void amp_unscale_check(float* grads, int64_t n, const AmpScalerState* state, int32_t* found_inf);
-void amp_update(AmpScalerState* state, const int32_t* found_inf, const AmpScalerHyper& h);
-}  // namespace cromss::cpu_kernels
+namespace cromss {
 
-namespace cromss::cuda_kernels {
-void amp_unscale_check(float* grads, int64_t n, const AmpScalerState* state, int32_t* found_inf,
-                       int device);
-void amp_update(AmpScalerState* state, const int32_t* found_inf, const AmpScalerHyper& h,
-                int device);
-}  // namespace cromss::cuda_kernels
+CROMSS_KERNEL(amp_unscale_check, void(float* grads, int64_t n, const AmpScalerState* state,
+                                      int32_t* found_inf, const Context& ctx));
+CROMSS_KERNEL(amp_update, void(AmpScalerState* state, const int32_t* found_inf,
+                               const AmpScalerHyper& h, const Context& ctx));
+
+}  // namespace cromss

@@ -6,13 +6,12 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/kernel_table.h"
 
-namespace cromss::cpu_kernels {
-void confusion_accumulate(const void* pred, const void* target, DType label_dtype, int64_t n,
-                          int64_t n_classes, int64_t ignore_index, int64_t* counts);
-}  // namespace cromss::cpu_kernels
+namespace cromss {
 
-namespace cromss::cuda_kernels {
-void confusion_accumulate(const void* pred, const void* target, DType label_dtype, int64_t n,
-                          int64_t n_classes, int64_t ignore_index, int64_t* counts, int device);
-}  // namespace cromss::cuda_kernels
+CROMSS_KERNEL(confusion_accumulate,
+              void(const void* pred, const void* target, DType label_dtype, int64_t n,
+                   int64_t n_classes, int64_t ignore_index, int64_t* counts, const Context& ctx));
+
+}  // namespace cromss

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "kernels/kernel_table.h"
+
 namespace cromss {
 
 // --label_smoothing_prior_type, the one enum for the data pipeline and the objective: t temporal,
@@ -21,18 +23,16 @@ inline PriorMix prior_mix(PriorType type) {
           type == PriorType::t ? 0.f : (type == PriorType::s ? 1.f : 0.5f)};
 }
 
-}  // namespace cromss
+// A batch: seasons (B,S,H,W), season (B), prior (B,C,H,W).
+CROMSS_KERNEL(label_prior,
+              void(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
+                   int W, float mix_t, float mix_s, float* prior, const Context& ctx));
 
-namespace cromss::cpu_kernels {
+namespace cpu_kernels {  // the data pipeline's per-sample entry (data/prior.h)
 // One sample: labels (S,H,W) uint8, the drawn season in 0..S-1; out (C,H,W). On the CPU, labels
 // outside 0..C-1 count for no class.
 void label_prior_sample(const uint8_t* labels, int S, int H, int W, int season, int C, float mix_t,
                         float mix_s, float* out);
-void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
-                 int W, float mix_t, float mix_s, float* prior);
-}  // namespace cromss::cpu_kernels
+}  // namespace cpu_kernels
 
-namespace cromss::cuda_kernels {
-void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
-                 int W, float mix_t, float mix_s, float* prior, int device);
-}  // namespace cromss::cuda_kernels
+}  // namespace cromss

@@ -7,13 +7,11 @@
 
 #include "core/dtype.h"
 #include "kernels/dropout.cuh"
+#include "kernels/kernel_table.h"
 
-namespace cromss::cpu_kernels {
-template <class T>
-void dropout_apply(const T* x, T* out, int64_t n, int64_t group, uint64_t seed, float p);
-}  // namespace cromss::cpu_kernels
+namespace cromss {
 
-namespace cromss::cuda_kernels {
-void dropout_apply(const void* x, void* out, DType dtype, int64_t n, int64_t group, uint64_t seed,
-                   float p, int device);
-}  // namespace cromss::cuda_kernels
+CROMSS_KERNEL(dropout_apply, void(const void* x, void* out, DType dtype, int64_t n, int64_t group,
+                                  uint64_t seed, float p, const Context& ctx));
+
+}  // namespace cromss

@@ -10,35 +10,23 @@
 
 #include "core/dtype.h"
 #include "kernels/batch_norm.cuh"
+#include "kernels/kernel_table.h"
 
-namespace cromss::cpu_kernels {
-template <class T>
-void group_norm_stats(const T* x, int64_t n, int64_t c, int64_t hw, int64_t groups, T* mean,
-                      T* var);
-template <class T>
-void group_norm_forward(const T* x, const T* mean, const T* var, const T* weight, const T* bias,
-                        double eps, int64_t n, int64_t c, int64_t hw, int64_t groups, T* y);
-// grad_weight[c] = sum dy * xhat, grad_bias[c] = sum dy (either may be null).
-template <class T>
-void group_norm_param_grads(const T* grad_out, const T* x, const T* mean, const T* var, double eps,
-                            int64_t n, int64_t c, int64_t hw, int64_t groups, T* grad_weight,
-                            T* grad_bias);
-template <class T>
-void group_norm_backward_x(const T* grad_out, const T* x, const T* mean, const T* var,
-                           const T* weight, double eps, int64_t n, int64_t c, int64_t hw,
-                           int64_t groups, T* grad_x);
-}  // namespace cromss::cpu_kernels
+namespace cromss {
 
-namespace cromss::cuda_kernels {
-void group_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw, int64_t groups,
-                      void* mean, void* var, int device);
-void group_norm_forward(const void* x, const void* mean, const void* var, const void* weight,
-                        const void* bias, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
-                        int64_t groups, void* y, int device);
-void group_norm_param_grads(const void* grad_out, const void* x, const void* mean, const void* var,
-                            double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
-                            int64_t groups, void* grad_weight, void* grad_bias, int device);
-void group_norm_backward_x(const void* grad_out, const void* x, const void* mean, const void* var,
-                           const void* weight, double eps, DType dtype, int64_t n, int64_t c,
-                           int64_t hw, int64_t groups, void* grad_x, int device);
-}  // namespace cromss::cuda_kernels
+CROMSS_KERNEL(group_norm_stats, void(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw,
+                                     int64_t groups, void* mean, void* var, const Context& ctx));
+CROMSS_KERNEL(group_norm_forward,
+              void(const void* x, const void* mean, const void* var, const void* weight,
+                   const void* bias, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
+                   int64_t groups, void* y, const Context& ctx));
+CROMSS_KERNEL(group_norm_param_grads,
+              void(const void* grad_out, const void* x, const void* mean, const void* var,
+                   double eps, DType dtype, int64_t n, int64_t c, int64_t hw, int64_t groups,
+                   void* grad_weight, void* grad_bias, const Context& ctx));
+CROMSS_KERNEL(group_norm_backward_x,
+              void(const void* grad_out, const void* x, const void* mean, const void* var,
+                   const void* weight, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
+                   int64_t groups, void* grad_x, const Context& ctx));
+
+}  // namespace cromss

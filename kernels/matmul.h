@@ -8,17 +8,24 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/kernel_table.h"
 
-namespace cromss::cpu_kernels {
+namespace cromss {
+
+CROMSS_KERNEL(gemm, void(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                         const void* a, const void* b, void* c, DType dtype, const Context& ctx));
+
+namespace cpu_kernels {  // the typed reference loop behind the CPU entry (f32, f64)
 template <class T>
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const T* a,
           const T* b, T* c);
-}  // namespace cromss::cpu_kernels
+}  // namespace cpu_kernels
 
-namespace cromss::cuda_kernels {
-void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const void* a,
-          const void* b, void* c, DType dtype, int device);
+namespace cuda_kernels {  // CUDA-only helpers
 // Milliseconds per gemm (no transposes) on fresh device buffers, timed with CUDA events over
 // `iterations` calls after one warm-up call (bench/bench_gemm.cpp).
-double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations, int device);
-}  // namespace cromss::cuda_kernels
+double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations,
+                    const Context& ctx);
+}  // namespace cuda_kernels
+
+}  // namespace cromss

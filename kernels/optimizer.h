@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "kernels/kernel_table.h"
+
 namespace cromss {
 
 struct AdamHyper {
@@ -17,18 +19,11 @@ struct SgdHyper {
   double lr, momentum, dampening, weight_decay;
 };
 
-namespace cpu_kernels {
-void adam_step(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
-               const AdamHyper& h, int64_t* step, const int32_t* skip);
-void sgd_step(float* params, const float* grads, float* momentum_buffer, int64_t n,
-              const SgdHyper& h, int64_t* step, const int32_t* skip);
-}  // namespace cpu_kernels
-
-namespace cuda_kernels {
-void adam_step(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
-               const AdamHyper& h, int64_t* step, const int32_t* skip, int device);
-void sgd_step(float* params, const float* grads, float* momentum_buffer, int64_t n,
-              const SgdHyper& h, int64_t* step, const int32_t* skip, int device);
-}  // namespace cuda_kernels
+CROMSS_KERNEL(adam_step,
+              void(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
+                   const AdamHyper& h, int64_t* step, const int32_t* skip, const Context& ctx));
+CROMSS_KERNEL(sgd_step,
+              void(float* params, const float* grads, float* momentum_buffer, int64_t n,
+                   const SgdHyper& h, int64_t* step, const int32_t* skip, const Context& ctx));
 
 }  // namespace cromss

@@ -7,26 +7,19 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/kernel_table.h"
 #include "kernels/pooling.cuh"
 
-namespace cromss::cpu_kernels {
-template <class T>
-void max_pool2d_forward(const PoolGeometry& g, const T* x, T* y, int64_t* indices);
-template <class T>
-void max_pool2d_backward(const PoolGeometry& g, const T* grad_y, const int64_t* indices, T* grad_x);
-template <class T>
-void adaptive_avg_pool2d_forward(const PoolGeometry& g, const T* x, T* y);
-template <class T>
-void adaptive_avg_pool2d_backward(const PoolGeometry& g, const T* grad_y, T* grad_x);
-}  // namespace cromss::cpu_kernels
+namespace cromss {
 
-namespace cromss::cuda_kernels {
-void max_pool2d_forward(const PoolGeometry& g, const void* x, void* y, int64_t* indices,
-                        DType dtype, int device);
-void max_pool2d_backward(const PoolGeometry& g, const void* grad_y, const int64_t* indices,
-                         void* grad_x, DType dtype, int device);
-void adaptive_avg_pool2d_forward(const PoolGeometry& g, const void* x, void* y, DType dtype,
-                                 int device);
-void adaptive_avg_pool2d_backward(const PoolGeometry& g, const void* grad_y, void* grad_x,
-                                  DType dtype, int device);
-}  // namespace cromss::cuda_kernels
+CROMSS_KERNEL(max_pool2d_forward, void(const PoolGeometry& g, const void* x, void* y,
+                                       int64_t* indices, DType dtype, const Context& ctx));
+CROMSS_KERNEL(max_pool2d_backward,
+              void(const PoolGeometry& g, const void* grad_y, const int64_t* indices, void* grad_x,
+                   DType dtype, const Context& ctx));
+CROMSS_KERNEL(adaptive_avg_pool2d_forward,
+              void(const PoolGeometry& g, const void* x, void* y, DType dtype, const Context& ctx));
+CROMSS_KERNEL(adaptive_avg_pool2d_backward, void(const PoolGeometry& g, const void* grad_y,
+                                                 void* grad_x, DType dtype, const Context& ctx));
+
+}  // namespace cromss

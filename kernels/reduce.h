@@ -9,27 +9,18 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "kernels/kernel_table.h"
 #include "kernels/reduce.cuh"
 
 namespace cromss {
 // `reduce_dim[d]` marks the reduced axes of a contiguous tensor of shape `shape`.
 ReduceLayout make_reduce_layout(const std::vector<int64_t>& shape,
                                 const std::vector<bool>& reduce_dim);
+
+CROMSS_KERNEL(reduce_sum, void(const void* x, void* out, DType dtype, const ReduceLayout& layout,
+                               double scale, const Context& ctx));
+CROMSS_KERNEL(reduce_sum_backward,
+              void(const void* grad_out, void* grad_in, DType dtype, const ReduceLayout& layout,
+                   double scale, int64_t numel, const Context& ctx));
+
 }  // namespace cromss
-
-namespace cromss::cpu_kernels {
-template <class T>
-void reduce_sum(const T* x, T* out, const ReduceLayout& layout, double scale);
-template <class T>
-void reduce_sum_backward(const T* grad_out, T* grad_in, const ReduceLayout& layout, double scale,
-                         int64_t numel);
-}  // namespace cromss::cpu_kernels
-
-namespace cromss::cuda_kernels {
-// Device scratch reduce_sum needs for `layout` (0 when it reduces in one pass).
-size_t reduce_sum_workspace_bytes(DType dtype, const ReduceLayout& layout);
-void reduce_sum(const void* x, void* out, DType dtype, const ReduceLayout& layout, double scale,
-                void* workspace, int device);
-void reduce_sum_backward(const void* grad_out, void* grad_in, DType dtype,
-                         const ReduceLayout& layout, double scale, int64_t numel, int device);
-}  // namespace cromss::cuda_kernels

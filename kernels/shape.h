@@ -7,12 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace cromss::cpu_kernels {
-void copy_2d(void* dst, size_t dst_pitch, const void* src, size_t src_pitch, size_t row_bytes,
-             int64_t rows);
-}  // namespace cromss::cpu_kernels
+#include "kernels/kernel_table.h"
 
-namespace cromss::cuda_kernels {
-void copy_2d(void* dst, size_t dst_pitch, const void* src, size_t src_pitch, size_t row_bytes,
-             int64_t rows, int device);
-}  // namespace cromss::cuda_kernels
+namespace cromss {
+
+CROMSS_KERNEL(copy_2d, void(void* dst, size_t dst_pitch, const void* src, size_t src_pitch,
+                            size_t row_bytes, int64_t rows, const Context& ctx));
+
+}  // namespace cromss

@@ -6,19 +6,15 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/kernel_table.h"
 #include "kernels/softmax.cuh"
 
-namespace cromss::cpu_kernels {
-template <class T>
-void softmax_forward(const T* x, T* y, int64_t outer, int64_t channels, int64_t inner, bool log);
-template <class T>
-void softmax_backward(const T* grad_out, const T* y, T* grad_in, int64_t outer, int64_t channels,
-                      int64_t inner, bool log);
-}  // namespace cromss::cpu_kernels
+namespace cromss {
 
-namespace cromss::cuda_kernels {
-void softmax_forward(const void* x, void* y, DType dtype, int64_t outer, int64_t channels,
-                     int64_t inner, bool log, int device);
-void softmax_backward(const void* grad_out, const void* y, void* grad_in, DType dtype,
-                      int64_t outer, int64_t channels, int64_t inner, bool log, int device);
-}  // namespace cromss::cuda_kernels
+CROMSS_KERNEL(softmax_forward, void(const void* x, void* y, DType dtype, int64_t outer,
+                                    int64_t channels, int64_t inner, bool log, const Context& ctx));
+CROMSS_KERNEL(softmax_backward,
+              void(const void* grad_out, const void* y, void* grad_in, DType dtype, int64_t outer,
+                   int64_t channels, int64_t inner, bool log, const Context& ctx));
+
+}  // namespace cromss

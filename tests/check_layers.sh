@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Layer order gate (ctest layer_include_order): every C++/CUDA file of a layer folder includes
 # headers of its own folder and of the folders below it only (CMakeLists.txt, docs/design.md):
-#   core <- kernels <- engine <- layers <- models <- train <- apps;  data beside, on engine.
+#   core <- kernels <- engine <- layers <- models <- train <- apps;  data beside, on engine;
+#   comm (collectives) beside models, on layers.
 # The per-layer include roots already make such an include fail to compile; this check also
 # covers headers that no build compiles (e.g. .cuh files in a CPU-only build).
 set -euo pipefail
@@ -13,8 +14,9 @@ declare -A allowed=(
   [layers]="core kernels engine layers"
   [models]="core kernels engine layers models"
   [data]="core kernels engine data"
-  [train]="core kernels engine layers models data train"
-  [apps]="core kernels engine layers models data train apps"
+  [comm]="core kernels engine layers comm"
+  [train]="core kernels engine layers models data comm train"
+  [apps]="core kernels engine layers models data comm train apps"
 )
 status=0
 for folder in "${!allowed[@]}"; do

@@ -46,8 +46,8 @@
 // Where each piece is computed: per pixel (t, confidences, W_l, W_e, each pixel's share of the
 // sums, dL/dz) and the losses and gradient coefficients from the sums (reduce_sums) in
 // kernels/cromss_objective.cuh, run by the CPU and CUDA backends of kernels/cromss_objective.h;
-// f(e) and r(e) in train/selection_schedule.cpp; M in train/label_prior.h; the passes in order in
-// train/cromss_objective.cpp; the autograd node in train/cromss_loss.h.
+// f(e) and r(e) in train/selection_schedule.cpp; M in engine/ops/label_prior.h; the passes in order
+// in train/cromss_objective.cpp; the autograd node in train/cromss_loss.h.
 //
 // Below: every intermediate, the losses and dL/dlogits of both branches. CPU (f32, or f64 for
 // gradient checks) and CUDA (f32/f64/bf16/f16 logits, fp32 math) give the same results within the

@@ -2,7 +2,7 @@
 // * check_finite_loss: in fp32/bf16 a NaN/Inf training loss stops the run with a ValueError
 //   naming the epoch, step and the batch's dataset indices, before any checkpoint is written (so
 //   checkpoints/last.h5 keeps the last good state). It tests the loss value the loop reads back
-//   from the device one micro-batch later (train/step_readout.h: a NaN or Inf survives every sum
+//   from the device one micro-batch later (engine/step_readout.h: a NaN or Inf survives every sum
 //   of losses, so the check rides on the existing read-out and costs no host sync); the loop
 //   reads every pending value before a checkpoint and when stopping. fp16 is
 //   not checked here: its loss scaler skips overflowing steps and fails after K skips in a row

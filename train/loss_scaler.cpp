@@ -56,13 +56,8 @@ void LossScaler::unscale_and_check(const Tensor& grads) {
                device_.str(), grads.str());
   found_inf_.zero_();
   auto* state = static_cast<const AmpScalerState*>(state_.raw_data());
-  if (device_.is_cpu()) {
-    cpu_kernels::amp_unscale_check(grads.data<float>(), grads.numel(), state,
-                                   found_inf_.data<int32_t>());
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::amp_unscale_check(grads.data<float>(), grads.numel(), state,
-                                                   found_inf_.data<int32_t>(), device_.index));
-  }
+  dispatch(kernels::amp_unscale_check, device_, grads.data<float>(), grads.numel(), state,
+           found_inf_.data<int32_t>());
 }
 
 void LossScaler::update() {
@@ -71,11 +66,7 @@ void LossScaler::update() {
       static_cast<float>(config_.growth_factor), static_cast<float>(config_.backoff_factor),
       static_cast<float>(config_.min_scale), static_cast<int32_t>(config_.growth_interval)};
   auto* state = static_cast<AmpScalerState*>(state_.raw_data());
-  if (device_.is_cpu()) {
-    cpu_kernels::amp_update(state, found_inf_.data<int32_t>(), h);
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::amp_update(state, found_inf_.data<int32_t>(), h, device_.index));
-  }
+  dispatch(kernels::amp_update, device_, state, found_inf_.data<int32_t>(), h);
 }
 
 int64_t LossScaler::consecutive_skips() const {

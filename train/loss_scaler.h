@@ -8,7 +8,7 @@
 //   * a hard error: after max_consecutive_skips (default 50) skipped steps in a row training
 //     cannot make progress (the loss or gradients are inf/NaN at any scale); check_health()
 //     throws then. It reads one device counter; the training loop checks a copy of the state
-//     that reaches the host a step late with the losses (train/step_readout.h).
+//     that reaches the host a step late with the losses (engine/step_readout.h).
 // bf16 and fp32: the scaler is disabled - scale 1, nothing is unscaled, found_inf stays 0.
 //
 // Order in one step: loss * scale() -> backward -> (all-reduce gradients) -> unscale_and_check
@@ -55,7 +55,7 @@ class LossScaler {
   // Throws ValueError when max_consecutive_skips steps in a row were skipped (host sync).
   void check_health() const;
   // i32[3] on the device (AmpScalerState, kernels/amp.cuh), for a copy read one step later
-  // (train/step_readout.h), and check_health() on such a copy (no sync).
+  // (engine/step_readout.h), and check_health() on such a copy (no sync).
   const Tensor& state() const { return state_; }
   void check_health(const void* state_copy) const;
   int64_t consecutive_skips() const;  // host sync

@@ -22,14 +22,8 @@ void ConfusionMatrix::accumulate(const Tensor& pred, const Tensor& target) {
                "ConfusionMatrix on {}: got prediction {} and target {}", device_.str(), pred.str(),
                target.str());
   const Tensor p = pred.contiguous(), t = target.contiguous();
-  if (device_.is_cpu()) {
-    cpu_kernels::confusion_accumulate(p.raw_data(), t.raw_data(), p.dtype(), p.numel(), n_classes_,
-                                      ignore_index_, counts_.data<int64_t>());
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::confusion_accumulate(p.raw_data(), t.raw_data(), p.dtype(),
-                                                      p.numel(), n_classes_, ignore_index_,
-                                                      counts_.data<int64_t>(), device_.index));
-  }
+  dispatch(kernels::confusion_accumulate, device_, p.raw_data(), t.raw_data(), p.dtype(), p.numel(),
+           n_classes_, ignore_index_, counts_.data<int64_t>());
 }
 
 void ConfusionMatrix::reset() {

@@ -2,8 +2,8 @@
 #include "train/objective_file.h"
 
 #include "engine/hdf5_file.h"
+#include "engine/ops/label_prior.h"
 #include "train/cromss_objective.h"
-#include "train/label_prior.h"
 
 namespace cromss {
 namespace {

@@ -68,19 +68,11 @@ void Optimizer::step(const Tensor& skip) {
     const AdamHyper h{config_.lr, config_.beta1, config_.beta2, config_.eps, config_.weight_decay};
     float* m = moments_.at("exp_avg").data<float>();
     float* v = moments_.at("exp_avg_sq").data<float>();
-    if (dev.is_cpu()) {
-      cpu_kernels::adam_step(p, g, m, v, n, h, t, skip_ptr);
-    } else {
-      CROMSS_ON_CUDA(cuda_kernels::adam_step(p, g, m, v, n, h, t, skip_ptr, dev.index));
-    }
+    dispatch(kernels::adam_step, dev, p, g, m, v, n, h, t, skip_ptr);
   } else {
     const SgdHyper h{config_.lr, config_.momentum, config_.dampening, config_.weight_decay};
     float* b = moments_.at("momentum_buffer").data<float>();
-    if (dev.is_cpu()) {
-      cpu_kernels::sgd_step(p, g, b, n, h, t, skip_ptr);
-    } else {
-      CROMSS_ON_CUDA(cuda_kernels::sgd_step(p, g, b, n, h, t, skip_ptr, dev.index));
-    }
+    dispatch(kernels::sgd_step, dev, p, g, b, n, h, t, skip_ptr);
   }
 }
 

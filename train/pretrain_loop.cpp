@@ -16,11 +16,11 @@
 #include "data/loader.h"
 #include "data/sampler.h"
 #include "engine/autograd.h"
+#include "engine/step_readout.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
 #include "train/checkpoint.h"
 #include "train/cromss_loss.h"
-#include "train/distributed.h"
 #include "train/finite_checks.h"
 #include "train/pretrain_state.h"
 #include "train/progress.h"
@@ -28,7 +28,6 @@
 #include "train/run_dir.h"
 #include "train/run_dir_lock.h"
 #include "train/signals.h"
-#include "train/step_readout.h"
 #include "train/trainable_weights.h"
 #include "train/training_setup.h"
 #include "train/validation.h"
@@ -106,7 +105,7 @@ class PretrainLoop {
   std::vector<FlatSlice> slices_;
   TrainPosition pos_;
   // Each micro-batch's losses (and the fp16 scaler's state) reach the host a step late, with
-  // the labels that name a bad label (train/step_readout.h).
+  // the labels that name a bad label (engine/step_readout.h).
   std::unique_ptr<StepReadout> readout_;
   struct PendingStep {
     Tensor labels;                // names a bad label

@@ -9,7 +9,7 @@
 //   -> low-precision grads folded into fp32 (so the window accumulates in fp32)
 //   then: all-reduce mean -> unscale/check -> optimizer step (skipped on overflow) -> scaler
 //   update.
-// With several ranks the all-reduce runs in parameter-aligned buckets (train/distributed.h
+// With several ranks the all-reduce runs in parameter-aligned buckets (comm/distributed.h
 // GradientBuckets). In fp32, during the backward of a window's last micro-batch each bucket is
 // launched as soon as the autograd reports all its parameters' gradients final
 // (LeafGradReadyScope), overlapping the rest of backward; the rest (mixed precision, whose

@@ -2,7 +2,7 @@
 // model's parameters in one flat fp32 store on the device (layers/parameter_store.h), a bf16/f16
 // compute copy in mixed precision (train/mixed_precision.h), the fp16 loss scaler
 // (train/loss_scaler.h), the data-parallel gradient all-reduce in parameter-aligned buckets
-// (train/distributed.h GradientBuckets) and the optimizers' step.
+// (comm/distributed.h GradientBuckets) and the optimizers' step.
 //
 // Optimizers cover contiguous ranges of the flat buffers: the parameters whose names start with
 // one of some prefixes ("" = all). Fine-tuning steps the decoder and head with one and the encoder
@@ -27,9 +27,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "comm/distributed.h"
 #include "engine/autograd.h"
 #include "layers/parameter_store.h"
-#include "train/distributed.h"
 #include "train/loss_scaler.h"
 #include "train/mixed_precision.h"
 #include "train/optimizer.h"

@@ -10,26 +10,7 @@
 #include "core/error.h"
 #include "train/run_dir.h"
 
-#if CROMSS_WITH_CUDA
-#include <cuda_runtime.h>
-#endif
-
 namespace cromss {
-namespace {
-
-bool cuda_has_bf16() {
-#if CROMSS_WITH_CUDA
-  int device = 0, major = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return false;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess)
-    return false;
-  return major >= 8;
-#else
-  return false;
-#endif
-}
-
-}  // namespace
 
 ComputeSetup setup_compute(const ComputeFlags& flags, const Distributed& dist,
                            const char* command) {
@@ -41,10 +22,9 @@ ComputeSetup setup_compute(const ComputeFlags& flags, const Distributed& dist,
     std::fprintf(stderr,
                  "%s: note: --accelerator gpu but no GPU visible; using the CPU (as upstream)\n",
                  command);
-  if (s.device.is_cuda() && dist.active())
-    s.device = Device::cuda(dist.local_rank() % std::max(1, cuda_device_count()));
-  const bool on_cuda = s.device.is_cuda();
-  s.precision = resolve_precision(flags, on_cuda, on_cuda && cuda_has_bf16());
+  if (dist.active()) s.device = device_for_local_rank(s.device, dist.local_rank());
+  s.precision =
+      resolve_precision(flags, supports_16bit_training(s.device), supports_bf16(s.device));
   s.compute = compute_dtype(s.precision);
   return s;
 }

@@ -12,10 +12,10 @@
 
 #include <string>
 
+#include "comm/distributed.h"
 #include "core/device.h"
 #include "core/dtype.h"
 #include "train/compute_flags.h"
-#include "train/distributed.h"
 #include "train/precision.h"
 
 namespace cromss {

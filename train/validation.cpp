@@ -17,9 +17,9 @@ namespace cromss {
 StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch& b, DType compute) {
   const data::DeviceBatch& up = uploader.upload(b);
   const int64_t c = up.img.size(1);
-  // On CUDA the slot is reused two uploads later: copy what still aliases it.
+  // The upload slot is reused two uploads later: copy what still aliases it.
   auto own = [](const Tensor& t, const Tensor& slot) {
-    return t.defined() && t.device().is_cuda() && t.storage() == slot.storage() ? t.clone() : t;
+    return t.defined() && t.storage() == slot.storage() ? t.clone() : t;
   };
   StepTensors d;
   d.s1 = own(up.img.narrow(1, 0, 2).contiguous().to(compute), up.img);

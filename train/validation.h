@@ -23,10 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "comm/distributed.h"
 #include "data/device_batch.h"
 #include "data/loader.h"
 #include "models/segmentation_net.h"
-#include "train/distributed.h"
 #include "train/metrics.h"
 #include "train/objective_config.h"
 #include "train/pretrain_config.h"

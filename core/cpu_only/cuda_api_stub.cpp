@@ -12,15 +12,12 @@ bool built_with_cuda() {
 #define CROMSS_NO_CUDA() \
   CROMSS_THROW(CudaError, "this cromss was built without CUDA (-DCROMSS_CUDA=OFF)")
 
-Context& Context::get(Device) {
-  CROMSS_NO_CUDA();
-}
-Context::Context(int) {
-  CROMSS_NO_CUDA();
+Context::Context(Device device) : device_(device) {
+  if (device.is_cuda()) CROMSS_NO_CUDA();
 }
 Context::~Context() = default;
-void* Context::scratch(size_t) {
-  CROMSS_NO_CUDA();
+void Context::select_stream(cuda_api::Stream kind) {
+  current_ = kind;
 }
 void Context::synchronize() const {}
 
@@ -52,6 +49,9 @@ void memset_device(void*, int, size_t, int) {
   CROMSS_NO_CUDA();
 }
 void synchronize(int) {}
+int compute_capability_major(int) {
+  CROMSS_NO_CUDA();
+}
 void copy_host_to_device_async(void*, const void*, size_t, int, Stream) {
   CROMSS_NO_CUDA();
 }

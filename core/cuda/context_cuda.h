@@ -10,6 +10,7 @@
 
 namespace cromss {
 
+// The stream a kernel launches on: the context's current stream (see StreamScope).
 inline cudaStream_t stream_of(const Context& ctx) {
   return static_cast<cudaStream_t>(ctx.stream());
 }
@@ -19,20 +20,12 @@ inline cudnnHandle_t cudnn_of(const Context& ctx) {
 inline cublasLtHandle_t cublaslt_of(const Context& ctx) {
   return static_cast<cublasLtHandle_t>(ctx.cublaslt());
 }
+// For the CUDA API layer (core/cuda_api.h), whose functions take a device index.
 inline cudaStream_t stream_of(int device) {
   return stream_of(Context::get(Device::cuda(device)));
 }
 inline cudaStream_t stream_of(int device, cuda_api::Stream stream) {
-  const Context& ctx = Context::get(Device::cuda(device));
-  switch (stream) {
-    case cuda_api::Stream::copy:
-      return static_cast<cudaStream_t>(ctx.copy_stream());
-    case cuda_api::Stream::comm:
-      return static_cast<cudaStream_t>(ctx.comm_stream());
-    case cuda_api::Stream::compute:
-      break;
-  }
-  return stream_of(ctx);
+  return static_cast<cudaStream_t>(Context::get(Device::cuda(device)).stream_of_kind(stream));
 }
 
 }  // namespace cromss

@@ -81,6 +81,12 @@ void memset_device(void* dst, int value, size_t bytes, int device) {
   CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, stream_of(device)));
 }
 
+int compute_capability_major(int device) {
+  int major = 0;
+  CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  return major;
+}
+
 void synchronize(int device) {
   Context::get(Device::cuda(device)).synchronize();
 }

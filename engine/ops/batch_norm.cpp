@@ -25,11 +25,6 @@ void check_param(const Tensor& p, const char* what, const Tensor& x, bool option
                x.size(1), x.device().str(), p.str());
 }
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 struct Dims {
   int64_t n, c, hw;
 };
@@ -43,30 +38,14 @@ std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const 
   Tensor sum_g = Tensor::empty({d.c}, pt, x.device());
   Tensor sum_g_xhat = Tensor::empty({d.c}, pt, x.device());
   Tensor gx = needs[0] ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "batch_norm2d backward", [&] {
-      cpu_kernels::batch_norm_channel_sums(
-          g.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>(), eps,
-          d.n, d.c, d.hw, sum_g.data<scalar_t>(), sum_g_xhat.data<scalar_t>());
-      if (needs[0])
-        cpu_kernels::batch_norm_backward_x(
-            g.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>(),
-            ptr_or_null<scalar_t>(weight), sum_g.data<scalar_t>(), sum_g_xhat.data<scalar_t>(), eps,
-            training, d.n, d.c, d.hw, gx.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA([&] {
-      const int dev = x.device().index;
-      cuda_kernels::batch_norm_channel_sums(g.raw_data(), x.raw_data(), mean.raw_data(),
-                                            var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw,
-                                            sum_g.raw_data(), sum_g_xhat.raw_data(), dev);
-      if (needs[0])
-        cuda_kernels::batch_norm_backward_x(
-            g.raw_data(), x.raw_data(), mean.raw_data(), var.raw_data(),
-            weight.defined() ? weight.raw_data() : nullptr, sum_g.raw_data(), sum_g_xhat.raw_data(),
-            eps, training, x.dtype(), d.n, d.c, d.hw, gx.raw_data(), dev);
-    }());
-  }
+  dispatch(kernels::batch_norm_channel_sums, x.device(), g.raw_data(), x.raw_data(),
+           mean.raw_data(), var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw, sum_g.raw_data(),
+           sum_g_xhat.raw_data());
+  if (needs[0])
+    dispatch(kernels::batch_norm_backward_x, x.device(), g.raw_data(), x.raw_data(),
+             mean.raw_data(), var.raw_data(), weight.defined() ? weight.raw_data() : nullptr,
+             sum_g.raw_data(), sum_g_xhat.raw_data(), eps, training, x.dtype(), d.n, d.c, d.hw,
+             gx.raw_data());
   return {gx, needs[1] ? sum_g_xhat : Tensor(), needs[2] ? sum_g : Tensor()};
 }
 
@@ -98,38 +77,17 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
     var = running_var.clone();
   }
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "batch_norm2d", [&] {
-      if (training) {
-        cpu_kernels::batch_norm_stats(x.data<scalar_t>(), d.n, d.c, d.hw, mean.data<scalar_t>(),
-                                      var.data<scalar_t>());
-        if (running_mean.defined())
-          cpu_kernels::batch_norm_update_running(mean.data<scalar_t>(), var.data<scalar_t>(), d.c,
-                                                 count, momentum, running_mean.data<scalar_t>(),
-                                                 running_var.data<scalar_t>());
-      }
-      cpu_kernels::batch_norm_forward(x.data<scalar_t>(), mean.data<scalar_t>(),
-                                      var.data<scalar_t>(), ptr_or_null<scalar_t>(weight),
-                                      ptr_or_null<scalar_t>(bias), eps, d.n, d.c, d.hw,
-                                      y.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA([&] {
-      const int dev = x.device().index;
-      if (training) {
-        cuda_kernels::batch_norm_stats(x.raw_data(), x.dtype(), d.n, d.c, d.hw, mean.raw_data(),
-                                       var.raw_data(), dev);
-        if (running_mean.defined())
-          cuda_kernels::batch_norm_update_running(mean.raw_data(), var.raw_data(), x.dtype(), d.c,
-                                                  count, momentum, running_mean.raw_data(),
-                                                  running_var.raw_data(), dev);
-      }
-      cuda_kernels::batch_norm_forward(x.raw_data(), mean.raw_data(), var.raw_data(),
-                                       weight.defined() ? weight.raw_data() : nullptr,
-                                       bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(),
-                                       d.n, d.c, d.hw, y.raw_data(), dev);
-    }());
+  if (training) {
+    dispatch(kernels::batch_norm_stats, x.device(), x.raw_data(), x.dtype(), d.n, d.c, d.hw,
+             mean.raw_data(), var.raw_data());
+    if (running_mean.defined())
+      dispatch(kernels::batch_norm_update_running, x.device(), mean.raw_data(), var.raw_data(),
+               x.dtype(), d.c, count, momentum, running_mean.raw_data(), running_var.raw_data());
   }
+  dispatch(kernels::batch_norm_forward, x.device(), x.raw_data(), mean.raw_data(), var.raw_data(),
+           weight.defined() ? weight.raw_data() : nullptr,
+           bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(), d.n, d.c, d.hw,
+           y.raw_data());
 
   if (any_requires_grad({&x, &weight, &bias})) {
     Tensor sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();

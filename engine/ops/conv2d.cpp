@@ -7,7 +7,6 @@
 #include "engine/dispatch.h"
 #include "engine/ops/op_checks.h"
 #include "kernels/conv2d.h"
-#include "kernels/onednn/onednn.h"
 
 namespace cromss {
 namespace {
@@ -47,19 +46,8 @@ Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tens
 Tensor conv2d_grad_input(const Conv2dGeometry& g, const Tensor& grad_y, const Tensor& weight) {
   Tensor gx = Tensor::empty({g.n, g.c, g.h, g.w}, grad_y.dtype(), grad_y.device());
   if (gx.numel() == 0) return gx;
-  if (grad_y.device().is_cpu() && grad_y.dtype() == DType::f32) {
-    onednn_kernels::conv2d_backward_input(g, grad_y.data<float>(), weight.data<float>(),
-                                          gx.data<float>());
-  } else if (grad_y.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(grad_y.dtype(), "conv2d_backward_input", [&] {
-      cpu_kernels::conv2d_backward_input(g, grad_y.data<scalar_t>(), weight.data<scalar_t>(),
-                                         gx.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::conv2d_backward_input(g, grad_y.raw_data(), weight.raw_data(),
-                                                       gx.raw_data(), grad_y.dtype(),
-                                                       grad_y.device().index));
-  }
+  dispatch(kernels::conv2d_backward_input, grad_y.device(), g, grad_y.raw_data(), weight.raw_data(),
+           gx.raw_data(), grad_y.dtype());
   return gx;
 }
 
@@ -67,34 +55,16 @@ Tensor conv2d_grad_weight(const Conv2dGeometry& g, const Tensor& x, const Tensor
   const Shape shape{g.k, g.c_per_group(), g.kh, g.kw};
   if (g.n == 0) return Tensor::zeros(shape, grad_y.dtype(), grad_y.device());
   Tensor gw = Tensor::empty(shape, grad_y.dtype(), grad_y.device());
-  if (grad_y.device().is_cpu() && grad_y.dtype() == DType::f32) {
-    onednn_kernels::conv2d_backward_weight(g, x.data<float>(), grad_y.data<float>(),
-                                           gw.data<float>());
-  } else if (grad_y.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(grad_y.dtype(), "conv2d_backward_weight", [&] {
-      cpu_kernels::conv2d_backward_weight(g, x.data<scalar_t>(), grad_y.data<scalar_t>(),
-                                          gw.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::conv2d_backward_weight(
-        g, x.raw_data(), grad_y.raw_data(), gw.raw_data(), grad_y.dtype(), grad_y.device().index));
-  }
+  dispatch(kernels::conv2d_backward_weight, grad_y.device(), g, x.raw_data(), grad_y.raw_data(),
+           gw.raw_data(), grad_y.dtype());
   return gw;
 }
 
 Tensor conv2d_grad_bias(const Conv2dGeometry& g, const Tensor& grad_y) {
   if (g.n == 0) return Tensor::zeros({g.k}, grad_y.dtype(), grad_y.device());
   Tensor gb = Tensor::empty({g.k}, grad_y.dtype(), grad_y.device());
-  if (grad_y.device().is_cpu() && grad_y.dtype() == DType::f32) {
-    onednn_kernels::conv2d_backward_bias(g, grad_y.data<float>(), gb.data<float>());
-  } else if (grad_y.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(grad_y.dtype(), "conv2d_backward_bias", [&] {
-      cpu_kernels::conv2d_backward_bias(g, grad_y.data<scalar_t>(), gb.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::conv2d_backward_bias(g, grad_y.raw_data(), gb.raw_data(),
-                                                      grad_y.dtype(), grad_y.device().index));
-  }
+  dispatch(kernels::conv2d_backward_bias, grad_y.device(), g, grad_y.raw_data(), gb.raw_data(),
+           grad_y.dtype());
   return gb;
 }
 
@@ -109,23 +79,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const Conv2dGeometry g = conv2d_geometry(x, weight, bias, p);
   Tensor y = Tensor::empty({g.n, g.k, g.oh, g.ow}, x.dtype(), x.device());
   if (y.numel() > 0) {
-    if (x.device().is_cpu() && x.dtype() == DType::f32) {
-      onednn_kernels::conv2d_forward(g, x.data<float>(), weight.data<float>(),
-                                     bias.defined() ? bias.data<float>() : nullptr,
-                                     y.data<float>());
-    } else if (x.device().is_cpu()) {
-      CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "conv2d", [&] {
-        cpu_kernels::conv2d_forward(g, x.data<scalar_t>(), weight.data<scalar_t>(),
-                                    bias.defined() ? bias.data<scalar_t>() : nullptr,
-                                    y.data<scalar_t>());
-      });
-    } else {
-      CROMSS_ON_CUDA({
-        cuda_kernels::conv2d_forward(g, x.raw_data(), weight.raw_data(),
-                                     bias.defined() ? bias.raw_data() : nullptr, y.raw_data(),
-                                     x.dtype(), x.device().index);
-      });
-    }
+    dispatch(kernels::conv2d_forward, x.device(), g, x.raw_data(), weight.raw_data(),
+             bias.defined() ? bias.raw_data() : nullptr, y.raw_data(), x.dtype());
   }
   if (any_requires_grad({&x, &weight, &bias})) {
     Tensor sx = x.detach(), sw = weight.detach();

@@ -13,15 +13,8 @@ namespace {
 Tensor apply_mask(const Tensor& x, int64_t group, uint64_t seed, float p) {
   Tensor xc = x.contiguous();
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "dropout", [&] {
-      cpu_kernels::dropout_apply(xc.data<scalar_t>(), out.data<scalar_t>(), x.numel(), group, seed,
-                                 p);
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::dropout_apply(xc.raw_data(), out.raw_data(), x.dtype(), x.numel(),
-                                               group, seed, p, x.device().index));
-  }
+  dispatch(kernels::dropout_apply, x.device(), xc.raw_data(), out.raw_data(), x.dtype(), x.numel(),
+           group, seed, p);
   return out;
 }
 

@@ -13,15 +13,8 @@ Tensor binary_forward(BinaryOp op, const char* name, const Tensor& a, const Tens
   check_float_inputs(name, {&a, &b});
   check_same_shape(name, a, b);
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
-  if (a.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(a.dtype(), name, [&] {
-      cpu_kernels::binary(op, a.data<scalar_t>(), b.data<scalar_t>(), out.data<scalar_t>(),
-                          a.numel());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::binary(op, a.raw_data(), b.raw_data(), out.raw_data(), a.dtype(),
-                                        a.numel(), a.device().index));
-  }
+  dispatch(kernels::binary, a.device(), op, a.raw_data(), b.raw_data(), out.raw_data(), a.dtype(),
+           a.numel());
   return out;
 }
 
@@ -62,14 +55,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor scale(const Tensor& x, double alpha) {
   check_float_inputs("scale", {&x});
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "scale", [&] {
-      cpu_kernels::scale(x.data<scalar_t>(), alpha, out.data<scalar_t>(), x.numel());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::scale(x.raw_data(), alpha, out.raw_data(), x.dtype(), x.numel(),
-                                       x.device().index));
-  }
+  dispatch(kernels::scale, x.device(), x.raw_data(), alpha, out.raw_data(), x.dtype(), x.numel());
   if (any_requires_grad({&x}))
     record_op("scale", out, {&x},
               [alpha](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
@@ -81,29 +67,14 @@ Tensor scale(const Tensor& x, double alpha) {
 Tensor relu(const Tensor& x) {
   check_float_inputs("relu", {&x});
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "relu", [&] {
-      cpu_kernels::relu_forward(x.data<scalar_t>(), out.data<scalar_t>(), x.numel());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::relu_forward(x.raw_data(), out.raw_data(), x.dtype(), x.numel(),
-                                              x.device().index));
-  }
+  dispatch(kernels::relu_forward, x.device(), x.raw_data(), out.raw_data(), x.dtype(), x.numel());
   if (any_requires_grad({&x})) {
     Tensor saved = out.detach();
     record_op("relu", out, {&x},
               [saved](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
                 Tensor gi = Tensor::empty(g.shape(), g.dtype(), g.device());
-                if (g.device().is_cpu()) {
-                  CROMSS_DISPATCH_CPU_FLOAT(g.dtype(), "relu_backward", [&] {
-                    cpu_kernels::relu_backward(g.data<scalar_t>(), saved.data<scalar_t>(),
-                                               gi.data<scalar_t>(), g.numel());
-                  });
-                } else {
-                  CROMSS_ON_CUDA(cuda_kernels::relu_backward(g.raw_data(), saved.raw_data(),
-                                                             gi.raw_data(), g.dtype(), g.numel(),
-                                                             g.device().index));
-                }
+                dispatch(kernels::relu_backward, g.device(), g.raw_data(), saved.raw_data(),
+                         gi.raw_data(), g.dtype(), g.numel());
                 return {gi};
               });
   }
@@ -113,14 +84,8 @@ Tensor relu(const Tensor& x) {
 void add_inplace(Tensor& dst, const Tensor& src) {
   check_float_inputs("add_inplace", {&dst, &src});
   check_same_shape("add_inplace", dst, src);
-  if (dst.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(dst.dtype(), "add_inplace", [&] {
-      cpu_kernels::add_inplace(dst.data<scalar_t>(), src.data<scalar_t>(), dst.numel());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::add_inplace(dst.raw_data(), src.raw_data(), dst.dtype(),
-                                             dst.numel(), dst.device().index));
-  }
+  dispatch(kernels::add_inplace, dst.device(), dst.raw_data(), src.raw_data(), dst.dtype(),
+           dst.numel());
 }
 
 }  // namespace cromss

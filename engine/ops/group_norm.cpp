@@ -23,12 +23,7 @@ void check_param(const Tensor& p, const char* what, const Tensor& x) {
                x.size(1), x.device().str(), p.str());
 }
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-// Used by the CUDA branch only.
-[[maybe_unused]] void* raw_or_null(const Tensor& t) {
+void* raw_or_null(const Tensor& t) {
   return t.defined() ? t.raw_data() : nullptr;
 }
 
@@ -39,31 +34,14 @@ std::vector<Tensor> group_norm_backward(const Tensor& g, const Tensor& x, const 
   Tensor gx = needs[0] ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
   Tensor gw = needs[1] ? Tensor::empty({d.c}, pt, x.device()) : Tensor();
   Tensor gb = needs[2] ? Tensor::empty({d.c}, pt, x.device()) : Tensor();
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "group_norm backward", [&] {
-      if (needs[1] || needs[2])
-        cpu_kernels::group_norm_param_grads(
-            g.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>(),
-            eps, d.n, d.c, d.hw, d.groups, gw.defined() ? gw.data<scalar_t>() : nullptr,
-            gb.defined() ? gb.data<scalar_t>() : nullptr);
-      if (needs[0])
-        cpu_kernels::group_norm_backward_x(
-            g.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>(),
-            ptr_or_null<scalar_t>(weight), eps, d.n, d.c, d.hw, d.groups, gx.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA([&] {
-      const int dev = x.device().index;
-      if (needs[1] || needs[2])
-        cuda_kernels::group_norm_param_grads(g.raw_data(), x.raw_data(), mean.raw_data(),
-                                             var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw,
-                                             d.groups, raw_or_null(gw), raw_or_null(gb), dev);
-      if (needs[0])
-        cuda_kernels::group_norm_backward_x(g.raw_data(), x.raw_data(), mean.raw_data(),
-                                            var.raw_data(), raw_or_null(weight), eps, x.dtype(),
-                                            d.n, d.c, d.hw, d.groups, gx.raw_data(), dev);
-    }());
-  }
+  if (needs[1] || needs[2])
+    dispatch(kernels::group_norm_param_grads, x.device(), g.raw_data(), x.raw_data(),
+             mean.raw_data(), var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw, d.groups,
+             raw_or_null(gw), raw_or_null(gb));
+  if (needs[0])
+    dispatch(kernels::group_norm_backward_x, x.device(), g.raw_data(), x.raw_data(),
+             mean.raw_data(), var.raw_data(), raw_or_null(weight), eps, x.dtype(), d.n, d.c, d.hw,
+             d.groups, gx.raw_data());
   return {gx, gw, gb};
 }
 
@@ -85,25 +63,11 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, con
   Tensor mean = Tensor::empty({d.n * d.groups}, pt, x.device());
   Tensor var = Tensor::empty({d.n * d.groups}, pt, x.device());
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "group_norm", [&] {
-      cpu_kernels::group_norm_stats(x.data<scalar_t>(), d.n, d.c, d.hw, d.groups,
-                                    mean.data<scalar_t>(), var.data<scalar_t>());
-      cpu_kernels::group_norm_forward(x.data<scalar_t>(), mean.data<scalar_t>(),
-                                      var.data<scalar_t>(), ptr_or_null<scalar_t>(weight),
-                                      ptr_or_null<scalar_t>(bias), eps, d.n, d.c, d.hw, d.groups,
-                                      y.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA([&] {
-      const int dev = x.device().index;
-      cuda_kernels::group_norm_stats(x.raw_data(), x.dtype(), d.n, d.c, d.hw, d.groups,
-                                     mean.raw_data(), var.raw_data(), dev);
-      cuda_kernels::group_norm_forward(x.raw_data(), mean.raw_data(), var.raw_data(),
-                                       raw_or_null(weight), raw_or_null(bias), eps, x.dtype(), d.n,
-                                       d.c, d.hw, d.groups, y.raw_data(), dev);
-    }());
-  }
+  dispatch(kernels::group_norm_stats, x.device(), x.raw_data(), x.dtype(), d.n, d.c, d.hw, d.groups,
+           mean.raw_data(), var.raw_data());
+  dispatch(kernels::group_norm_forward, x.device(), x.raw_data(), mean.raw_data(), var.raw_data(),
+           raw_or_null(weight), raw_or_null(bias), eps, x.dtype(), d.n, d.c, d.hw, d.groups,
+           y.raw_data());
 
   if (any_requires_grad({&x, &weight, &bias})) {
     Tensor sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();

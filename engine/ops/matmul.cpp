@@ -9,7 +9,6 @@
 #include "engine/dispatch.h"
 #include "engine/ops/op_checks.h"
 #include "kernels/matmul.h"
-#include "kernels/onednn/onednn.h"
 
 namespace cromss {
 
@@ -25,18 +24,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
                "matmul: inner sizes differ: op(a) is ({}, {}) from {}, op(b) is ({}, {}) from {}",
                m, k, a.str(), kb, n, b.str());
   Tensor out = Tensor::empty({m, n}, a.dtype(), a.device());
-  if (a.device().is_cpu() && a.dtype() == DType::f32) {
-    onednn_kernels::gemm(transpose_a, transpose_b, m, n, k, a.data<float>(), b.data<float>(),
-                         out.data<float>());
-  } else if (a.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(a.dtype(), "matmul", [&] {
-      cpu_kernels::gemm(transpose_a, transpose_b, m, n, k, a.data<scalar_t>(), b.data<scalar_t>(),
-                        out.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::gemm(transpose_a, transpose_b, m, n, k, a.raw_data(), b.raw_data(),
-                                      out.raw_data(), a.dtype(), a.device().index));
-  }
+  dispatch(kernels::gemm, a.device(), transpose_a, transpose_b, m, n, k, a.raw_data(), b.raw_data(),
+           out.raw_data(), a.dtype());
   if (any_requires_grad({&a, &b})) {
     Tensor sa = a.detach(), sb = b.detach();
     record_op("matmul", out, {&a, &b},

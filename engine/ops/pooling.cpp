@@ -35,15 +35,8 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype(), x.device());
   Tensor indices = Tensor::empty(y.shape(), DType::i64, x.device());
   if (y.numel() > 0) {
-    if (x.device().is_cpu()) {
-      CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "max_pool2d", [&] {
-        cpu_kernels::max_pool2d_forward(g, x.data<scalar_t>(), y.data<scalar_t>(),
-                                        indices.data<int64_t>());
-      });
-    } else {
-      CROMSS_ON_CUDA(cuda_kernels::max_pool2d_forward(
-          g, x.raw_data(), y.raw_data(), indices.data<int64_t>(), x.dtype(), x.device().index));
-    }
+    dispatch(kernels::max_pool2d_forward, x.device(), g, x.raw_data(), y.raw_data(),
+             indices.data<int64_t>(), x.dtype());
   }
   if (any_requires_grad({&x})) {
     record_op("max_pool2d", y, {&x},
@@ -52,16 +45,8 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
                 const Shape shape{g.n, g.c, g.h, g.w};
                 if (grad_y.numel() == 0) return {Tensor::zeros(shape, gy.dtype(), gy.device())};
                 Tensor gx = Tensor::empty(shape, gy.dtype(), gy.device());
-                if (gy.device().is_cpu()) {
-                  CROMSS_DISPATCH_CPU_FLOAT(gy.dtype(), "max_pool2d_backward", [&] {
-                    cpu_kernels::max_pool2d_backward(g, grad_y.data<scalar_t>(),
-                                                     indices.data<int64_t>(), gx.data<scalar_t>());
-                  });
-                } else {
-                  CROMSS_ON_CUDA(cuda_kernels::max_pool2d_backward(
-                      g, grad_y.raw_data(), indices.data<int64_t>(), gx.raw_data(), gy.dtype(),
-                      gy.device().index));
-                }
+                dispatch(kernels::max_pool2d_backward, gy.device(), g, grad_y.raw_data(),
+                         indices.data<int64_t>(), gx.raw_data(), gy.dtype());
                 return {gx};
               });
   }
@@ -77,14 +62,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w) {
   g.oh = out_h, g.ow = out_w;
   Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype(), x.device());
   if (y.numel() > 0) {
-    if (x.device().is_cpu()) {
-      CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "adaptive_avg_pool2d", [&] {
-        cpu_kernels::adaptive_avg_pool2d_forward(g, x.data<scalar_t>(), y.data<scalar_t>());
-      });
-    } else {
-      CROMSS_ON_CUDA(cuda_kernels::adaptive_avg_pool2d_forward(g, x.raw_data(), y.raw_data(),
-                                                               x.dtype(), x.device().index));
-    }
+    dispatch(kernels::adaptive_avg_pool2d_forward, x.device(), g, x.raw_data(), y.raw_data(),
+             x.dtype());
   }
   if (any_requires_grad({&x})) {
     record_op("adaptive_avg_pool2d", y, {&x},
@@ -93,15 +72,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w) {
                 const Shape shape{g.n, g.c, g.h, g.w};
                 if (grad_y.numel() == 0) return {Tensor::zeros(shape, gy.dtype(), gy.device())};
                 Tensor gx = Tensor::empty(shape, gy.dtype(), gy.device());
-                if (gy.device().is_cpu()) {
-                  CROMSS_DISPATCH_CPU_FLOAT(gy.dtype(), "adaptive_avg_pool2d_backward", [&] {
-                    cpu_kernels::adaptive_avg_pool2d_backward(g, grad_y.data<scalar_t>(),
-                                                              gx.data<scalar_t>());
-                  });
-                } else {
-                  CROMSS_ON_CUDA(cuda_kernels::adaptive_avg_pool2d_backward(
-                      g, grad_y.raw_data(), gx.raw_data(), gy.dtype(), gy.device().index));
-                }
+                dispatch(kernels::adaptive_avg_pool2d_backward, gy.device(), g, grad_y.raw_data(),
+                         gx.raw_data(), gy.dtype());
                 return {gx};
               });
   }

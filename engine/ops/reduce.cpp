@@ -36,15 +36,8 @@ Tensor sum_backward(const Tensor& g, const Shape& in_shape, const ReduceLayout& 
                     double scale) {
   Tensor gc = g.contiguous();
   Tensor gi = Tensor::empty(in_shape, g.dtype(), g.device());
-  if (g.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(g.dtype(), "sum_backward", [&] {
-      cpu_kernels::reduce_sum_backward(gc.data<scalar_t>(), gi.data<scalar_t>(), layout, scale,
-                                       gi.numel());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::reduce_sum_backward(gc.raw_data(), gi.raw_data(), g.dtype(),
-                                                     layout, scale, gi.numel(), g.device().index));
-  }
+  dispatch(kernels::reduce_sum_backward, g.device(), gc.raw_data(), gi.raw_data(), g.dtype(),
+           layout, scale, gi.numel());
   return gi;
 }
 
@@ -56,21 +49,7 @@ Tensor scaled_sum(const char* op, const Tensor& x, const std::vector<int64_t>& d
   // mean over zero elements is NaN, as in PyTorch.
   const double scale = average ? 1.0 / static_cast<double>(layout.reduced_count) : 1.0;
   Tensor out = Tensor::empty(reduced_shape(x.shape(), reduce, keepdim), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), op, [&] {
-      cpu_kernels::reduce_sum(x.data<scalar_t>(), out.data<scalar_t>(), layout, scale);
-    });
-  } else {
-    CROMSS_ON_CUDA([&] {
-      // Freed right after the launch: the caching allocator reuses it only for later work on
-      // the same stream.
-      const auto bytes =
-          static_cast<int64_t>(cuda_kernels::reduce_sum_workspace_bytes(x.dtype(), layout));
-      Tensor workspace = bytes > 0 ? Tensor::empty({bytes}, DType::u8, x.device()) : Tensor();
-      cuda_kernels::reduce_sum(x.raw_data(), out.raw_data(), x.dtype(), layout, scale,
-                               bytes > 0 ? workspace.raw_data() : nullptr, x.device().index);
-    }());
-  }
+  dispatch(kernels::reduce_sum, x.device(), x.raw_data(), out.raw_data(), x.dtype(), layout, scale);
   if (any_requires_grad({&x})) {
     Shape in_shape = x.shape();
     record_op(op, out, {&x},

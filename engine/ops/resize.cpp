@@ -12,32 +12,16 @@ namespace {
 Tensor nearest2x_backward(const Tensor& g, const Shape& in_shape) {
   Tensor gx = Tensor::empty(in_shape, g.dtype(), g.device());
   const int64_t planes = in_shape[0] * in_shape[1], h = in_shape[2], w = in_shape[3];
-  if (g.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(g.dtype(), "upsample_nearest2x backward", [&] {
-      cpu_kernels::upsample_nearest2x_backward(g.data<scalar_t>(), planes, h, w,
-                                               gx.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::upsample_nearest2x_backward(g.raw_data(), g.dtype(), planes, h, w,
-                                                             gx.raw_data(), g.device().index));
-  }
+  dispatch(kernels::upsample_nearest2x_backward, g.device(), g.raw_data(), g.dtype(), planes, h, w,
+           gx.raw_data());
   return gx;
 }
 
 Tensor bilinear_backward(const Tensor& g, const Shape& in_shape, bool align_corners) {
   Tensor gx = Tensor::empty(in_shape, g.dtype(), g.device());
   const int64_t planes = in_shape[0] * in_shape[1];
-  if (g.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(g.dtype(), "resize_bilinear backward", [&] {
-      cpu_kernels::resize_bilinear_backward(g.data<scalar_t>(), planes, in_shape[2], in_shape[3],
-                                            g.size(2), g.size(3), align_corners,
-                                            gx.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::resize_bilinear_backward(
-        g.raw_data(), g.dtype(), planes, in_shape[2], in_shape[3], g.size(2), g.size(3),
-        align_corners, gx.raw_data(), g.device().index));
-  }
+  dispatch(kernels::resize_bilinear_backward, g.device(), g.raw_data(), g.dtype(), planes,
+           in_shape[2], in_shape[3], g.size(2), g.size(3), align_corners, gx.raw_data());
   return gx;
 }
 
@@ -48,14 +32,8 @@ Tensor upsample_nearest2x(const Tensor& x) {
   check_dim("upsample_nearest2x", x, 4, "x (NCHW)");
   const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
   Tensor y = Tensor::empty({x.size(0), x.size(1), 2 * h, 2 * w}, x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "upsample_nearest2x", [&] {
-      cpu_kernels::upsample_nearest2x_forward(x.data<scalar_t>(), planes, h, w, y.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::upsample_nearest2x_forward(x.raw_data(), x.dtype(), planes, h, w,
-                                                            y.raw_data(), x.device().index));
-  }
+  dispatch(kernels::upsample_nearest2x_forward, x.device(), x.raw_data(), x.dtype(), planes, h, w,
+           y.raw_data());
   if (any_requires_grad({&x})) {
     Shape in_shape = x.shape();
     record_op("upsample_nearest2x", y, {&x},
@@ -73,16 +51,8 @@ Tensor resize_bilinear(const Tensor& x, int64_t out_h, int64_t out_w, bool align
                "resize_bilinear: sizes must be positive, got {} -> {}x{}", x.str(), out_h, out_w);
   const int64_t planes = x.size(0) * x.size(1);
   Tensor y = Tensor::empty({x.size(0), x.size(1), out_h, out_w}, x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), "resize_bilinear", [&] {
-      cpu_kernels::resize_bilinear_forward(x.data<scalar_t>(), planes, x.size(2), x.size(3), out_h,
-                                           out_w, align_corners, y.data<scalar_t>());
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::resize_bilinear_forward(x.raw_data(), x.dtype(), planes, x.size(2),
-                                                         x.size(3), out_h, out_w, align_corners,
-                                                         y.raw_data(), x.device().index));
-  }
+  dispatch(kernels::resize_bilinear_forward, x.device(), x.raw_data(), x.dtype(), planes, x.size(2),
+           x.size(3), out_h, out_w, align_corners, y.raw_data());
   if (any_requires_grad({&x})) {
     Shape in_shape = x.shape();
     record_op("resize_bilinear", y, {&x},

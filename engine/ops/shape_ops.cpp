@@ -33,12 +33,7 @@ void copy_range(const Tensor& src, int64_t src_start, Tensor& dst, int64_t dst_s
   const char* s = static_cast<const char*>(src.raw_data()) + src_start * inner * es;
   char* d = static_cast<char*>(dst.raw_data()) + dst_start * inner * es;
   if (src.numel() == 0 || dst.numel() == 0) return;
-  if (src.device().is_cpu()) {
-    cpu_kernels::copy_2d(d, dst_pitch, s, src_pitch, row, outer);
-  } else {
-    CROMSS_ON_CUDA(
-        cuda_kernels::copy_2d(d, dst_pitch, s, src_pitch, row, outer, src.device().index));
-  }
+  dispatch(kernels::copy_2d, src.device(), d, dst_pitch, s, src_pitch, row, outer);
 }
 
 Tensor reshape(const Tensor& x, const Shape& shape) {

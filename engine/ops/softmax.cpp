@@ -31,16 +31,8 @@ Lines lines_of(const char* op, const Tensor& x, int64_t dim) {
 Tensor softmax_backward(const Tensor& g, const Tensor& y, const Lines& l, bool log) {
   Tensor gc = g.contiguous();
   Tensor gi = Tensor::empty(y.shape(), y.dtype(), y.device());
-  if (y.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(y.dtype(), "softmax_backward", [&] {
-      cpu_kernels::softmax_backward(gc.data<scalar_t>(), y.data<scalar_t>(), gi.data<scalar_t>(),
-                                    l.outer, l.channels, l.inner, log);
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::softmax_backward(gc.raw_data(), y.raw_data(), gi.raw_data(),
-                                                  y.dtype(), l.outer, l.channels, l.inner, log,
-                                                  y.device().index));
-  }
+  dispatch(kernels::softmax_backward, y.device(), gc.raw_data(), y.raw_data(), gi.raw_data(),
+           y.dtype(), l.outer, l.channels, l.inner, log);
   return gi;
 }
 
@@ -48,15 +40,8 @@ Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log) {
   check_float_inputs(op, {&x});
   const Lines l = lines_of(op, x, dim);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    CROMSS_DISPATCH_CPU_FLOAT(x.dtype(), op, [&] {
-      cpu_kernels::softmax_forward(x.data<scalar_t>(), y.data<scalar_t>(), l.outer, l.channels,
-                                   l.inner, log);
-    });
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::softmax_forward(x.raw_data(), y.raw_data(), x.dtype(), l.outer,
-                                                 l.channels, l.inner, log, x.device().index));
-  }
+  dispatch(kernels::softmax_forward, x.device(), x.raw_data(), y.raw_data(), x.dtype(), l.outer,
+           l.channels, l.inner, log);
   if (any_requires_grad({&x})) {
     Tensor saved = y.detach();
     record_op(op, y, {&x},

@@ -1,14 +1,17 @@
-// CPU reference of the class argmax (kernels/argmax.h), OpenMP over pixels.
+// CPU reference of the class argmax (kernels/argmax.h), OpenMP over pixels. bf16/f16 logits are
+// compared as float, like the CUDA kernel.
 #include "kernels/argmax.h"
 
 #include "kernels/argmax.cuh"
+#include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
+namespace {
 
-template <class T>
-void argmax_channels(const T* x, int64_t batch, int classes, int64_t pixels, uint8_t* out) {
+template <class T, class Load>
+void argmax_pixels(const T* x, int64_t batch, int classes, int64_t pixels, uint8_t* out,
+                   Load load) {
   const int64_t n = batch * pixels;
-  const auto load = [](const T* p, int64_t i) { return p[i]; };
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     const int64_t b = i / pixels, p = i % pixels;
@@ -16,7 +19,24 @@ void argmax_channels(const T* x, int64_t batch, int classes, int64_t pixels, uin
   }
 }
 
-template void argmax_channels<float>(const float*, int64_t, int, int64_t, uint8_t*);
-template void argmax_channels<double>(const double*, int64_t, int, int64_t, uint8_t*);
+}  // namespace
+
+void argmax_channels(const void* x, DType dtype, int64_t batch, int classes, int64_t pixels,
+                     uint8_t* out, const Context&) {
+  const auto* bits = static_cast<const uint16_t*>(x);
+  switch (dtype) {
+    case DType::bf16:
+      return argmax_pixels(bits, batch, classes, pixels, out,
+                           [](const uint16_t* p, int64_t i) { return bf16_bits_to_float(p[i]); });
+    case DType::f16:
+      return argmax_pixels(bits, batch, classes, pixels, out,
+                           [](const uint16_t* p, int64_t i) { return f16_bits_to_float(p[i]); });
+    default:
+      CROMSS_CPU_FLOAT(dtype, "argmax_channels", [&] {
+        argmax_pixels(typed<scalar_t>(x), batch, classes, pixels, out,
+                      [](const scalar_t* p, int64_t i) { return p[i]; });
+      });
+  }
+}
 
 }  // namespace cromss::cpu_kernels

@@ -1,6 +1,7 @@
 // CPU reference of the batch-normalisation kernels (see kernels/batch_norm.h). Sums accumulate
 // in double; the per-element math comes from kernels/batch_norm.cuh.
 #include "kernels/batch_norm.h"
+#include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
 namespace {
@@ -92,19 +93,56 @@ void batch_norm_backward_x(const T* grad_out, const T* x, const T* mean, const T
     }
 }
 
-#define INSTANTIATE(T)                                                                          \
-  template void batch_norm_stats<T>(const T*, int64_t, int64_t, int64_t, T*, T*);               \
-  template void batch_norm_update_running<T>(const T*, const T*, int64_t, int64_t, double, T*,  \
-                                             T*);                                               \
-  template void batch_norm_forward<T>(const T*, const T*, const T*, const T*, const T*, double, \
-                                      int64_t, int64_t, int64_t, T*);                           \
-  template void batch_norm_channel_sums<T>(const T*, const T*, const T*, const T*, double,      \
-                                           int64_t, int64_t, int64_t, T*, T*);                  \
-  template void batch_norm_backward_x<T>(const T*, const T*, const T*, const T*, const T*,      \
-                                         const T*, const T*, double, bool, int64_t, int64_t,    \
-                                         int64_t, T*);
-INSTANTIATE(float)
-INSTANTIATE(double)
-#undef INSTANTIATE
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void batch_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw, void* mean,
+                      void* var, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "batch_norm_stats", [&] {
+    batch_norm_stats<scalar_t>(typed<scalar_t>(x), n, c, hw, typed<scalar_t>(mean),
+                               typed<scalar_t>(var));
+  });
+}
+
+void batch_norm_update_running(const void* mean, const void* var, DType dtype, int64_t c,
+                               int64_t count, double momentum, void* running_mean,
+                               void* running_var, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "batch_norm_update_running", [&] {
+    batch_norm_update_running<scalar_t>(typed<scalar_t>(mean), typed<scalar_t>(var), c, count,
+                                        momentum, typed<scalar_t>(running_mean),
+                                        typed<scalar_t>(running_var));
+  });
+}
+
+void batch_norm_forward(const void* x, const void* mean, const void* var, const void* weight,
+                        const void* bias, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
+                        void* y, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "batch_norm_forward", [&] {
+    batch_norm_forward<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(mean), typed<scalar_t>(var),
+                                 typed<scalar_t>(weight), typed<scalar_t>(bias), eps, n, c, hw,
+                                 typed<scalar_t>(y));
+  });
+}
+
+void batch_norm_channel_sums(const void* grad_out, const void* x, const void* mean, const void* var,
+                             double eps, DType dtype, int64_t n, int64_t c, int64_t hw, void* sum_g,
+                             void* sum_g_xhat, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "batch_norm_channel_sums", [&] {
+    batch_norm_channel_sums<scalar_t>(typed<scalar_t>(grad_out), typed<scalar_t>(x),
+                                      typed<scalar_t>(mean), typed<scalar_t>(var), eps, n, c, hw,
+                                      typed<scalar_t>(sum_g), typed<scalar_t>(sum_g_xhat));
+  });
+}
+
+void batch_norm_backward_x(const void* grad_out, const void* x, const void* mean, const void* var,
+                           const void* weight, const void* sum_g, const void* sum_g_xhat,
+                           double eps, bool training, DType dtype, int64_t n, int64_t c, int64_t hw,
+                           void* grad_x, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "batch_norm_backward_x", [&] {
+    batch_norm_backward_x<scalar_t>(
+        typed<scalar_t>(grad_out), typed<scalar_t>(x), typed<scalar_t>(mean), typed<scalar_t>(var),
+        typed<scalar_t>(weight), typed<scalar_t>(sum_g), typed<scalar_t>(sum_g_xhat), eps, training,
+        n, c, hw, typed<scalar_t>(grad_x));
+  });
+}
 
 }  // namespace cromss::cpu_kernels

@@ -18,7 +18,8 @@ void accumulate(const T* pred, const T* target, int64_t n, int64_t n_classes, in
 }  // namespace
 
 void confusion_accumulate(const void* pred, const void* target, DType label_dtype, int64_t n,
-                          int64_t n_classes, int64_t ignore_index, int64_t* counts) {
+                          int64_t n_classes, int64_t ignore_index, int64_t* counts,
+                          const Context&) {
   switch (label_dtype) {
     case DType::u8:
       return accumulate(static_cast<const uint8_t*>(pred), static_cast<const uint8_t*>(target), n,

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "kernels/conv2d.h"
+#include "kernels/cpu/float_dispatch.h"
 #include "kernels/matmul.h"
+#include "kernels/onednn/onednn.h"
 
 namespace cromss::cpu_kernels {
 namespace {
@@ -138,5 +140,50 @@ void conv2d_backward_bias(const Conv2dGeometry& g, const T* grad_y, T* grad_bias
 INSTANTIATE(float)
 INSTANTIATE(double)
 #undef INSTANTIATE
+
+// The kernels' CPU entries (kernels/kernel_table.h): oneDNN for f32 (kernels/onednn/), the typed
+// reference above for f64.
+
+void conv2d_forward(const Conv2dGeometry& g, const void* x, const void* weight, const void* bias,
+                    void* y, DType dtype, const Context&) {
+  if (dtype == DType::f32)
+    return onednn_kernels::conv2d_forward(g, typed<float>(x), typed<float>(weight),
+                                          typed<float>(bias), typed<float>(y));
+  CROMSS_CPU_FLOAT(dtype, "conv2d_forward", [&] {
+    conv2d_forward<scalar_t>(g, typed<scalar_t>(x), typed<scalar_t>(weight), typed<scalar_t>(bias),
+                             typed<scalar_t>(y));
+  });
+}
+
+void conv2d_backward_input(const Conv2dGeometry& g, const void* grad_y, const void* weight,
+                           void* grad_x, DType dtype, const Context&) {
+  if (dtype == DType::f32)
+    return onednn_kernels::conv2d_backward_input(g, typed<float>(grad_y), typed<float>(weight),
+                                                 typed<float>(grad_x));
+  CROMSS_CPU_FLOAT(dtype, "conv2d_backward_input", [&] {
+    conv2d_backward_input<scalar_t>(g, typed<scalar_t>(grad_y), typed<scalar_t>(weight),
+                                    typed<scalar_t>(grad_x));
+  });
+}
+
+void conv2d_backward_weight(const Conv2dGeometry& g, const void* x, const void* grad_y,
+                            void* grad_weight, DType dtype, const Context&) {
+  if (dtype == DType::f32)
+    return onednn_kernels::conv2d_backward_weight(g, typed<float>(x), typed<float>(grad_y),
+                                                  typed<float>(grad_weight));
+  CROMSS_CPU_FLOAT(dtype, "conv2d_backward_weight", [&] {
+    conv2d_backward_weight<scalar_t>(g, typed<scalar_t>(x), typed<scalar_t>(grad_y),
+                                     typed<scalar_t>(grad_weight));
+  });
+}
+
+void conv2d_backward_bias(const Conv2dGeometry& g, const void* grad_y, void* grad_bias, DType dtype,
+                          const Context&) {
+  if (dtype == DType::f32)
+    return onednn_kernels::conv2d_backward_bias(g, typed<float>(grad_y), typed<float>(grad_bias));
+  CROMSS_CPU_FLOAT(dtype, "conv2d_backward_bias", [&] {
+    conv2d_backward_bias<scalar_t>(g, typed<scalar_t>(grad_y), typed<scalar_t>(grad_bias));
+  });
+}
 
 }  // namespace cromss::cpu_kernels

@@ -4,8 +4,8 @@
 // renormalised over classes, then mixed. The blur is linear and zero planes stay zero, so classes
 // absent from every season are skipped. Rows are blurred through a reflect-padded copy, columns
 // from the 25 reflected rows (both passes vectorise over pixels, blur_plane). This is the one CPU
-// implementation: the data pipeline (data/prior.h) and `cromss objective` (train/label_prior.h)
-// both call it.
+// implementation: the data pipeline (data/prior.h) and `cromss objective`
+// (engine/ops/label_prior.h) both call it.
 #include <omp.h>
 
 #include <algorithm>
@@ -154,7 +154,7 @@ void label_prior_sample(const uint8_t* labels, int seasons, int height, int widt
 }
 
 void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
-                 int W, float mix_t, float mix_s, float* prior) {
+                 int W, float mix_t, float mix_s, float* prior, const Context&) {
   const int64_t sample_labels = int64_t(S) * H * W, sample_prior = int64_t(C) * H * W;
 #pragma omp parallel for schedule(dynamic)
   for (int64_t b = 0; b < B; ++b)

@@ -1,5 +1,6 @@
 // CPU reference of the dropout mask application (see kernels/dropout.h).
 #include "kernels/dropout.h"
+#include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
 
@@ -10,7 +11,13 @@ void dropout_apply(const T* x, T* out, int64_t n, int64_t group, uint64_t seed, 
     out[i] = cromss::dropout_apply(x[i], dropout_keep(seed, i, group, p), scale);
 }
 
-template void dropout_apply<float>(const float*, float*, int64_t, int64_t, uint64_t, float);
-template void dropout_apply<double>(const double*, double*, int64_t, int64_t, uint64_t, float);
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void dropout_apply(const void* x, void* out, DType dtype, int64_t n, int64_t group, uint64_t seed,
+                   float p, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "dropout_apply", [&] {
+    dropout_apply<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(out), n, group, seed, p);
+  });
+}
 
 }  // namespace cromss::cpu_kernels

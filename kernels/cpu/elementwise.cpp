@@ -1,5 +1,6 @@
 // CPU reference of the elementwise kernels (see kernels/elementwise.h).
 #include "kernels/elementwise.h"
+#include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
 
@@ -28,14 +29,36 @@ void relu_backward(const T* grad_out, const T* out, T* grad_in, int64_t n) {
   for (int64_t i = 0; i < n; ++i) grad_in[i] = cromss::relu_backward(grad_out[i], out[i]);
 }
 
-#define INSTANTIATE(T)                                                \
-  template void binary<T>(BinaryOp, const T*, const T*, T*, int64_t); \
-  template void scale<T>(const T*, double, T*, int64_t);              \
-  template void add_inplace<T>(T*, const T*, int64_t);                \
-  template void relu_forward<T>(const T*, T*, int64_t);               \
-  template void relu_backward<T>(const T*, const T*, T*, int64_t);
-INSTANTIATE(float)
-INSTANTIATE(double)
-#undef INSTANTIATE
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void binary(BinaryOp op, const void* a, const void* b, void* out, DType dtype, int64_t n,
+            const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "binary", [&] {
+    binary<scalar_t>(op, typed<scalar_t>(a), typed<scalar_t>(b), typed<scalar_t>(out), n);
+  });
+}
+
+void scale(const void* x, double alpha, void* out, DType dtype, int64_t n, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "scale",
+                   [&] { scale<scalar_t>(typed<scalar_t>(x), alpha, typed<scalar_t>(out), n); });
+}
+
+void add_inplace(void* dst, const void* src, DType dtype, int64_t n, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "add_inplace",
+                   [&] { add_inplace<scalar_t>(typed<scalar_t>(dst), typed<scalar_t>(src), n); });
+}
+
+void relu_forward(const void* x, void* out, DType dtype, int64_t n, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "relu_forward",
+                   [&] { relu_forward<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(out), n); });
+}
+
+void relu_backward(const void* grad_out, const void* out, void* grad_in, DType dtype, int64_t n,
+                   const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "relu_backward", [&] {
+    relu_backward<scalar_t>(typed<scalar_t>(grad_out), typed<scalar_t>(out),
+                            typed<scalar_t>(grad_in), n);
+  });
+}
 
 }  // namespace cromss::cpu_kernels

@@ -1,6 +1,7 @@
 // CPU reference of the group-normalisation kernels (see kernels/group_norm.h). Sums accumulate
 // in double; the per-element math comes from kernels/batch_norm.cuh.
 #include "kernels/group_norm.h"
+#include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
 
@@ -81,16 +82,44 @@ void group_norm_backward_x(const T* grad_out, const T* x, const T* mean, const T
   }
 }
 
-#define INSTANTIATE(T)                                                                             \
-  template void group_norm_stats<T>(const T*, int64_t, int64_t, int64_t, int64_t, T*, T*);         \
-  template void group_norm_forward<T>(const T*, const T*, const T*, const T*, const T*, double,    \
-                                      int64_t, int64_t, int64_t, int64_t, T*);                     \
-  template void group_norm_param_grads<T>(const T*, const T*, const T*, const T*, double, int64_t, \
-                                          int64_t, int64_t, int64_t, T*, T*);                      \
-  template void group_norm_backward_x<T>(const T*, const T*, const T*, const T*, const T*, double, \
-                                         int64_t, int64_t, int64_t, int64_t, T*);
-INSTANTIATE(float)
-INSTANTIATE(double)
-#undef INSTANTIATE
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void group_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw, int64_t groups,
+                      void* mean, void* var, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "group_norm_stats", [&] {
+    group_norm_stats<scalar_t>(typed<scalar_t>(x), n, c, hw, groups, typed<scalar_t>(mean),
+                               typed<scalar_t>(var));
+  });
+}
+
+void group_norm_forward(const void* x, const void* mean, const void* var, const void* weight,
+                        const void* bias, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
+                        int64_t groups, void* y, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "group_norm_forward", [&] {
+    group_norm_forward<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(mean), typed<scalar_t>(var),
+                                 typed<scalar_t>(weight), typed<scalar_t>(bias), eps, n, c, hw,
+                                 groups, typed<scalar_t>(y));
+  });
+}
+
+void group_norm_param_grads(const void* grad_out, const void* x, const void* mean, const void* var,
+                            double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
+                            int64_t groups, void* grad_weight, void* grad_bias, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "group_norm_param_grads", [&] {
+    group_norm_param_grads<scalar_t>(
+        typed<scalar_t>(grad_out), typed<scalar_t>(x), typed<scalar_t>(mean), typed<scalar_t>(var),
+        eps, n, c, hw, groups, typed<scalar_t>(grad_weight), typed<scalar_t>(grad_bias));
+  });
+}
+
+void group_norm_backward_x(const void* grad_out, const void* x, const void* mean, const void* var,
+                           const void* weight, double eps, DType dtype, int64_t n, int64_t c,
+                           int64_t hw, int64_t groups, void* grad_x, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "group_norm_backward_x", [&] {
+    group_norm_backward_x<scalar_t>(
+        typed<scalar_t>(grad_out), typed<scalar_t>(x), typed<scalar_t>(mean), typed<scalar_t>(var),
+        typed<scalar_t>(weight), eps, n, c, hw, groups, typed<scalar_t>(grad_x));
+  });
+}
 
 }  // namespace cromss::cpu_kernels

@@ -10,7 +10,9 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/cpu/float_dispatch.h"
 #include "kernels/matmul.h"
+#include "kernels/onednn/onednn.h"
 
 namespace cromss::cpu_kernels {
 namespace {
@@ -93,5 +95,19 @@ template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, c
                           float*);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, const double*, const double*,
                            double*);
+
+// The kernel's CPU entry (kernels/kernel_table.h): oneDNN for f32, the typed reference above
+// for f64.
+
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const void* a,
+          const void* b, void* c, DType dtype, const Context&) {
+  if (dtype == DType::f32)
+    return onednn_kernels::gemm(transpose_a, transpose_b, m, n, k, static_cast<const float*>(a),
+                                static_cast<const float*>(b), static_cast<float*>(c));
+  CROMSS_CPU_FLOAT(dtype, "gemm", [&] {
+    gemm<scalar_t>(transpose_a, transpose_b, m, n, k, typed<scalar_t>(a), typed<scalar_t>(b),
+                   typed<scalar_t>(c));
+  });
+}
 
 }  // namespace cromss::cpu_kernels

@@ -3,6 +3,7 @@
 // thread count. The backward passes scatter into a zeroed grad_x within the plane.
 #include <algorithm>
 
+#include "kernels/cpu/float_dispatch.h"
 #include "kernels/pooling.h"
 
 namespace cromss::cpu_kernels {
@@ -68,13 +69,34 @@ void adaptive_avg_pool2d_backward(const PoolGeometry& g, const T* grad_y, T* gra
   }
 }
 
-#define INSTANTIATE(T)                                                                     \
-  template void max_pool2d_forward<T>(const PoolGeometry&, const T*, T*, int64_t*);        \
-  template void max_pool2d_backward<T>(const PoolGeometry&, const T*, const int64_t*, T*); \
-  template void adaptive_avg_pool2d_forward<T>(const PoolGeometry&, const T*, T*);         \
-  template void adaptive_avg_pool2d_backward<T>(const PoolGeometry&, const T*, T*);
-INSTANTIATE(float)
-INSTANTIATE(double)
-#undef INSTANTIATE
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void max_pool2d_forward(const PoolGeometry& g, const void* x, void* y, int64_t* indices,
+                        DType dtype, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "max_pool2d_forward", [&] {
+    max_pool2d_forward<scalar_t>(g, typed<scalar_t>(x), typed<scalar_t>(y), indices);
+  });
+}
+
+void max_pool2d_backward(const PoolGeometry& g, const void* grad_y, const int64_t* indices,
+                         void* grad_x, DType dtype, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "max_pool2d_backward", [&] {
+    max_pool2d_backward<scalar_t>(g, typed<scalar_t>(grad_y), indices, typed<scalar_t>(grad_x));
+  });
+}
+
+void adaptive_avg_pool2d_forward(const PoolGeometry& g, const void* x, void* y, DType dtype,
+                                 const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "adaptive_avg_pool2d_forward", [&] {
+    adaptive_avg_pool2d_forward<scalar_t>(g, typed<scalar_t>(x), typed<scalar_t>(y));
+  });
+}
+
+void adaptive_avg_pool2d_backward(const PoolGeometry& g, const void* grad_y, void* grad_x,
+                                  DType dtype, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "adaptive_avg_pool2d_backward", [&] {
+    adaptive_avg_pool2d_backward<scalar_t>(g, typed<scalar_t>(grad_y), typed<scalar_t>(grad_x));
+  });
+}
 
 }  // namespace cromss::cpu_kernels

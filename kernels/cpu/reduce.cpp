@@ -1,6 +1,7 @@
 // CPU reference of sum over axes and its backward (see kernels/reduce.h), plus the layout builder
 // both backends use.
 #include "kernels/reduce.h"
+#include "kernels/cpu/float_dispatch.h"
 
 #include "core/error.h"
 
@@ -65,12 +66,22 @@ void reduce_sum_backward(const T* grad_out, T* grad_in, const ReduceLayout& layo
     grad_in[i] = static_cast<T>(scale * grad_out[out_index(layout, i)]);
 }
 
-#define INSTANTIATE(T)                                                    \
-  template void reduce_sum<T>(const T*, T*, const ReduceLayout&, double); \
-  template void reduce_sum_backward<T>(const T*, T*, const ReduceLayout&, double, int64_t);
-INSTANTIATE(float)
-INSTANTIATE(double)
-#undef INSTANTIATE
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void reduce_sum(const void* x, void* out, DType dtype, const ReduceLayout& layout, double scale,
+                const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "reduce_sum", [&] {
+    reduce_sum<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(out), layout, scale);
+  });
+}
+
+void reduce_sum_backward(const void* grad_out, void* grad_in, DType dtype,
+                         const ReduceLayout& layout, double scale, int64_t numel, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "reduce_sum_backward", [&] {
+    reduce_sum_backward<scalar_t>(typed<scalar_t>(grad_out), typed<scalar_t>(grad_in), layout,
+                                  scale, numel);
+  });
+}
 
 }  // namespace cpu_kernels
 }  // namespace cromss

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/cpu/float_dispatch.h"
 #include "kernels/resize.h"
 
 namespace cromss::cpu_kernels {
@@ -81,15 +82,39 @@ void resize_bilinear_backward(const T* grad_out, int64_t planes, int64_t in_h, i
   }
 }
 
-#define INSTANTIATE(T)                                                                             \
-  template void upsample_nearest2x_forward<T>(const T*, int64_t, int64_t, int64_t, T*);            \
-  template void upsample_nearest2x_backward<T>(const T*, int64_t, int64_t, int64_t, T*);           \
-  template void resize_bilinear_forward<T>(const T*, int64_t, int64_t, int64_t, int64_t, int64_t,  \
-                                           bool, T*);                                              \
-  template void resize_bilinear_backward<T>(const T*, int64_t, int64_t, int64_t, int64_t, int64_t, \
-                                            bool, T*);
-INSTANTIATE(float)
-INSTANTIATE(double)
-#undef INSTANTIATE
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void upsample_nearest2x_forward(const void* x, DType dtype, int64_t planes, int64_t h, int64_t w,
+                                void* y, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "upsample_nearest2x_forward", [&] {
+    upsample_nearest2x_forward<scalar_t>(typed<scalar_t>(x), planes, h, w, typed<scalar_t>(y));
+  });
+}
+
+void upsample_nearest2x_backward(const void* grad_out, DType dtype, int64_t planes, int64_t h,
+                                 int64_t w, void* grad_x, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "upsample_nearest2x_backward", [&] {
+    upsample_nearest2x_backward<scalar_t>(typed<scalar_t>(grad_out), planes, h, w,
+                                          typed<scalar_t>(grad_x));
+  });
+}
+
+void resize_bilinear_forward(const void* x, DType dtype, int64_t planes, int64_t in_h, int64_t in_w,
+                             int64_t outh, int64_t outw, bool align_corners, void* y,
+                             const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "resize_bilinear_forward", [&] {
+    resize_bilinear_forward<scalar_t>(typed<scalar_t>(x), planes, in_h, in_w, outh, outw,
+                                      align_corners, typed<scalar_t>(y));
+  });
+}
+
+void resize_bilinear_backward(const void* grad_out, DType dtype, int64_t planes, int64_t in_h,
+                              int64_t in_w, int64_t outh, int64_t outw, bool align_corners,
+                              void* grad_x, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "resize_bilinear_backward", [&] {
+    resize_bilinear_backward<scalar_t>(typed<scalar_t>(grad_out), planes, in_h, in_w, outh, outw,
+                                       align_corners, typed<scalar_t>(grad_x));
+  });
+}
 
 }  // namespace cromss::cpu_kernels

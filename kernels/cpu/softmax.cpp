@@ -1,5 +1,6 @@
 // CPU reference of softmax / log-softmax and their backward (see kernels/softmax.h).
 #include "kernels/softmax.h"
+#include "kernels/cpu/float_dispatch.h"
 
 #include <limits>
 
@@ -35,11 +36,21 @@ void softmax_backward(const T* grad_out, const T* y, T* grad_in, int64_t outer, 
   }
 }
 
-#define INSTANTIATE(T)                                                             \
-  template void softmax_forward<T>(const T*, T*, int64_t, int64_t, int64_t, bool); \
-  template void softmax_backward<T>(const T*, const T*, T*, int64_t, int64_t, int64_t, bool);
-INSTANTIATE(float)
-INSTANTIATE(double)
-#undef INSTANTIATE
+// The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
+
+void softmax_forward(const void* x, void* y, DType dtype, int64_t outer, int64_t channels,
+                     int64_t inner, bool log, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "softmax_forward", [&] {
+    softmax_forward<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(y), outer, channels, inner, log);
+  });
+}
+
+void softmax_backward(const void* grad_out, const void* y, void* grad_in, DType dtype,
+                      int64_t outer, int64_t channels, int64_t inner, bool log, const Context&) {
+  CROMSS_CPU_FLOAT(dtype, "softmax_backward", [&] {
+    softmax_backward<scalar_t>(typed<scalar_t>(grad_out), typed<scalar_t>(y),
+                               typed<scalar_t>(grad_in), outer, channels, inner, log);
+  });
+}
 
 }  // namespace cromss::cpu_kernels

@@ -26,16 +26,15 @@ __global__ void update_kernel(AmpScalerState* state, const int32_t* found_inf, A
 }  // namespace
 
 void amp_unscale_check(float* grads, int64_t n, const AmpScalerState* state, int32_t* found_inf,
-                       int device) {
+                       const Context& ctx) {
   if (n == 0) return;
-  unscale_check_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(grads, n, state,
-                                                                          found_inf);
+  unscale_check_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(grads, n, state, found_inf);
   CUDA_CHECK_LAUNCH();
 }
 
 void amp_update(AmpScalerState* state, const int32_t* found_inf, const AmpScalerHyper& h,
-                int device) {
-  update_kernel<<<1, 1, 0, stream_of(device)>>>(state, found_inf, h);
+                const Context& ctx) {
+  update_kernel<<<1, 1, 0, stream_of(ctx)>>>(state, found_inf, h);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -20,12 +20,12 @@ __global__ void argmax_kernel(const T* x, int64_t batch, int classes, int64_t pi
 }  // namespace
 
 void argmax_channels(const void* x, DType dtype, int64_t batch, int classes, int64_t pixels,
-                     uint8_t* out, int device) {
+                     uint8_t* out, const Context& ctx) {
   const int64_t n = batch * pixels;
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "argmax_channels", [&] {
-    argmax_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
-        static_cast<const scalar_t*>(x), batch, classes, pixels, out);
+    argmax_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(static_cast<const scalar_t*>(x),
+                                                                  batch, classes, pixels, out);
   });
   CUDA_CHECK_LAUNCH();
 }

@@ -106,10 +106,10 @@ using P = acc_t<T>;
 }  // namespace
 
 void batch_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw, void* mean,
-                      void* var, int device) {
+                      void* var, const Context& ctx) {
   if (c == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "batch_norm_stats", [&] {
-    stats_kernel<<<static_cast<unsigned>(c), kReduceThreads, 0, stream_of(device)>>>(
+    stats_kernel<<<static_cast<unsigned>(c), kReduceThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), n, c, hw, static_cast<P<scalar_t>*>(mean),
         static_cast<P<scalar_t>*>(var));
   });
@@ -118,11 +118,11 @@ void batch_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t 
 
 void batch_norm_update_running(const void* mean, const void* var, DType dtype, int64_t c,
                                int64_t count, double momentum, void* running_mean,
-                               void* running_var, int device) {
+                               void* running_var, const Context& ctx) {
   if (c == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "batch_norm_update_running", [&] {
     using A = P<scalar_t>;
-    update_running_kernel<<<blocks_for(c), kThreads, 0, stream_of(device)>>>(
+    update_running_kernel<<<blocks_for(c), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const A*>(mean), static_cast<const A*>(var), c, count, A(momentum),
         static_cast<A*>(running_mean), static_cast<A*>(running_var));
   });
@@ -131,12 +131,12 @@ void batch_norm_update_running(const void* mean, const void* var, DType dtype, i
 
 void batch_norm_forward(const void* x, const void* mean, const void* var, const void* weight,
                         const void* bias, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
-                        void* y, int device) {
+                        void* y, const Context& ctx) {
   const int64_t total = n * c * hw;
   if (total == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "batch_norm2d", [&] {
     using A = P<scalar_t>;
-    forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(device)>>>(
+    forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), static_cast<const A*>(mean), static_cast<const A*>(var),
         static_cast<const A*>(weight), static_cast<const A*>(bias), A(eps), c, hw, total,
         static_cast<scalar_t*>(y));
@@ -146,11 +146,11 @@ void batch_norm_forward(const void* x, const void* mean, const void* var, const 
 
 void batch_norm_channel_sums(const void* grad_out, const void* x, const void* mean, const void* var,
                              double eps, DType dtype, int64_t n, int64_t c, int64_t hw, void* sum_g,
-                             void* sum_g_xhat, int device) {
+                             void* sum_g_xhat, const Context& ctx) {
   if (c == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "batch_norm_channel_sums", [&] {
     using A = P<scalar_t>;
-    channel_sums_kernel<<<static_cast<unsigned>(c), kReduceThreads, 0, stream_of(device)>>>(
+    channel_sums_kernel<<<static_cast<unsigned>(c), kReduceThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_out), static_cast<const scalar_t*>(x),
         static_cast<const A*>(mean), static_cast<const A*>(var), A(eps), n, c, hw,
         static_cast<A*>(sum_g), static_cast<A*>(sum_g_xhat));
@@ -161,12 +161,12 @@ void batch_norm_channel_sums(const void* grad_out, const void* x, const void* me
 void batch_norm_backward_x(const void* grad_out, const void* x, const void* mean, const void* var,
                            const void* weight, const void* sum_g, const void* sum_g_xhat,
                            double eps, bool training, DType dtype, int64_t n, int64_t c, int64_t hw,
-                           void* grad_x, int device) {
+                           void* grad_x, const Context& ctx) {
   const int64_t total = n * c * hw;
   if (total == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "batch_norm2d backward", [&] {
     using A = P<scalar_t>;
-    backward_x_kernel<<<blocks_for(total), kThreads, 0, stream_of(device)>>>(
+    backward_x_kernel<<<blocks_for(total), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_out), static_cast<const scalar_t*>(x),
         static_cast<const A*>(mean), static_cast<const A*>(var), static_cast<const A*>(weight),
         static_cast<const A*>(sum_g), static_cast<const A*>(sum_g_xhat), A(eps), training, c, hw,

@@ -32,13 +32,14 @@ __global__ void confusion_kernel(const T* pred, const T* target, int64_t n, int6
 }  // namespace
 
 void confusion_accumulate(const void* pred, const void* target, DType label_dtype, int64_t n,
-                          int64_t n_classes, int64_t ignore_index, int64_t* counts, int device) {
+                          int64_t n_classes, int64_t ignore_index, int64_t* counts,
+                          const Context& ctx) {
   if (n == 0) return;
   CROMSS_CHECK(n_classes * n_classes + 1 <= kMaxSharedSlots,
                "confusion matrix on CUDA: at most 64 classes, got {}", n_classes);
   const size_t shared = static_cast<size_t>(n_classes * n_classes + 1) * sizeof(unsigned int);
   auto* out = reinterpret_cast<unsigned long long*>(counts);
-  cudaStream_t stream = stream_of(device);
+  cudaStream_t stream = stream_of(ctx);
   auto launch = [&](auto* p, auto* t) {
     confusion_kernel<<<blocks_for(n), kThreads, shared, stream>>>(p, t, n, n_classes, ignore_index,
                                                                   out);

@@ -33,21 +33,22 @@ __global__ void bias_grad_kernel(const T* grad_y, T* grad_bias, int64_t batch, i
 
 }  // namespace
 
-void conv2d_add_bias(const Conv2dGeometry& g, const void* bias, void* y, DType dtype, int device) {
+void conv2d_add_bias(const Conv2dGeometry& g, const void* bias, void* y, DType dtype,
+                     const Context& ctx) {
   const int64_t n = g.n * g.k * g.oh * g.ow;
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "conv2d_add_bias", [&] {
-    add_bias_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
+    add_bias_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(
         static_cast<scalar_t*>(y), static_cast<const scalar_t*>(bias), g.k, g.oh * g.ow, n);
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void conv2d_backward_bias(const Conv2dGeometry& g, const void* grad_y, void* grad_bias, DType dtype,
-                          int device) {
+                          const Context& ctx) {
   if (g.k == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "conv2d_backward_bias", [&] {
-    bias_grad_kernel<<<static_cast<unsigned>(g.k), kThreads, 0, stream_of(device)>>>(
+    bias_grad_kernel<<<static_cast<unsigned>(g.k), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_y), static_cast<scalar_t*>(grad_bias), g.n, g.k,
         g.oh * g.ow);
   });

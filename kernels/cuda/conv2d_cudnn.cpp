@@ -10,13 +10,14 @@
 // configuration and cached under Conv2dAlgoKey (every property of the convolution): the first
 // candidate that is supported, deterministic (run-to-run identical gradients) and needs at most
 // kMaxWorkspace bytes, else the first supported one - an error instead under --deterministic
-// (core/determinism.h). Workspace comes from Context::scratch.
+// (core/determinism.h). Workspace comes from a Scratch (core/scratch.h).
 #include <mutex>
 #include <unordered_map>
 
 #include "core/cuda/check.h"
 #include "core/cuda/context_cuda.h"
 #include "core/determinism.h"
+#include "core/scratch.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_algo_key.h"
 
@@ -194,15 +195,14 @@ struct BackwardFilter {  // grad_w = correlate(x, grad_y)
   }
 };
 
-// out = Api's op(a, b) with the cached algorithm and a workspace from Context::scratch.
+// out = Api's op(a, b) with the cached algorithm and a Scratch workspace (core/scratch.h).
 template <class Api>
 void run_convolution(const Conv2dGeometry& g, const void* a, const void* b, void* out, DType dtype,
-                     int device) {
-  Context& ctx = Context::get(Device::cuda(device));
+                     const Context& ctx) {
   cudnnHandle_t handle = cudnn_of(ctx);
   ConvDescriptors d(g, dtype);
   const AlgoChoice choice =
-      cached_algo(make_conv2d_algo_key(g, dtype, Api::kDirection, device), [&] {
+      cached_algo(make_conv2d_algo_key(g, dtype, Api::kDirection, ctx.index()), [&] {
         typename Api::Perf perf[Api::kCount];
         int count = 0;
         CUDNN_CHECK(Api::find(handle, d, perf, &count));
@@ -218,28 +218,28 @@ void run_convolution(const Conv2dGeometry& g, const void* a, const void* b, void
                "K={} {}x{} stride {} groups {}) and --deterministic is on",
                Api::kName, dtype_name(dtype), g.n, g.c, g.h, g.w, g.k, g.kh, g.kw, g.stride_h,
                g.groups);
-  void* workspace = choice.workspace ? ctx.scratch(choice.workspace) : nullptr;
+  const Scratch workspace(ctx, choice.workspace);
   const Scaling s(dtype);
-  CUDNN_CHECK(Api::run(handle, s, d, a, b, static_cast<typename Api::Algo>(choice.algo), workspace,
-                       choice.workspace, out));
+  CUDNN_CHECK(Api::run(handle, s, d, a, b, static_cast<typename Api::Algo>(choice.algo),
+                       workspace.data(), choice.workspace, out));
 }
 
 }  // namespace
 
 void conv2d_forward(const Conv2dGeometry& g, const void* x, const void* weight, const void* bias,
-                    void* y, DType dtype, int device) {
-  run_convolution<Forward>(g, x, weight, y, dtype, device);
-  if (bias) conv2d_add_bias(g, bias, y, dtype, device);
+                    void* y, DType dtype, const Context& ctx) {
+  run_convolution<Forward>(g, x, weight, y, dtype, ctx);
+  if (bias) conv2d_add_bias(g, bias, y, dtype, ctx);
 }
 
 void conv2d_backward_input(const Conv2dGeometry& g, const void* grad_y, const void* weight,
-                           void* grad_x, DType dtype, int device) {
-  run_convolution<BackwardData>(g, grad_y, weight, grad_x, dtype, device);
+                           void* grad_x, DType dtype, const Context& ctx) {
+  run_convolution<BackwardData>(g, grad_y, weight, grad_x, dtype, ctx);
 }
 
 void conv2d_backward_weight(const Conv2dGeometry& g, const void* x, const void* grad_y,
-                            void* grad_weight, DType dtype, int device) {
-  run_convolution<BackwardFilter>(g, x, grad_y, grad_weight, dtype, device);
+                            void* grad_weight, DType dtype, const Context& ctx) {
+  run_convolution<BackwardFilter>(g, x, grad_y, grad_weight, dtype, ctx);
 }
 
 }  // namespace cromss::cuda_kernels

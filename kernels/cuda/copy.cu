@@ -41,14 +41,14 @@ __global__ void fill_kernel(T* dst, acc_t<T> value, int64_t n) {
 }  // namespace
 
 void strided_copy(const void* src, void* dst, DType dtype, int ndim, const int64_t* sizes,
-                  const int64_t* strides, int64_t count, int device) {
+                  const int64_t* strides, int64_t count, const Context& ctx) {
   StridedLayout layout{ndim, {}, {}};
   for (int d = 0; d < ndim; ++d) {
     layout.sizes[d] = sizes[d];
     layout.strides[d] = strides[d];
   }
-  CUDA_CHECK(cudaSetDevice(device));
-  cudaStream_t s = stream_of(device);
+  CUDA_CHECK(cudaSetDevice(ctx.index()));
+  cudaStream_t s = stream_of(ctx);
   CROMSS_DISPATCH_CUDA_ALL(dtype, "strided_copy", [&] {
     strided_copy_kernel<<<blocks_for(count), kThreads, 0, s>>>(
         static_cast<const scalar_t*>(src), static_cast<scalar_t*>(dst), layout, count);
@@ -57,9 +57,9 @@ void strided_copy(const void* src, void* dst, DType dtype, int ndim, const int64
 }
 
 void convert(const void* src, DType src_type, void* dst, DType dst_type, int64_t count,
-             int device) {
-  CUDA_CHECK(cudaSetDevice(device));
-  cudaStream_t s = stream_of(device);
+             const Context& ctx) {
+  CUDA_CHECK(cudaSetDevice(ctx.index()));
+  cudaStream_t s = stream_of(ctx);
   CROMSS_DISPATCH_CUDA_ALL(src_type, "convert", [&] {
     using src_t = scalar_t;
     CROMSS_DISPATCH_CUDA_ALL(dst_type, "convert", [&] {
@@ -70,9 +70,9 @@ void convert(const void* src, DType src_type, void* dst, DType dst_type, int64_t
   CUDA_CHECK_LAUNCH();
 }
 
-void fill(void* dst, DType dtype, double value, int64_t count, int device) {
-  CUDA_CHECK(cudaSetDevice(device));
-  cudaStream_t s = stream_of(device);
+void fill(void* dst, DType dtype, double value, int64_t count, const Context& ctx) {
+  CUDA_CHECK(cudaSetDevice(ctx.index()));
+  cudaStream_t s = stream_of(ctx);
   CROMSS_DISPATCH_CUDA_ALL(dtype, "fill", [&] {
     fill_kernel<<<blocks_for(count), kThreads, 0, s>>>(static_cast<scalar_t*>(dst),
                                                        static_cast<acc_t<scalar_t>>(value), count);

@@ -6,8 +6,8 @@
 // objective's state buffer on the device, and one thread reduces them to the losses and the
 // gradient coefficients there. Nothing here waits for the device. The thresholds pass is in
 // kernels/cuda/cromss_threshold.cu.
-#include "core/allocator.h"
 #include "core/cuda/context_cuda.h"
+#include "core/scratch.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cuda/cromss_objective_backend.cuh"
 #include "kernels/cuda/types.cuh"
@@ -175,7 +175,7 @@ void sums_pass(const ObjectiveArrays& a, int d, ConsistencyKind kind) {
   const int o = 1 - d;
   const int count = ObjectiveSums{a.C}.count();
   const unsigned blocks = pixel_blocks(n);
-  DeviceScratch partials(sizeof(double) * count * blocks, a.device.index);
+  const Scratch partials(Context::get(a.device), sizeof(double) * count * blocks);
   cudaStream_t stream = stream_of(a.device.index);
   CROMSS_DISPATCH_CUDA_FLOAT(a.logits, "objective_sums", [&] {
     using L = Logits<scalar_t>;

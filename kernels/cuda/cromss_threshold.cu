@@ -10,10 +10,10 @@
 // kernels, so every rank selects over the union of the ranks' batches.
 #include <vector>
 
-#include "core/allocator.h"
 #include "core/cuda/context_cuda.h"
 #include "core/cuda_api.h"
 #include "core/error.h"
+#include "core/scratch.h"
 #include "kernels/cromss_objective.h"
 #include "kernels/cromss_radix_select.cuh"
 #include "kernels/cuda/cromss_objective_backend.cuh"
@@ -107,8 +107,8 @@ void class_thresholds_pass(const ObjectiveArrays& a, int branch, double ratio,
   int64_t* k = a.k[branch];
   cudaStream_t stream = stream_of(a.device.index);
   const size_t hist_bytes = sizeof(uint32_t) * C * kRadixBuckets;
-  DeviceScratch scratch(sizeof(unsigned long long) * C + 2 * sizeof(uint32_t) * C + hist_bytes,
-                        a.device.index);
+  const Scratch scratch(Context::get(a.device),
+                        sizeof(unsigned long long) * C + 2 * sizeof(uint32_t) * C + hist_bytes);
   auto* counts = scratch.as<unsigned long long>();
   auto* rank = reinterpret_cast<uint32_t*>(counts + C);
   uint32_t* prefix = rank + C;

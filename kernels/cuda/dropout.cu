@@ -17,11 +17,11 @@ __global__ void dropout_kernel(const T* x, T* out, int64_t n, int64_t group, uin
 }  // namespace
 
 void dropout_apply(const void* x, void* out, DType dtype, int64_t n, int64_t group, uint64_t seed,
-                   float p, int device) {
+                   float p, const Context& ctx) {
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "dropout", [&] {
     using A = acc_t<scalar_t>;
-    dropout_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
+    dropout_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), static_cast<scalar_t*>(out), n, group, seed, p,
         A(1) / (A(1) - static_cast<A>(p)));
   });

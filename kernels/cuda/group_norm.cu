@@ -96,10 +96,10 @@ using P = acc_t<T>;
 }  // namespace
 
 void group_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw, int64_t groups,
-                      void* mean, void* var, int device) {
+                      void* mean, void* var, const Context& ctx) {
   if (n * groups == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "group_norm_stats", [&] {
-    stats_kernel<<<static_cast<unsigned>(n * groups), kReduceThreads, 0, stream_of(device)>>>(
+    stats_kernel<<<static_cast<unsigned>(n * groups), kReduceThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), c / groups * hw, static_cast<P<scalar_t>*>(mean),
         static_cast<P<scalar_t>*>(var));
   });
@@ -108,12 +108,12 @@ void group_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t 
 
 void group_norm_forward(const void* x, const void* mean, const void* var, const void* weight,
                         const void* bias, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
-                        int64_t groups, void* y, int device) {
+                        int64_t groups, void* y, const Context& ctx) {
   const int64_t total = n * c * hw;
   if (total == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "group_norm", [&] {
     using A = P<scalar_t>;
-    forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(device)>>>(
+    forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), static_cast<const A*>(mean), static_cast<const A*>(var),
         static_cast<const A*>(weight), static_cast<const A*>(bias), A(eps), c, hw, c / groups * hw,
         total, static_cast<scalar_t*>(y));
@@ -123,11 +123,12 @@ void group_norm_forward(const void* x, const void* mean, const void* var, const 
 
 void group_norm_param_grads(const void* grad_out, const void* x, const void* mean, const void* var,
                             double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
-                            int64_t groups, void* grad_weight, void* grad_bias, int device) {
+                            int64_t groups, void* grad_weight, void* grad_bias,
+                            const Context& ctx) {
   if (c == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "group_norm backward", [&] {
     using A = P<scalar_t>;
-    param_grads_kernel<<<static_cast<unsigned>(c), kReduceThreads, 0, stream_of(device)>>>(
+    param_grads_kernel<<<static_cast<unsigned>(c), kReduceThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_out), static_cast<const scalar_t*>(x),
         static_cast<const A*>(mean), static_cast<const A*>(var), A(eps), n, c, hw, groups,
         static_cast<A*>(grad_weight), static_cast<A*>(grad_bias));
@@ -137,11 +138,11 @@ void group_norm_param_grads(const void* grad_out, const void* x, const void* mea
 
 void group_norm_backward_x(const void* grad_out, const void* x, const void* mean, const void* var,
                            const void* weight, double eps, DType dtype, int64_t n, int64_t c,
-                           int64_t hw, int64_t groups, void* grad_x, int device) {
+                           int64_t hw, int64_t groups, void* grad_x, const Context& ctx) {
   if (n * groups == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "group_norm backward", [&] {
     using A = P<scalar_t>;
-    backward_x_kernel<<<static_cast<unsigned>(n * groups), kReduceThreads, 0, stream_of(device)>>>(
+    backward_x_kernel<<<static_cast<unsigned>(n * groups), kReduceThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_out), static_cast<const scalar_t*>(x),
         static_cast<const A*>(mean), static_cast<const A*>(var), static_cast<const A*>(weight),
         A(eps), hw, groups, c / groups, static_cast<scalar_t*>(grad_x));

@@ -11,6 +11,7 @@
 
 #include "core/cuda/check.h"
 #include "core/cuda/context_cuda.h"
+#include "core/scratch.h"
 #include "kernels/matmul.h"
 
 namespace cromss::cuda_kernels {
@@ -71,9 +72,8 @@ std::map<AlgoKey, cublasLtMatmulAlgo_t> g_algos;
 }  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const void* a,
-          const void* b, void* c, DType dtype, int device) {
+          const void* b, void* c, DType dtype, const Context& ctx) {
   if (m == 0 || n == 0) return;
-  const Context& ctx = Context::get(Device::cuda(device));
   cudaStream_t stream = stream_of(ctx);
   const LtTypes t = lt_types(dtype);
   if (k == 0) {
@@ -97,7 +97,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, c
 
   const uint32_t align_a = alignment_of(b), align_b = alignment_of(a), align_c = alignment_of(c);
   const AlgoKey key{
-      device, static_cast<int>(dtype), transpose_a, transpose_b, m, n, k, align_a, align_b,
+      ctx.index(), static_cast<int>(dtype), transpose_a, transpose_b, m, n, k, align_a, align_b,
       align_c};
   cublasLtMatmulAlgo_t algo;
   {
@@ -138,31 +138,29 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, c
                               &algo, ctx.workspace(), ctx.workspace_bytes(), stream));
 }
 
-double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations, int device) {
+double time_gemm_ms(int64_t m, int64_t n, int64_t k, DType dtype, int iterations,
+                    const Context& ctx) {
   const size_t es = lt_types(dtype).size;
-  CUDA_CHECK(cudaSetDevice(device));
-  void *a = nullptr, *b = nullptr, *c = nullptr;
-  CUDA_CHECK(cudaMalloc(&a, static_cast<size_t>(m * k) * es));
-  CUDA_CHECK(cudaMalloc(&b, static_cast<size_t>(k * n) * es));
-  CUDA_CHECK(cudaMalloc(&c, static_cast<size_t>(m * n) * es));
-  CUDA_CHECK(cudaMemset(a, 0, static_cast<size_t>(m * k) * es));
-  CUDA_CHECK(cudaMemset(b, 0, static_cast<size_t>(k * n) * es));
-  cudaStream_t stream = stream_of(device);
+  CUDA_CHECK(cudaSetDevice(ctx.index()));
+  cudaStream_t stream = stream_of(ctx);
+  const Scratch a_buffer(ctx, static_cast<size_t>(m * k) * es),
+      b_buffer(ctx, static_cast<size_t>(k * n) * es),
+      c_buffer(ctx, static_cast<size_t>(m * n) * es);
+  void *a = a_buffer.data(), *b = b_buffer.data(), *c = c_buffer.data();
+  CUDA_CHECK(cudaMemsetAsync(a, 0, a_buffer.bytes(), stream));
+  CUDA_CHECK(cudaMemsetAsync(b, 0, b_buffer.bytes(), stream));
   cudaEvent_t start, stop;
   CUDA_CHECK(cudaEventCreate(&start));
   CUDA_CHECK(cudaEventCreate(&stop));
-  gemm(false, false, m, n, k, a, b, c, dtype, device);  // warm-up: algorithm choice, lazy init
+  gemm(false, false, m, n, k, a, b, c, dtype, ctx);  // warm-up: algorithm choice, lazy init
   CUDA_CHECK(cudaEventRecord(start, stream));
-  for (int i = 0; i < iterations; ++i) gemm(false, false, m, n, k, a, b, c, dtype, device);
+  for (int i = 0; i < iterations; ++i) gemm(false, false, m, n, k, a, b, c, dtype, ctx);
   CUDA_CHECK(cudaEventRecord(stop, stream));
   CUDA_CHECK(cudaEventSynchronize(stop));
   float ms = 0;
   CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
-  cudaFree(a);
-  cudaFree(b);
-  cudaFree(c);
   return static_cast<double>(ms) / iterations;
 }
 

@@ -45,8 +45,8 @@ __global__ void advance_step_kernel(int64_t* step, const int32_t* skip) {
 }  // namespace
 
 void adam_step(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
-               const AdamHyper& h, int64_t* step, const int32_t* skip, int device) {
-  cudaStream_t stream = stream_of(device);
+               const AdamHyper& h, int64_t* step, const int32_t* skip, const Context& ctx) {
+  cudaStream_t stream = stream_of(ctx);
   if (n > 0) {
     adam_kernel<<<blocks_for(n), kThreads, 0, stream>>>(params, grads, exp_avg, exp_avg_sq, n, h,
                                                         step, skip);
@@ -57,8 +57,8 @@ void adam_step(float* params, const float* grads, float* exp_avg, float* exp_avg
 }
 
 void sgd_step(float* params, const float* grads, float* momentum_buffer, int64_t n,
-              const SgdHyper& h, int64_t* step, const int32_t* skip, int device) {
-  cudaStream_t stream = stream_of(device);
+              const SgdHyper& h, int64_t* step, const int32_t* skip, const Context& ctx) {
+  cudaStream_t stream = stream_of(ctx);
   if (n > 0) {
     sgd_kernel<<<blocks_for(n), kThreads, 0, stream>>>(params, grads, momentum_buffer, n, h, step,
                                                        skip);

@@ -76,44 +76,44 @@ __global__ void adaptive_avg_backward_kernel(PoolGeometry g, const T* grad_y, T*
 }  // namespace
 
 void max_pool2d_forward(const PoolGeometry& g, const void* x, void* y, int64_t* indices,
-                        DType dtype, int device) {
+                        DType dtype, const Context& ctx) {
   const int64_t n = g.planes() * g.oh * g.ow;
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "max_pool2d", [&] {
-    max_pool_forward_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
+    max_pool_forward_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(
         g, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), indices, n);
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void max_pool2d_backward(const PoolGeometry& g, const void* grad_y, const int64_t* indices,
-                         void* grad_x, DType dtype, int device) {
+                         void* grad_x, DType dtype, const Context& ctx) {
   const int64_t n = g.planes() * g.h * g.w;
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "max_pool2d_backward", [&] {
-    max_pool_backward_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
+    max_pool_backward_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(
         g, static_cast<const scalar_t*>(grad_y), indices, static_cast<scalar_t*>(grad_x), n);
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void adaptive_avg_pool2d_forward(const PoolGeometry& g, const void* x, void* y, DType dtype,
-                                 int device) {
+                                 const Context& ctx) {
   const int64_t n = g.planes() * g.oh * g.ow;
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "adaptive_avg_pool2d", [&] {
-    adaptive_avg_forward_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
+    adaptive_avg_forward_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(
         g, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), n);
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void adaptive_avg_pool2d_backward(const PoolGeometry& g, const void* grad_y, void* grad_x,
-                                  DType dtype, int device) {
+                                  DType dtype, const Context& ctx) {
   const int64_t n = g.planes() * g.h * g.w;
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "adaptive_avg_pool2d_backward", [&] {
-    adaptive_avg_backward_kernel<<<blocks_for(n), kThreads, 0, stream_of(device)>>>(
+    adaptive_avg_backward_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(
         g, static_cast<const scalar_t*>(grad_y), static_cast<scalar_t*>(grad_x), n);
   });
   CUDA_CHECK_LAUNCH();

@@ -2,8 +2,8 @@
 // blur pass that builds the temporal frequency and spatial one-hot planes on the fly from the
 // seasonal labels, a horizontal pass, then a per-pixel renormalisation over classes and the t/s
 // mix. Taps and reflect borders from kernels/prior.cuh (same as the CPU reference).
-#include "core/allocator.h"
 #include "core/cuda/context_cuda.h"
+#include "core/scratch.h"
 #include "kernels/cromss_prior.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/prior.cuh"
@@ -84,17 +84,16 @@ __global__ void mix_kernel(const float* blurred, int64_t B, int C, int64_t HW, f
 }  // namespace
 
 void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S, int C, int H,
-                 int W, float mix_t, float mix_s, float* prior, int device) {
+                 int W, float mix_t, float mix_s, float* prior, const Context& ctx) {
   const int64_t HW = int64_t(H) * W;
   const int64_t n = B * 2 * C * HW;
   if (n == 0) return;
   Taps taps;
   gaussian_taps(taps.w);
-  cudaStream_t stream = stream_of(device);
-  Allocator& alloc = allocator_for(Device::cuda(device));
-  const size_t bytes = sizeof(float) * n;
-  float* tmp = static_cast<float*>(alloc.allocate(bytes));
-  float* blurred = static_cast<float*>(alloc.allocate(bytes));
+  cudaStream_t stream = stream_of(ctx);
+  const Scratch tmp_buffer(ctx, sizeof(float) * n), blurred_buffer(ctx, sizeof(float) * n);
+  float* tmp = tmp_buffer.as<float>();
+  float* blurred = blurred_buffer.as<float>();
   vertical_kernel<<<blocks_for(n), kThreads, 0, stream>>>(seasons, season, B, S, C, H, W, taps,
                                                           tmp);
   CUDA_CHECK_LAUNCH();
@@ -102,8 +101,6 @@ void label_prior(const int32_t* seasons, const int32_t* season, int64_t B, int S
   CUDA_CHECK_LAUNCH();
   mix_kernel<<<blocks_for(B * HW), kThreads, 0, stream>>>(blurred, B, C, HW, mix_t, mix_s, prior);
   CUDA_CHECK_LAUNCH();
-  alloc.deallocate(blurred, bytes);
-  alloc.deallocate(tmp, bytes);
 }
 
 }  // namespace cromss::cuda_kernels

@@ -9,6 +9,7 @@
 #include <cub/block/block_reduce.cuh>
 
 #include "core/cuda/context_cuda.h"
+#include "core/scratch.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/reduce.h"
 
@@ -84,18 +85,20 @@ int64_t splits_for(const ReduceLayout& l) {
   return s < kMaxSplits ? s : kMaxSplits;
 }
 
-}  // namespace
-
-size_t reduce_sum_workspace_bytes(DType dtype, const ReduceLayout& l) {
+// Bytes of partial sums when several blocks share one output (0 when it reduces in one pass).
+size_t partial_sum_bytes(DType dtype, const ReduceLayout& l) {
   const int64_t splits = splits_for(l);
   if (splits == 1) return 0;
   return static_cast<size_t>(l.kept_count * splits) * (dtype == DType::f64 ? 8 : 4);
 }
 
+}  // namespace
+
 void reduce_sum(const void* x, void* out, DType dtype, const ReduceLayout& l, double scale,
-                void* workspace, int device) {
+                const Context& ctx) {
   if (l.kept_count == 0) return;
-  cudaStream_t stream = stream_of(device);
+  cudaStream_t stream = stream_of(ctx);
+  const Scratch partial(ctx, thread_per_output(l) ? 0 : partial_sum_bytes(dtype, l));
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "sum", [&] {
     using A = acc_t<scalar_t>;
     auto xp = static_cast<const scalar_t*>(x);
@@ -109,7 +112,7 @@ void reduce_sum(const void* x, void* out, DType dtype, const ReduceLayout& l, do
     const int64_t chunk = (l.reduced_count + splits - 1) / splits;
     const unsigned gx =
         static_cast<unsigned>(l.kept_count < 65535 * 32 ? l.kept_count : 65535 * 32);
-    A* pp = static_cast<A*>(workspace);
+    A* pp = partial.as<A>();
     reduce_block_per_output<<<dim3(gx, static_cast<unsigned>(splits)), kThreads, 0, stream>>>(
         xp, op, pp, l, chunk, static_cast<A>(scale));
     CUDA_CHECK_LAUNCH();
@@ -121,10 +124,10 @@ void reduce_sum(const void* x, void* out, DType dtype, const ReduceLayout& l, do
 }
 
 void reduce_sum_backward(const void* grad_out, void* grad_in, DType dtype, const ReduceLayout& l,
-                         double scale, int64_t numel, int device) {
+                         double scale, int64_t numel, const Context& ctx) {
   if (numel == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "sum_backward", [&] {
-    reduce_backward_kernel<<<blocks_for(numel), kThreads, 0, stream_of(device)>>>(
+    reduce_backward_kernel<<<blocks_for(numel), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_out), static_cast<scalar_t*>(grad_in), l,
         static_cast<acc_t<scalar_t>>(scale), numel);
   });

@@ -9,6 +9,7 @@
 #include "core/cuda/context_cuda.h"
 #include "core/determinism.h"
 #include "core/error.h"
+#include "core/scratch.h"
 #include "kernels/cuda/types.cuh"
 #include "kernels/resize.h"
 
@@ -79,22 +80,22 @@ __global__ void round_kernel(const A* src, T* dst, int64_t n) {
 }  // namespace
 
 void upsample_nearest2x_forward(const void* x, DType dtype, int64_t planes, int64_t h, int64_t w,
-                                void* y, int device) {
+                                void* y, const Context& ctx) {
   const int64_t total = planes * 4 * h * w;
   if (total == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "upsample_nearest2x", [&] {
-    nearest2x_forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(device)>>>(
+    nearest2x_forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), h, w, total, static_cast<scalar_t*>(y));
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void upsample_nearest2x_backward(const void* grad_out, DType dtype, int64_t planes, int64_t h,
-                                 int64_t w, void* grad_x, int device) {
+                                 int64_t w, void* grad_x, const Context& ctx) {
   const int64_t total = planes * h * w;
   if (total == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "upsample_nearest2x backward", [&] {
-    nearest2x_backward_kernel<<<blocks_for(total), kThreads, 0, stream_of(device)>>>(
+    nearest2x_backward_kernel<<<blocks_for(total), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_out), h, w, total, static_cast<scalar_t*>(grad_x));
   });
   CUDA_CHECK_LAUNCH();
@@ -102,12 +103,12 @@ void upsample_nearest2x_backward(const void* grad_out, DType dtype, int64_t plan
 
 void resize_bilinear_forward(const void* x, DType dtype, int64_t planes, int64_t in_h, int64_t in_w,
                              int64_t out_h, int64_t out_w, bool align_corners, void* y,
-                             int device) {
+                             const Context& ctx) {
   const int64_t total = planes * out_h * out_w;
   if (total == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "resize_bilinear", [&] {
     using A = acc_t<scalar_t>;
-    bilinear_forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(device)>>>(
+    bilinear_forward_kernel<<<blocks_for(total), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), in_h, in_w, out_h, out_w,
         bilinear_scale<A>(in_h, out_h, align_corners),
         bilinear_scale<A>(in_w, out_w, align_corners), align_corners, total,
@@ -118,22 +119,18 @@ void resize_bilinear_forward(const void* x, DType dtype, int64_t planes, int64_t
 
 void resize_bilinear_backward(const void* grad_out, DType dtype, int64_t planes, int64_t in_h,
                               int64_t in_w, int64_t out_h, int64_t out_w, bool align_corners,
-                              void* grad_x, int device) {
+                              void* grad_x, const Context& ctx) {
   const int64_t total = planes * out_h * out_w, in_total = planes * in_h * in_w;
   if (in_total == 0) return;
   CROMSS_CHECK(!deterministic_algorithms(),
                "resize_bilinear backward on CUDA adds with float atomics (run-to-run order "
                "varies) and --deterministic is on");
-  cudaStream_t stream = stream_of(device);
+  cudaStream_t stream = stream_of(ctx);
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "resize_bilinear backward", [&] {
     using A = acc_t<scalar_t>;
     constexpr bool kAccumulateInPlace = std::is_same_v<scalar_t, A>;
-    A* acc = static_cast<A*>(grad_x);
-    if constexpr (!kAccumulateInPlace) {
-      void* scratch = nullptr;
-      CUDA_CHECK(cudaMallocAsync(&scratch, in_total * sizeof(A), stream));
-      acc = static_cast<A*>(scratch);
-    }
+    const Scratch scratch(ctx, kAccumulateInPlace ? 0 : in_total * sizeof(A));
+    A* acc = kAccumulateInPlace ? static_cast<A*>(grad_x) : scratch.as<A>();
     CUDA_CHECK(cudaMemsetAsync(acc, 0, in_total * sizeof(A), stream));
     if (total > 0) {
       bilinear_backward_kernel<<<blocks_for(total), kThreads, 0, stream>>>(
@@ -146,7 +143,6 @@ void resize_bilinear_backward(const void* grad_out, DType dtype, int64_t planes,
       round_kernel<<<blocks_for(in_total), kThreads, 0, stream>>>(
           acc, static_cast<scalar_t*>(grad_x), in_total);
       CUDA_CHECK_LAUNCH();
-      CUDA_CHECK(cudaFreeAsync(acc, stream));
     }
   });
 }

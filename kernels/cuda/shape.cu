@@ -6,10 +6,10 @@
 namespace cromss::cuda_kernels {
 
 void copy_2d(void* dst, size_t dst_pitch, const void* src, size_t src_pitch, size_t row_bytes,
-             int64_t rows, int device) {
+             int64_t rows, const Context& ctx) {
   if (row_bytes == 0 || rows == 0) return;
   CUDA_CHECK(cudaMemcpy2DAsync(dst, dst_pitch, src, src_pitch, row_bytes, static_cast<size_t>(rows),
-                               cudaMemcpyDeviceToDevice, stream_of(device)));
+                               cudaMemcpyDeviceToDevice, stream_of(ctx)));
 }
 
 }  // namespace cromss::cuda_kernels

@@ -97,33 +97,34 @@ bool use_row_kernels(int64_t channels, int64_t inner) {
 }  // namespace
 
 void softmax_forward(const void* x, void* y, DType dtype, int64_t outer, int64_t channels,
-                     int64_t inner, bool log, int device) {
+                     int64_t inner, bool log, const Context& ctx) {
   const int64_t lines = outer * inner;
   if (lines == 0 || channels == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "softmax", [&] {
     if (use_row_kernels(channels, inner)) {
-      softmax_forward_rows<<<blocks_for(outer * kWarp), kThreads, 0, stream_of(device)>>>(
+      softmax_forward_rows<<<blocks_for(outer * kWarp), kThreads, 0, stream_of(ctx)>>>(
           static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), outer, channels, log);
       return;
     }
-    softmax_forward_kernel<<<blocks_for(lines), kThreads, 0, stream_of(device)>>>(
+    softmax_forward_kernel<<<blocks_for(lines), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), outer, channels, inner, log);
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void softmax_backward(const void* grad_out, const void* y, void* grad_in, DType dtype,
-                      int64_t outer, int64_t channels, int64_t inner, bool log, int device) {
+                      int64_t outer, int64_t channels, int64_t inner, bool log,
+                      const Context& ctx) {
   const int64_t lines = outer * inner;
   if (lines == 0 || channels == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "softmax_backward", [&] {
     if (use_row_kernels(channels, inner)) {
-      softmax_backward_rows<<<blocks_for(outer * kWarp), kThreads, 0, stream_of(device)>>>(
+      softmax_backward_rows<<<blocks_for(outer * kWarp), kThreads, 0, stream_of(ctx)>>>(
           static_cast<const scalar_t*>(grad_out), static_cast<const scalar_t*>(y),
           static_cast<scalar_t*>(grad_in), outer, channels, log);
       return;
     }
-    softmax_backward_kernel<<<blocks_for(lines), kThreads, 0, stream_of(device)>>>(
+    softmax_backward_kernel<<<blocks_for(lines), kThreads, 0, stream_of(ctx)>>>(
         static_cast<const scalar_t*>(grad_out), static_cast<const scalar_t*>(y),
         static_cast<scalar_t*>(grad_in), outer, channels, inner, log);
   });

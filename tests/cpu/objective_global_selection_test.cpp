@@ -1,5 +1,5 @@
 // --global_selection on the CPU with ranks simulated by threads (ThreadRanks: a barrier-based
-// in-process sum, the collective semantics of train/distributed.h without MPI): for 1, 2 and 3
+// in-process sum, the collective semantics of comm/distributed.h without MPI): for 1, 2 and 3
 // ranks each thread's share of the batch reproduces the one-process objective of the whole batch
 // (tests/global_selection_case.h). The same check runs over real MPI processes in
 // tests/mpi_selection/global_selection_check.cpp.

@@ -1,6 +1,6 @@
 // The counting behind the steady-state sync test (tests/gpu/step_sync_test.cpp), on the CPU:
 // the counters and their scopes (engine/sync_counts.h), that CPU work never reaches the CUDA API
-// layer's counters, and the one-step-late read-out queue (train/step_readout.h).
+// layer's counters, and the one-step-late read-out queue (engine/step_readout.h).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,9 +9,9 @@
 
 #include "core/sync_counts.h"
 #include "engine/autograd.h"
+#include "engine/step_readout.h"
 #include "tests/random_prior.h"
 #include "train/cromss_loss.h"
-#include "train/step_readout.h"
 
 namespace cromss {
 namespace {

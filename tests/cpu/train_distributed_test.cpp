@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "train/distributed.h"
+#include "comm/distributed.h"
 
 namespace cromss {
 namespace {

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "engine/ops/elementwise.h"
+#include "engine/ops/label_prior.h"
 #include "tests/gpu_test.h"
 #include "tests/random_prior.h"
 #include "tests/tolerance.h"
 #include "train/cromss_loss.h"
 #include "train/cromss_objective.h"
-#include "train/label_prior.h"
 
 namespace cromss {
 namespace {

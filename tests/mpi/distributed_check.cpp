@@ -1,4 +1,4 @@
-// Run under `mpirun -np 2` (tests/distributed.cmake): checks train/distributed.h collectives on
+// Run under `mpirun -np 2` (tests/distributed.cmake): checks comm/distributed.h collectives on
 // every rank - launcher detection, allreduce_mean/sum of a flat f32 buffer (MPI on the CPU),
 // bucketed averaging (fixed-size buckets; parameter-aligned buckets launched by mark_ready when
 // their last parameter is ready, unused parameters by launch_all), broadcast from rank 0, host
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "comm/distributed.h"
 #include "layers/parameter_store.h"
-#include "train/distributed.h"
 
 namespace {
 

@@ -4,8 +4,8 @@
 // batch (tests/global_selection_case.h). Exits non-zero naming the rank, case and quantity.
 #include <cstdio>
 
+#include "comm/distributed.h"
 #include "tests/global_selection_case.h"
-#include "train/distributed.h"
 
 int main() {
   constexpr uint64_t kSeed = 2025;

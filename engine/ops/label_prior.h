@@ -1,10 +1,10 @@
 // The spatial-temporal label prior of CromSS (method-spec.md §3.1) from the four seasonal DW label
-// maps and the drawn season: temporal (t), spatial (s) or their mean (ts). CPU reference and CUDA
-// kernel (kernels/cromss_prior.h); both use kernels/prior.cuh.
+// maps and the drawn season: temporal (t), spatial (s) or their mean (ts). One kernel for both
+// backends (kernels/cromss_prior.h, math in kernels/prior.cuh), reached through dispatch().
 #pragma once
 
 #include "engine/tensor.h"
-#include "train/objective_config.h"
+#include "kernels/cromss_prior.h"
 
 namespace cromss {
 

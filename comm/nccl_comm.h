@@ -1,5 +1,5 @@
-// Thin NCCL wrappers for train/distributed.cpp, compiled only in CUDA builds
-// (train/cuda/nccl_comm.cpp). Communicators are opaque pointers so this header needs no NCCL or
+// Thin NCCL wrappers for comm/distributed.cpp, compiled only in CUDA builds
+// (comm/cuda/nccl_comm.cpp). Communicators are opaque pointers so this header needs no NCCL or
 // CUDA headers; collectives run on one of the device's Context streams, the compute stream unless
 // told otherwise (no host sync). Every NCCL status becomes an NcclError with the call and NCCL's
 // message.

@@ -1,5 +1,7 @@
-// One step late, no host sync: pinned slots and events (train/step_readout.h).
-#include "train/step_readout.h"
+// One step late, no host sync: pinned slots and events (engine/step_readout.h). With
+// engine/tensor.cpp's copies, the engine's one place that moves bytes between a device and the
+// host.
+#include "engine/step_readout.h"
 
 #include <cstring>
 

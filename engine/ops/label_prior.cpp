@@ -1,8 +1,7 @@
-// Spatial-temporal label prior (train/label_prior.h): checks, then the CPU or CUDA kernel.
-#include "train/label_prior.h"
+// Spatial-temporal label prior (engine/ops/label_prior.h): checks, then the kernel.
+#include "engine/ops/label_prior.h"
 
 #include "engine/dispatch.h"
-#include "kernels/cromss_prior.h"
 
 namespace cromss {
 
@@ -34,15 +33,9 @@ Tensor label_prior(const Tensor& labels_seasons, const Tensor& season, int num_c
   const float mix_t = mix.temporal, mix_s = mix.spatial;
   const Device dev = labels_seasons.device();
   Tensor out = Tensor::empty({B, num_classes, H, W}, DType::f32, dev);
-  if (dev.is_cuda()) {
-    Tensor yd = ys.to(dev), sd = ss.to(dev);
-    CROMSS_ON_CUDA(cuda_kernels::label_prior(yd.data<int32_t>(), sd.data<int32_t>(), B, S,
-                                             num_classes, H, W, mix_t, mix_s, out.data<float>(),
-                                             dev.index));
-    return out;
-  }
-  cpu_kernels::label_prior(ys.data<int32_t>(), ss.data<int32_t>(), B, S, num_classes, H, W, mix_t,
-                           mix_s, out.data<float>());
+  const Tensor yd = ys.to(dev), sd = ss.to(dev);
+  dispatch(kernels::label_prior, dev, yd.data<int32_t>(), sd.data<int32_t>(), B, S, num_classes, H,
+           W, mix_t, mix_s, out.data<float>());
   return out;
 }
 

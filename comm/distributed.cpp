@@ -1,14 +1,14 @@
 // Distributed: launcher detection, MPI lifetime, MPI/NCCL collectives, gradient buckets.
-#include "train/distributed.h"
+#include "comm/distributed.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
 
+#include "comm/nccl_comm.h"
 #include "core/cuda_api.h"
 #include "engine/dispatch.h"
 #include "kernels/elementwise.h"
-#include "train/nccl_comm.h"
 
 namespace cromss {
 
@@ -127,12 +127,8 @@ void Distributed::allreduce_mean(const Tensor& flat) {
   allreduce_sum(flat);
   if (!active() || flat.numel() == 0) return;
   const double inv = 1.0 / info_.world_size;
-  if (flat.device().is_cpu()) {
-    cpu_kernels::scale(flat.data<float>(), inv, flat.data<float>(), flat.numel());
-  } else {
-    CROMSS_ON_CUDA(cuda_kernels::scale(flat.raw_data(), inv, flat.raw_data(), DType::f32,
-                                       flat.numel(), flat.device().index));
-  }
+  dispatch(kernels::scale, flat.device(), flat.raw_data(), inv, flat.raw_data(), DType::f32,
+           flat.numel());
 }
 
 void Distributed::start_allreduce_sum(float* data, int64_t n, std::vector<MPI_Request>& requests) {
@@ -334,10 +330,7 @@ void GradientBuckets::wait() {
     for (int64_t b : pending_buckets_) {
       const auto [begin, end] = range(b);
       float* p = flat_.data<float>() + begin;
-      if (device.is_cpu())
-        cpu_kernels::scale(p, inv, p, end - begin);
-      else
-        CROMSS_ON_CUDA(cuda_kernels::scale(p, inv, p, DType::f32, end - begin, device.index));
+      dispatch(kernels::scale, device, p, inv, p, DType::f32, end - begin);
     }
   }
   reset();

@@ -1,5 +1,5 @@
-// NCCL wrappers (see train/nccl_comm.h).
-#include "train/nccl_comm.h"
+// NCCL wrappers (see comm/nccl_comm.h).
+#include "comm/nccl_comm.h"
 
 #include <nccl.h>
 

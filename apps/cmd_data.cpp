@@ -1,6 +1,8 @@
 // `cromss data synth|inspect|ingest`: the data layer's CLI (docs/data.md). synth writes the
 // embedded synthetic dataset, inspect scans a dataset (exit 1 on any inconsistency), ingest turns
-// GeoTIFFs into upstream's LMDB formats. Flags use upstream's names where they exist.
+// GeoTIFF scenes (one, a list file or a release layout) into one LMDB set in upstream's formats
+// (exit 1 when any scene was refused; the rest is written). Flags use upstream's names where they
+// exist.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -8,7 +10,9 @@
 #include "apps/registry.h"
 #include "core/error.h"
 #include "data/ingest.h"
+#include "data/ingest_scenes.h"
 #include "data/inspect.h"
+#include "data/ssl4eo_dataset.h"
 #include "data/synth.h"
 
 namespace {
@@ -86,38 +90,99 @@ void setup_inspect(CLI::App& data) {
   });
 }
 
+void print_ingest_summary(const IngestReport& r, const std::string& format, size_t listed,
+                          double seconds) {
+  for (const auto& p : r.written) std::printf("LMDB %s\n", p.c_str());
+  const long long first = r.first_key, next = r.next_key;
+  const std::string this_run =
+      next > first ? fmt::format("{}..{}", first, next - 1) : std::string("none");
+  std::printf("keys 0..%lld (this run: %s) in %.1f s\n", next - 1, this_run.c_str(), seconds);
+  std::printf("scenes: %zu listed, %lld ingested, %lld already done, %zu refused\n", listed,
+              static_cast<long long>(r.scenes_ingested),
+              static_cast<long long>(r.scenes_already_done), r.refused.size());
+  std::printf("tiles: %lld written, %lld skipped (ignored label pixels)\n",
+              static_cast<long long>(r.tiles_written), static_cast<long long>(r.tiles_skipped));
+  const auto& names = downstream_class_names(
+      parse_downstream_kind(format == "pretrain" ? std::string("DW") : format));
+  uint64_t total = 0;
+  for (uint64_t n : r.class_pixels) total += n;
+  std::printf("label pixels of the tiles written by this run:\n");
+  for (size_t c = 0; c < r.class_pixels.size(); ++c)
+    std::printf("  %-24s %14llu %7.3f %%\n",
+                c < names.size() ? (std::to_string(c) + " " + names[c]).c_str() : "ignore",
+                static_cast<unsigned long long>(r.class_pixels[c]),
+                total ? 100.0 * r.class_pixels[c] / total : 0.0);
+  if (!r.refused.empty()) std::printf("refused (nothing of them written):\n");
+  for (const auto& f : r.refused) std::printf("  %s: %s\n", f.scene.c_str(), f.reason.c_str());
+}
+
 void setup_ingest(CLI::App& data) {
-  auto* cmd =
-      data.add_subcommand("ingest", "Tile S1/S2/label GeoTIFFs into upstream's LMDB formats");
-  auto opt = std::make_shared<IngestOptions>();
-  cmd->add_option("--s1", opt->s1, "S1 GeoTIFF(s) (VV, VH in dB), 1-4 dates")
-      ->required()
-      ->delimiter(',');
-  cmd->add_option("--s2", opt->s2, "S2 GeoTIFF(s) (13 L1C bands), 1-4 dates")
-      ->required()
-      ->delimiter(',');
-  cmd->add_option("--label", opt->label, "Label GeoTIFF(s), 1-4 dates")->required()->delimiter(',');
-  cmd->add_option("--out", opt->out_dir, "Output directory")->required();
-  cmd->add_option("--format", opt->format, "pretrain, DW, OSM or DFC")->capture_default_str();
-  cmd->add_option("--name", opt->name,
+  auto* cmd = data.add_subcommand(
+      "ingest", "Tile S1/S2/label GeoTIFF scenes into one LMDB set in upstream's formats");
+  struct Flags {
+    IngestOptions opt;
+    std::vector<std::string> s1, s2, label;
+    std::string list, layout, root;
+  };
+  auto f = std::make_shared<Flags>();
+  IngestOptions& o = f->opt;
+  auto* s1 = cmd->add_option("--s1", f->s1, "One scene: S1 GeoTIFF(s) (VV, VH in dB), 1-4 dates")
+                 ->delimiter(',');
+  cmd->add_option("--s2", f->s2, "One scene: S2 GeoTIFF(s) (13 L1C bands), 1-4 dates")
+      ->delimiter(',')
+      ->needs(s1);
+  cmd->add_option("--label", f->label, "One scene: label GeoTIFF(s), 1-4 dates")
+      ->delimiter(',')
+      ->needs(s1);
+  auto* list = cmd->add_option("--list", f->list,
+                               "Scene list: one scene per line, 'S1 S2 LABEL' (dates "
+                               "comma-separated; paths relative to the list)");
+  auto* layout = cmd->add_option("--layout", f->layout,
+                                 "Release folder layout under --root: dfc2020, ssl4eo, dw, osm");
+  cmd->add_option("--root", f->root, "Root folder of --layout")->needs(layout);
+  layout->needs("--root");
+  s1->excludes(list)->excludes(layout);
+  list->excludes(layout);
+  cmd->add_option("--out", o.out_dir, "Output directory (appends to the LMDB set there)")
+      ->required();
+  auto* format = cmd->add_option("--format", o.format,
+                                 "pretrain, DW, OSM or DFC (default: the "
+                                 "layout's, else pretrain)");
+  cmd->add_option("--name", o.name,
                   "Downstream LMDB directory name (default ingest_<format>_lmdb)");
-  cmd->add_option("--tile", opt->tile, "Tile size (264 pretraining, 256 downstream)")
+  auto* tile = cmd->add_option("--tile", o.tile,
+                               "Tile size (0: whole scene; default: the layout's, else 264)");
+  cmd->add_option("--stride", o.stride, "Tile stride (default: the tile size)");
+  auto* label_map = cmd->add_option(
+      "--label_map", o.label_map,
+      "Label value mapping, e.g. '-1:ignore,0:0,1:1' (default: the layout's, else identity)");
+  cmd->add_option("--threads", o.threads, "Reader threads (0: all cores, at most 8)")
       ->capture_default_str();
-  cmd->add_option("--stride", opt->stride, "Tile stride (default: the tile size)");
-  cmd->add_option("--label_map", opt->label_map, "Label value mapping, e.g. '-1:ignore,0:0,1:1'");
-  cmd->add_option("--protocol", opt->protocol, "Pickle protocol of the records (2 or 4)")
+  cmd->add_option("--protocol", o.protocol, "Pickle protocol of the records (2 or 4)")
       ->capture_default_str();
-  cmd->callback([opt] {
-    const IngestReport r = ingest_geotiffs(*opt);
-    for (const auto& p : r.written) std::printf("wrote %s\n", p.c_str());
-    std::printf("%lld tiles written, %lld skipped (ignored label pixels) from %dx%d rasters\n",
-                static_cast<long long>(r.tiles_written), static_cast<long long>(r.tiles_skipped),
-                r.raster_height, r.raster_width);
-    for (size_t c = 0; c < r.class_pixels.size(); ++c)
-      std::printf(
-          "  %s %llu\n",
-          c + 1 == r.class_pixels.size() ? "ignore" : ("class " + std::to_string(c)).c_str(),
-          static_cast<unsigned long long>(r.class_pixels[c]));
+  cmd->callback([f, format, tile, label_map] {
+    IngestOptions& o = f->opt;
+    SceneList scenes;
+    if (!f->list.empty()) {
+      scenes = scenes_from_list_file(f->list);
+    } else if (!f->layout.empty()) {
+      scenes = scenes_from_layout(f->layout, f->root);
+      const LayoutDefaults d = layout_defaults(f->layout);
+      if (format->count() == 0) o.format = d.format;
+      if (tile->count() == 0) o.tile = d.tile;
+      if (label_map->count() == 0) o.label_map = d.label_map;
+    } else if (!f->s1.empty() && !f->s2.empty() && !f->label.empty()) {
+      scenes.scenes.push_back({f->s1, f->s2, f->label});
+    } else {
+      throw CLI::ValidationError("ingest", "give --s1, --s2 and --label, or --list, or --layout");
+    }
+    o.scenes = scenes.scenes;
+    const auto t0 = std::chrono::steady_clock::now();
+    IngestReport r = ingest(o);
+    r.refused.insert(r.refused.begin(), scenes.refused.begin(), scenes.refused.end());
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    print_ingest_summary(r, o.format, scenes.scenes.size() + scenes.refused.size(), s);
+    if (!r.refused.empty()) throw CLI::RuntimeError(1);
   });
 }
 

@@ -1,33 +1,32 @@
-// GeoTIFF ingest (see ingest.h): tiles the rasters that data/raster_reader.h reads and writes them
-// in upstream's LMDB formats.
+// GeoTIFF ingest pipeline (see ingest.h): reader threads tile scenes (data/ingest_tiles.h) into
+// per-scene bounded queues; the calling thread writes them in scene order (data/ingest_output.h).
 #include "data/ingest.h"
 
 #include <algorithm>
-#include <cmath>
-#include <filesystem>
-#include <memory>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "core/error.h"
-#include "data/lmdb_env.h"
-#include "data/pickle_writer.h"
-#include "data/raster_reader.h"
-#include "data/ssl4eo_stats.h"
+#include "data/ingest_output.h"
+#include "data/ingest_tiles.h"
 
 namespace cromss::data {
 namespace {
 
-std::vector<int> tile_origins(int extent, int tile, int stride) {
-  std::vector<int> o;
-  if (extent < tile) return o;
-  for (int p = 0; p + tile <= extent; p += stride) o.push_back(p);
-  if (o.back() + tile < extent) o.push_back(extent - tile);
-  return o;
-}
+constexpr size_t kTilesQueuedPerScene = 4;
 
-template <typename T>
-std::string raw_bytes(const std::vector<T>& v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-}
+struct SceneSlot {
+  std::deque<EncodedTile> tiles;
+  bool finished = false;
+  std::string error;  // non-empty: the scene is refused
+  int64_t skipped = 0;
+};
+
+struct Aborted {};  // unwinds a reader thread when the writer failed
 
 }  // namespace
 
@@ -55,182 +54,112 @@ std::map<int64_t, int> parse_label_map(const std::string& spec) {
   return m;
 }
 
-IngestReport ingest_geotiffs(const IngestOptions& opt) {
-  const std::string fmt_name = opt.format;
-  const bool pre = fmt_name == "pretrain", dfc = fmt_name == "DFC", osm = fmt_name == "OSM";
-  CROMSS_CHECK(pre || dfc || osm || fmt_name == "DW",
-               "--format must be pretrain, DW, OSM or DFC, got '{}'", fmt_name);
-  CROMSS_CHECK(!opt.s1.empty() && opt.s1.size() <= 4 && !opt.s2.empty() && opt.s2.size() <= 4,
-               "ingest: give 1 to 4 dates of --s1 and --s2");
-  CROMSS_CHECK(!opt.label.empty() && opt.label.size() <= 4, "ingest: give 1 to 4 --label rasters");
-  const int stride = opt.stride > 0 ? opt.stride : opt.tile;
-  const auto map = parse_label_map(opt.label_map);
-  std::vector<Raster> s1, s2, lab;
-  for (const auto& p : opt.s1) s1.push_back(read_raster(p, kS1Bands, "S1"));
-  for (const auto& p : opt.s2) s2.push_back(read_raster(p, kS2Bands, "S2"));
-  for (const auto& p : opt.label) lab.push_back(read_raster(p, 0, "label"));
-  const int h = s1[0].height, w = s1[0].width;
-  for (const auto* group : {&s1, &s2, &lab})
-    for (const auto& r : *group)
-      if (const std::string why = georeference_mismatch(s1[0], r); !why.empty())
-        CROMSS_THROW(IoError, "rasters must be co-registered (same size, CRS and pixel grid): {}",
-                     why);
-  const size_t hw = static_cast<size_t>(h) * w;
-  const int max_class = pre ? kDwClasses - 1 : (dfc ? 7 : (osm ? 12 : 8));
-  // Mapped labels per label raster: class or -1 (ignore / nodata).
-  std::vector<std::vector<int>> mapped(lab.size(), std::vector<int>(hw));
-  for (size_t d = 0; d < lab.size(); ++d) {
-    for (size_t i = 0; i < hw; ++i) {
-      const double v = lab[d].data[i];
-      int c;
-      if (lab[d].is_nodata(0, v)) {
-        c = -1;
-      } else if (map.empty()) {
-        c = static_cast<int>(v);
-      } else {
-        auto it = map.find(static_cast<int64_t>(v));
-        if (it == map.end())
-          CROMSS_THROW(IoError, "label raster {}: value {} has no --label_map entry", lab[d].path,
-                       v);
-        c = it->second;
-      }
-      if (c > max_class)
-        CROMSS_THROW(IoError, "label raster {}: class {} (from value {}) exceeds {} for format {}",
-                     lab[d].path, c, v, max_class, fmt_name);
-      mapped[d][i] = c;
-    }
-  }
-  namespace fs = std::filesystem;
+IngestReport ingest(const IngestOptions& opt) {
+  const TileSettings st{opt.format, opt.tile, opt.stride, parse_label_map(opt.label_map)};
+  CROMSS_CHECK(opt.tile >= 0 && opt.stride >= 0, "--tile and --stride must be >= 0");
+  IngestOutput out(opt.out_dir, st, opt.name, opt.protocol);
   IngestReport rep;
-  rep.raster_height = h;
-  rep.raster_width = w;
-  rep.class_pixels.assign(max_class + 2, 0);
-  const size_t thw = static_cast<size_t>(opt.tile) * opt.tile;
-  const auto ys = tile_origins(h, opt.tile, stride), xs = tile_origins(w, opt.tile, stride);
-  if (ys.empty() || xs.empty())
-    CROMSS_THROW(IoError, "rasters of {}x{} are smaller than --tile {}", h, w, opt.tile);
-  const size_t map_size = ys.size() * xs.size() * thw * 4 * 16 * 2 + (size_t{64} << 20);
-  std::vector<std::unique_ptr<LmdbWriter>> writers;
-  if (pre) {
-    for (const char* n : {"0k_251k_uint8_s1.lmdb", "0k_251k_uint8_s2c.lmdb", "dw_labels.lmdb"}) {
-      rep.written.push_back((fs::path(opt.out_dir) / n).string());
-      writers.push_back(std::make_unique<LmdbWriter>(rep.written.back(), map_size));
-    }
-  } else {
-    std::string lower = fmt_name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    rep.written.push_back(
-        (fs::path(opt.out_dir) / (opt.name.empty() ? "ingest_" + lower + "_lmdb" : opt.name))
-            .string());
-    writers.push_back(std::make_unique<LmdbWriter>(rep.written.back(), map_size));
+  rep.written = out.paths();
+  rep.first_key = out.next_key();
+  rep.class_pixels.assign(st.max_class() + 2, 0);
+  std::vector<const IngestScene*> todo;
+  std::set<std::string> listed;
+  for (const auto& sc : opt.scenes) {
+    if (out.done(sc.id()) || !listed.insert(sc.id()).second)
+      ++rep.scenes_already_done;
+    else
+      todo.push_back(&sc);
   }
-  const std::string stem = fs::path(opt.s1[0]).stem().string();
-  int64_t index = 0;
-  for (int y0 : ys) {
-    for (int x0 : xs) {
-      auto at = [&](int b, size_t p) {
-        return static_cast<size_t>(b) * hw + (y0 + p / opt.tile) * w + x0 + p % opt.tile;
-      };
-      const int seasons = pre ? kSeasons : 1;
-      std::vector<int> labels(seasons * thw);
-      bool any_ignore = false;
-      for (int s = 0; s < seasons; ++s)
-        for (size_t p = 0; p < thw; ++p) {
-          const int c = mapped[s % lab.size()][(y0 + p / opt.tile) * w + x0 + p % opt.tile];
-          labels[s * thw + p] = c;
-          any_ignore |= c < 0;
-        }
-      if ((pre || dfc) && any_ignore) {
-        ++rep.tiles_skipped;
-        continue;
+  const int hw_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = std::clamp(opt.threads > 0 ? opt.threads : std::min(8, hw_threads), 1,
+                                 std::max<int>(1, static_cast<int>(todo.size())));
+  // Readers may run ahead of the writer by at most `window` scenes, each queueing at most
+  // kTilesQueuedPerScene tiles: memory is bounded whatever the scene sizes.
+  const size_t window = 2 * static_cast<size_t>(threads);
+  std::vector<SceneSlot> slots(todo.size());
+  std::mutex m;
+  std::condition_variable cv;
+  size_t next_scene = 0, writing = 0;
+  bool abort = false;
+  auto reader = [&] {
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock<std::mutex> lk(m);
+        cv.wait(lk, [&] {
+          return abort || next_scene >= todo.size() || next_scene < writing + window;
+        });
+        if (abort || next_scene >= todo.size()) return;
+        i = next_scene++;
       }
-      for (int c : labels) ++rep.class_pixels[c < 0 ? max_class + 1 : c];
-      const std::string key = std::to_string(index);
-      if (pre) {
-        std::vector<uint8_t> a(kSeasons * kS1Bands * thw), b(kSeasons * kS2Bands * thw),
-            l(kSeasons * thw);
-        for (int s = 0; s < kSeasons; ++s) {
-          const Raster& r1 = s1[s % s1.size()];
-          const Raster& r2 = s2[s % s2.size()];
-          for (int band = 0; band < kS1Bands; ++band)
-            for (size_t p = 0; p < thw; ++p) {
-              const double v = r1.data[at(band, p)];
-              a[(s * kS1Bands + band) * thw + p] =
-                  r1.is_nodata(band, v) ? 0 : ssl4eo_encode(v, kS1Mean[band], kS1Std[band]);
-            }
-          for (int band = 0; band < kS2Bands; ++band)
-            for (size_t p = 0; p < thw; ++p) {
-              const double v = r2.data[at(band, p)];
-              b[(s * kS2Bands + band) * thw + p] =
-                  r2.is_nodata(band, v) ? 0 : ssl4eo_encode(v, kS2Mean[band], kS2Std[band]);
-            }
+      SceneSlot& slot = slots[i];
+      std::string error;
+      int64_t skipped = 0;
+      try {
+        skipped = tile_scene(*todo[i], st, [&](EncodedTile&& t) {
+          std::unique_lock<std::mutex> lk(m);
+          cv.wait(lk, [&] { return abort || slot.tiles.size() < kTilesQueuedPerScene; });
+          if (abort) throw Aborted{};
+          slot.tiles.push_back(std::move(t));
+          cv.notify_all();
+        });
+      } catch (const Aborted&) {
+        return;
+      } catch (const std::exception& e) {
+        error = *e.what() ? e.what() : "unknown error";
+      }
+      std::lock_guard<std::mutex> lk(m);
+      slot.finished = true;
+      slot.error = error;
+      slot.skipped = skipped;
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(reader);
+  try {
+    for (size_t i = 0; i < todo.size(); ++i) {
+      const int64_t scene_start = out.next_key();
+      std::vector<uint64_t> pixels(rep.class_pixels.size(), 0);
+      for (;;) {
+        EncodedTile t;
+        {
+          std::unique_lock<std::mutex> lk(m);
+          cv.wait(lk, [&] { return !slots[i].tiles.empty() || slots[i].finished; });
+          if (slots[i].tiles.empty()) break;
+          t = std::move(slots[i].tiles.front());
+          slots[i].tiles.pop_front();
+          cv.notify_all();
         }
-        for (size_t p = 0; p < l.size(); ++p) l[p] = static_cast<uint8_t>(labels[p]);
-        const int64_t t = opt.tile;
-        writers[0]->put(key, write_array_record(raw_bytes(a), {kSeasons, kS1Bands, t, t},
-                                                RecordId::integer(index), opt.protocol));
-        writers[1]->put(key, write_array_record(raw_bytes(b), {kSeasons, kS2Bands, t, t},
-                                                RecordId::integer(index), opt.protocol));
-        writers[2]->put(key, write_array_record(raw_bytes(l), {kSeasons, t, t},
-                                                RecordId::integer(index), opt.protocol));
+        out.put(t);
+        for (size_t c = 0; c < pixels.size(); ++c) pixels[c] += t.class_pixels[c];
+      }
+      if (!slots[i].error.empty()) {
+        out.rollback(scene_start);
+        rep.refused.push_back({todo[i]->id(), slots[i].error});
       } else {
-        const int64_t t = opt.tile;
-        const std::string name = fmt::format("{}_{}_{}.tif", stem, y0, x0);
-        std::vector<uint8_t> l(thw);
-        for (size_t p = 0; p < thw; ++p)
-          l[p] = dfc ? static_cast<uint8_t>(labels[p]) : static_cast<uint8_t>(labels[p] + 1);
-        auto s1_val = [&](int band, size_t p) {
-          const double v = s1[0].data[at(band, p)];
-          return s1[0].is_nodata(band, v) ? std::nan("") : v;
-        };
-        auto s2_val = [&](int band, size_t p) {
-          const double v = s2[0].data[at(band, p)];
-          return s2[0].is_nodata(band, v) ? 0.0 : v;
-        };
-        std::string s1rec, s2rec;
-        if (dfc) {
-          std::vector<double> a(kS1Bands * thw);
-          std::vector<uint16_t> b(kS2Bands * thw);
-          for (int band = 0; band < kS1Bands; ++band)
-            for (size_t p = 0; p < thw; ++p) a[band * thw + p] = s1_val(band, p);
-          for (int band = 0; band < kS2Bands; ++band)
-            for (size_t p = 0; p < thw; ++p)
-              b[band * thw + p] = static_cast<uint16_t>(std::clamp(s2_val(band, p), 0.0, 65535.0));
-          s1rec =
-              write_array_record(raw_bytes(a), {kS1Bands, t, t}, RecordId::none(), opt.protocol);
-          s2rec =
-              write_array_record(raw_bytes(b), {kS2Bands, t, t}, RecordId::none(), opt.protocol);
-          writers[0]->put("lbl_" + key,
-                          write_array_record(raw_bytes(l), {t, t}, RecordId::none(), opt.protocol));
-        } else {
-          std::vector<float> a(kS1Bands * thw);
-          std::vector<int16_t> b(kS2Bands * thw);
-          for (int band = 0; band < kS1Bands; ++band)
-            for (size_t p = 0; p < thw; ++p)
-              a[band * thw + p] = static_cast<float>(s1_val(band, p));
-          for (int band = 0; band < kS2Bands; ++band)
-            for (size_t p = 0; p < thw; ++p)
-              b[band * thw + p] = static_cast<int16_t>(std::clamp(s2_val(band, p), 0.0, 32767.0));
-          s1rec = write_array_record(raw_bytes(a), {kS1Bands, t, t}, RecordId::string("s1_" + name),
-                                     opt.protocol);
-          s2rec = write_array_record(raw_bytes(b), {kS2Bands, t, t}, RecordId::string("s2_" + name),
-                                     opt.protocol);
-          writers[0]->put("dw_" + key,
-                          write_array_record(raw_bytes(l), {t, t}, RecordId::string("dw_" + name),
-                                             opt.protocol));
-          if (osm)
-            writers[0]->put("osm_" + key,
-                            write_array_record(raw_bytes(l), {t, t},
-                                               RecordId::string("osm_" + name), opt.protocol));
-        }
-        writers[0]->put("s1_" + key, s1rec);
-        writers[0]->put("s2_" + key, s2rec);
+        out.scene_finished(todo[i]->id());
+        ++rep.scenes_ingested;
+        rep.tiles_skipped += slots[i].skipped;
+        for (size_t c = 0; c < pixels.size(); ++c) rep.class_pixels[c] += pixels[c];
       }
-      ++index;
+      std::lock_guard<std::mutex> lk(m);
+      writing = i + 1;
+      cv.notify_all();
     }
+    out.save();
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lk(m);
+      abort = true;
+      cv.notify_all();
+    }
+    for (auto& t : pool) t.join();
+    throw;
   }
-  for (auto& wr : writers) wr->commit();
-  rep.tiles_written = index;
+  for (auto& t : pool) t.join();
+  rep.next_key = out.next_key();
+  rep.tiles_written = rep.next_key - rep.first_key;
   return rep;
 }
 

@@ -15,8 +15,6 @@ void lmdb_check(int rc, const char* call, const std::string& path) {
     CROMSS_THROW(IoError, "LMDB {}: {} failed: {}", path, call, mdb_strerror(rc));
 }
 
-constexpr size_t kCommitEveryBytes = size_t{256} << 20;
-
 // A data.mdb shorter than its last used page (a partial copy, an interrupted rsync) would be
 // mapped anyway, and the first read past the end of the file kills the process with SIGBUS.
 // The meta page (at the start of the file) names the last page; compare it with the file size.
@@ -122,7 +120,8 @@ std::vector<std::string> LmdbReader::keys() const {
   return out;
 }
 
-LmdbWriter::LmdbWriter(const std::string& path, size_t map_size_bytes) : path_(path) {
+LmdbWriter::LmdbWriter(const std::string& path, size_t map_size_bytes, size_t commit_every_bytes)
+    : path_(path), commit_every_bytes_(commit_every_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) CROMSS_THROW(IoError, "LMDB {}: cannot create directory: {}", path, ec.message());
@@ -144,16 +143,27 @@ void LmdbWriter::begin() {
 }
 
 void LmdbWriter::put(const std::string& key, const std::string& value) {
+  if (!txn_) begin();
   MDB_val k{key.size(), const_cast<char*>(key.data())};
   MDB_val v{value.size(), const_cast<char*>(value.data())};
   const int rc = mdb_put(txn_, dbi_, &k, &v, 0);
   if (rc != MDB_SUCCESS)
     CROMSS_THROW(IoError, "LMDB {}: put of key '{}' failed: {}", path_, key, mdb_strerror(rc));
   pending_bytes_ += value.size();
-  if (pending_bytes_ > kCommitEveryBytes) {
-    commit();
-    begin();
-  }
+  if (pending_bytes_ > commit_every_bytes_) commit();
+}
+
+void LmdbWriter::erase(const std::string& key) {
+  if (!txn_) begin();
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  const int rc = mdb_del(txn_, dbi_, &k, nullptr);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    CROMSS_THROW(IoError, "LMDB {}: delete of key '{}' failed: {}", path_, key, mdb_strerror(rc));
+}
+
+void LmdbWriter::sync() {
+  commit();
+  lmdb_check(mdb_env_sync(env_, 1), "mdb_env_sync", path_);
 }
 
 void LmdbWriter::commit() {

@@ -1,8 +1,8 @@
 // RAII wrappers over LMDB for upstream's datasets: a read-only environment that many loader
 // threads share (MDB_RDONLY | MDB_NOTLS | MDB_NOLOCK: no lock file, so read-only media work;
 // datasets are immutable while training reads them), reading values by key inside short read
-// transactions, and a writer that commits in batches. Paths may be LMDB directories (upstream's
-// `lmdb.open(path)`) or single files.
+// transactions, and a writer that commits in batches (a later put opens the next transaction).
+// Paths may be LMDB directories (upstream's `lmdb.open(path)`) or single files.
 #pragma once
 
 #include <lmdb.h>
@@ -40,14 +40,18 @@ class LmdbReader {
 
 class LmdbWriter {
  public:
-  // Creates the directory `path` (an upstream-style LMDB directory) if missing.
-  LmdbWriter(const std::string& path, size_t map_size_bytes);
+  // Creates the directory `path` (an upstream-style LMDB directory) if missing. A transaction is
+  // committed once it holds commit_every_bytes of values (LMDB keeps them in memory until then).
+  LmdbWriter(const std::string& path, size_t map_size_bytes,
+             size_t commit_every_bytes = size_t{256} << 20);
   ~LmdbWriter();
   LmdbWriter(const LmdbWriter&) = delete;
   LmdbWriter& operator=(const LmdbWriter&) = delete;
 
   void put(const std::string& key, const std::string& value);
-  void commit();  // also called by the destructor
+  void erase(const std::string& key);  // a missing key is no error
+  void commit();                       // also called by the destructor
+  void sync();                         // commit, then flush to disk (mdb_env_sync)
 
  private:
   void begin();
@@ -55,6 +59,7 @@ class LmdbWriter {
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   MDB_dbi dbi_ = 0;
+  size_t commit_every_bytes_;
   size_t pending_bytes_ = 0;
 };
 

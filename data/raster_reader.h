@@ -1,12 +1,17 @@
 // GeoTIFF access through GDAL (data/raster_reader.cpp; a build with -DCROMSS_GDAL=OFF links
 // data/no_gdal/raster_reader.cpp instead, whose functions name the missing option):
-// * read_raster: the whole raster for GeoTIFF ingest (data/ingest.cpp): every band as float64
-//   with its nodata value, and the georeferencing (CRS, geotransform) that ingest checks between
-//   modalities;
-// * RasterWindows: the same metadata and windowed reads, for scenes too large to read whole
-//   (`cromss predict` on a 10980 x 10980 S2 tile);
+// * read_raster: a whole (small) raster: every band as float64 with its nodata value, and the
+//   georeferencing (CRS, geotransform);
+// * RasterWindows: the same metadata without reading pixels, and windowed reads, so memory stays
+//   bounded by the window whatever the scene size (GDAL reads only the blocks a window touches):
+//   GeoTIFF ingest (data/ingest_tiles.cpp) and `cromss predict` on a 10980 x 10980 S2 tile. A
+//   source is one multi-band file or a directory of one file per band (the SSL4EO-S12 release:
+//   B1.tif .. B12.tif, VV.tif, VH.tif); bands of a coarser grid (20 m, 60 m) are resampled
+//   (cubic) onto the grid of the finest band, whose georeferencing info() reports;
 // * ClassMapWriter: a single-band uint8 GeoTIFF on another raster's grid (size, CRS,
 //   geotransform) with a nodata value, written block of rows by block of rows.
+// GDAL's block cache is capped at 256 MB unless GDAL_CACHEMAX is set; GDAL's messages go into
+// the IoErrors instead of stderr.
 #pragma once
 
 #include <cmath>
@@ -19,7 +24,7 @@ namespace cromss::data {
 struct Raster {
   std::string path;
   int bands = 0, height = 0, width = 0;
-  std::vector<double> data;       // (bands, H, W)
+  std::vector<double> data;       // (bands, H, W); empty for RasterWindows::info()
   std::vector<bool> has_nodata;   // per band
   std::vector<double> nodata;     // per band
   std::string crs_wkt;            // "" when the raster has no CRS
@@ -37,8 +42,10 @@ Raster read_raster(const std::string& path, int want_bands, const char* what);
 // Windowed reads. info() has every field of Raster except data (empty).
 class RasterWindows {
  public:
+  // `path`: a GeoTIFF, or a directory holding `band_files` (names without ".tif", in band order).
   // want_bands > 0 requires that many bands (IoError naming `what`, the file and both counts).
-  RasterWindows(const std::string& path, int want_bands, const char* what);
+  RasterWindows(const std::string& path, int want_bands, const char* what,
+                const std::vector<std::string>& band_files = {});
   ~RasterWindows();
   RasterWindows(const RasterWindows&) = delete;
   RasterWindows& operator=(const RasterWindows&) = delete;
@@ -48,7 +55,7 @@ class RasterWindows {
 
  private:
   Raster info_;
-  void* dataset_ = nullptr;  // GDALDatasetH
+  std::vector<void*> datasets_;  // GDALDatasetH: one, or one per band
   std::string what_;
 };
 
@@ -73,5 +80,9 @@ class ClassMapWriter {
 // "" when `b` lies on `a`'s grid (same size, CRS and geotransform within 1e-3 pixel), else what
 // differs, naming both files.
 std::string georeference_mismatch(const Raster& a, const Raster& b);
+
+// "" when `b` covers the same ground as `a` (same CRS, origin and extent within 1e-3 of a's pixel;
+// the pixel size may differ): the test for the bands of one per-band directory.
+std::string extent_mismatch(const Raster& a, const Raster& b);
 
 }  // namespace cromss::data

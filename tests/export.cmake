@@ -9,4 +9,11 @@ if(CROMSS_EXPORT_PYTHON)
            WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
   set_tests_properties(models.export_safetensors_pt PROPERTIES SKIP_RETURN_CODE 77 LABELS cpu
                        TIMEOUT 120)
+  # The exported branches load strictly into smp.Unet and reproduce the fusion net's logits.
+  add_test(NAME models.export_smp_unet
+           COMMAND ${CROMSS_EXPORT_PYTHON} ${CMAKE_SOURCE_DIR}/tests/cpu/export_smp_test.py
+                   $<TARGET_FILE:cromss>
+           WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+  set_tests_properties(models.export_smp_unet PROPERTIES SKIP_RETURN_CODE 77 LABELS cpu
+                       TIMEOUT 120)
 endif()

@@ -21,7 +21,8 @@ Raster read_raster(const std::string& path, int, const char* what) {
   no_gdal(what, path);
 }
 
-RasterWindows::RasterWindows(const std::string& path, int, const char* what) {
+RasterWindows::RasterWindows(const std::string& path, int, const char* what,
+                             const std::vector<std::string>&) {
   no_gdal(what, path);
 }
 

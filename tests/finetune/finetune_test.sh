@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # End-to-end test of `cromss finetune` on tiny synthetic data (ResNet-18, 64 px tiles, 32 px crops),
-# run by ctest (tests/finetune.cmake): finetune_test.sh CROMSS COMPARE WORKDIR
+# run by ctest (tests/finetune.cmake): finetune_test.sh CROMSS COMPARE WORKDIR CLASS_MAP_CHECK CHIP_DIR
 #   1. `cromss pretrain` one epoch -> checkpoints/last.h5 (the encoder to transfer);
 #   2. `cromss finetune` 2 epochs on a synthetic SSL4EO-S12@DW LMDB from its S2 encoder (mfs2,
 #      efix): 2 metrics rows with finite training losses and scores in [0, 1];
 #   3. `cromss evaluate` of the fine-tuned last.h5 on the test LMDB reproduces the last row's
 #      v_oa and v_miou exactly (the same every-sample scoring);
-#   4. resume: a run stopped by --max_steps 2 (mid-epoch 0) and continued with --resume auto
+#   4. `cromss predict` of the fine-tuned last.h5 on the real Sen1Floods11 S2 chip (13 bands,
+#      128 x 128, tests/fixtures/sen1floods11) with overlapping windows: a class map on the chip's
+#      grid (size, CRS, geotransform), nodata 255, only DW class ids 0..8 or 255, and a PNG preview
+#      (cromss_class_map_check; skipped when CLASS_MAP_CHECK is "none", a build without GDAL);
+#   5. resume: a run stopped by --max_steps 2 (mid-epoch 0) and continued with --resume auto
 #      ends bit-identical to the straight run (cromss_ckpt_compare: model, optimizer, position).
 set -euo pipefail
-cromss=$1 compare=$2 work=$3
+cromss=$1 compare=$2 work=$3 class_map_check=$4 chip_dir=$5
 export OMP_NUM_THREADS=1
 rm -rf "$work" && mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -50,6 +54,15 @@ json=$(tr -d '\n' <"$work/eval.json")
   fail "evaluate OA $(value "$json" oa) != the last epoch's v_oa $(value "$last" v_oa)"
 [[ $(value "$json" miou) == $(value "$last" v_miou) ]] ||
   fail "evaluate mIoU $(value "$json" miou) != the last epoch's v_miou $(value "$last" v_miou)"
+
+if [[ $class_map_check != none ]]; then
+  chip="$chip_dir/Spain_7370579_S2Hand.tif"
+  "$cromss" predict --ckpt "$work/ft/checkpoints/last.h5" --s2 "$chip" --window 64 --overlap 16 \
+    --output "$work/map.tif" --preview "$work/map.png" >"$work/predict.out" 2>&1 ||
+    fail "predict: $(tail -3 "$work/predict.out")"
+  [[ -s $work/map.png ]] || fail "predict wrote no PNG preview"
+  "$class_map_check" "$work/map.tif" "$chip" 9 || fail "the class map of $chip"
+fi
 
 "$cromss" finetune "${ft[@]}" --run_dir "$work/resumed" --max_steps 2 2>/dev/null |
   grep -q "stopped after 2 optimizer steps" || fail "the run did not stop after step 2"

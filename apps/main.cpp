@@ -41,11 +41,12 @@ int main(int argc, char** argv) {
   for (const auto& c : commands) c.setup(root);
   root.name("cromss");
   try {
-    // Upstream's argparse accepts unique prefixes of long flags; so do pretrain and objective.
+    // Upstream's argparse accepts unique prefixes of long flags; so do pretrain, objective and
+    // finetune.
     std::vector<std::string> args(argv + 1, argv + argc);
     for (CLI::App* sub : root.get_subcommands([](CLI::App*) { return true; })) {
       if (!args.empty() && args[0] == sub->get_name() &&
-          (args[0] == "pretrain" || args[0] == "objective")) {
+          (args[0] == "pretrain" || args[0] == "objective" || args[0] == "finetune")) {
         std::vector<std::string> rest = app::expand_flag_abbreviations(
             *sub, std::vector<std::string>(args.begin() + 1, args.end()));
         rest.insert(rest.begin(), args[0]);

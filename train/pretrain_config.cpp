@@ -1,11 +1,11 @@
-// PretrainConfig: value checks, JSON under upstream's dest names, precision/device resolution and
-// upstream's run-folder names (see pretrain_config.h).
+// PretrainConfig: value checks, JSON under upstream's dest names (both driven by the flag table of
+// pretrain_config_flags.cpp), precision/device resolution and upstream's run-folder names (see
+// pretrain_config.h).
 #include "train/pretrain_config.h"
 
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
-#include <stdexcept>
 
 #include "core/error.h"
 
@@ -13,88 +13,8 @@ namespace cromss {
 
 namespace {
 
-// Calls f(dest, flag, field) for every field that travels through JSON. dest is upstream's
-// argparse dest (the JSON key); engine-only fields use their flag name.
-template <class Config, class F>
-void visit_fields(Config& c, F&& f) {
-  f("data_path", "--data_path", c.data_path);
-  f("dn1", "--data_name_s1", c.data_name_s1);
-  f("dn2", "--data_name_s2", c.data_name_s2);
-  f("dnl", "--data_name_label", c.data_name_label);
-  f("it", "--input_type", c.input_type);
-  f("norm", "--norm", c.norm);
-  f("fuse_type", "--fusion_type", c.fusion_type);
-  f("use_com_feat", "--use_common_feature", c.use_common_feature);
-  f("cl_type", "--consist_loss_type", c.consist_loss_type);
-  f("cl_weight", "--consist_loss_weight", c.consist_loss_weight);
-  f("ss", "--sample_selection", c.sample_selection);
-  f("ss_rm_func", "--sample_selection_rmup_func", c.sample_selection_rmup_func);
-  f("ss_nep", "--sample_selection_rmdown_epoch", c.sample_selection_rmdown_epoch);
-  f("ss_prop", "--sample_selection_prop", c.sample_selection_prop);
-  f("ss_ctype", "--sample_selection_confidence_type", c.sample_selection_confidence_type);
-  f("sc_rmup_len", "--sample_selection_rmup_len", c.sample_selection_rmup_len);
-  f("sc_conf_prop", "--sample_selection_conf_prop", c.sample_selection_conf_prop);
-  f("sc_unc_prop", "--sample_selection_unc_prop", c.sample_selection_unc_prop);
-  f("mcr", "--monte_carlo_run", c.monte_carlo_run);
-  f("save_dir", "--save_dir", c.save_dir);
-  f("frm", "--model_framework", c.model_framework);
-  f("mt", "--model_type", c.model_type);
-  f("patch_size", "--patch_size", c.patch_size);
-  f("im_size", "--image_size", c.image_size);
-  f("n_channels", "--n_channels", c.n_channels);
-  f("n_classes", "--n_classes", c.n_classes);
-  f("loss_type", "--loss_type", c.loss_type);
-  f("resume", "--resume", c.resume);
-  f("if_mask", "--if_mask", c.if_mask);
-  f("val", "--validation", c.validation);
-  f("bs", "--batch_size", c.batch_size);
-  f("tbs", "--test_batch_size", c.test_batch_size);
-  f("num_workers", "--num_workers", c.num_workers);
-  f("ls", "--label_smoothing", c.label_smoothing);
-  f("lsf", "--label_smoothing_factor", c.label_smoothing_factor);
-  f("ls_exclude", "--label_smoothing_exclude_class", c.label_smoothing_exclude_class);
-  f("ls_prior_type", "--label_smoothing_prior_type", c.label_smoothing_prior_type);
-  f("accelerator", "--accelerator", c.accelerator);
-  f("slurm", "--slurm", c.slurm);
-  f("epochs", "--epochs", c.epochs);
-  f("opt", "--optimizer", c.optimizer);
-  f("lr", "--learning_rate", c.learning_rate);
-  f("amp", "--amp", c.amp);
-  f("cal_tr", "--cal_tr_acc", c.cal_tr_acc);
-  f("pjn", "--project_name", c.project_name);
-  f("entity", "--entity_name", c.entity_name);
-  f("wmode", "--wandb_mode", c.wandb_mode);
-  f("display_inv", "--display_interval", c.display_interval);
-  f("save_inv", "--save_interval", c.save_interval);
-  f("batch_to_wandb", "--batch_to_wandb", c.batch_to_wandb);
-  f("seed", "--seed", c.seed);
-  f("ts_sea", "--test_season", c.test_season);
-  f("prt", "--pre-train", c.pre_train);
-  f("experiment", "--experiment", c.experiment);
-  f("gt_avail", "--gt_available", c.gt_available);
-  f("schdt", "--lr_adjust_type", c.lr_adjust_type);
-  f("schd", "--lr_adjust", c.lr_adjust);
-  f("precision", "--precision", c.precision);
-  f("crop_size", "--crop_size", c.crop_size);
-  f("accumulate_grad_batches", "--accumulate_grad_batches", c.accumulate_grad_batches);
-  f("keep_last", "--keep_last", c.keep_last);
-  f("deterministic", "--deterministic", c.deterministic);
-  f("global_selection", "--global_selection", c.global_selection);
-  f("data_name_clean_label", "--data_name_clean_label", c.data_name_clean_label);
-  f("skip_bad_samples", "--skip_bad_samples", c.skip_bad_samples);
-  f("device", "--device", c.device);
-}
-
 bool one_of(const std::string& v, std::initializer_list<const char*> choices) {
   return std::any_of(choices.begin(), choices.end(), [&](const char* c) { return v == c; });
-}
-
-void check_choice(const char* flag, const std::string& v,
-                  std::initializer_list<const char*> choices) {
-  if (one_of(v, choices)) return;
-  std::string list;
-  for (const char* c : choices) list += (list.empty() ? "" : ", ") + std::string(c);
-  CROMSS_THROW(ValueError, "{}: expected one of {{{}}}, got '{}'", flag, list, v);
 }
 
 bool is_device_string(const std::string& d) {
@@ -113,27 +33,15 @@ long long trunc_int(double x) {
 void PretrainConfig::validate() const {
   CROMSS_CHECK(!data_path.empty(),
                "--data_path: required (the directory holding the S1, S2 and label LMDBs)");
-  check_choice("--input_type", input_type, {"s1", "s2", "s12"});
-  check_choice("--fusion_type", fusion_type, {"mid", "late"});
-  CROMSS_CHECK(!use_common_feature,
-               "--use_common_feature: not supported (the 3-branch model's consistency loss is "
-               "undefined upstream and crashes, method-spec.md §9.9)");
-  check_choice("--consist_loss_type", consist_loss_type, {"mse", "ce", "kl", "none"});
+  check_flag_table(*this, pretrain_config_flags());  // choices and rejected flags
   CROMSS_CHECK(std::isfinite(consist_loss_weight) && consist_loss_weight >= 0,
                "--consist_loss_weight: expected a finite value >= 0, got {}", consist_loss_weight);
-  check_choice("--sample_selection_rmup_func", sample_selection_rmup_func,
-               {"linear", "exp", "none"});
   CROMSS_CHECK(sample_selection_rmdown_epoch >= 0,
                "--sample_selection_rmdown_epoch: expected an epoch count >= 0, got {}",
                sample_selection_rmdown_epoch);
   CROMSS_CHECK(sample_selection_prop >= 0 && sample_selection_prop <= 1,
                "--sample_selection_prop: expected a proportion in [0, 1], got {}",
                sample_selection_prop);
-  check_choice("--sample_selection_confidence_type", sample_selection_confidence_type,
-               {"ce", "gini"});
-  check_choice("--model_framework", model_framework,
-               {"upernet", "segmenter", "unet", "deeplabv3", "deeplabv3plus", "pspnet", "linknet",
-                "fpn", "pan", "manet", "unetplusplus"});
   CROMSS_CHECK(one_of(model_type, {"resnet18", "resnet34", "resnet50"}),
                "--model_type: cromss builds the encoders resnet18, resnet34 and resnet50, got '{}'",
                model_type);
@@ -164,9 +72,6 @@ void PretrainConfig::validate() const {
                "--resume {}: smp hub encoder weights are not available in cromss (no network, "
                "3-channel only upstream); pass a checkpoint path or 'auto'",
                resume);
-  CROMSS_CHECK(!if_mask,
-               "--if_mask: not supported in pretraining (upstream raises KeyError: the SSL4EO "
-               "dataset has no 'mask_discard' key)");
   CROMSS_CHECK(std::isfinite(validation) && validation >= 0,
                "--validation: expected 0 (none), a fraction <= 1 or a sample count > 1, got {}",
                validation);
@@ -186,23 +91,15 @@ void PretrainConfig::validate() const {
                    "label is 1 - a - b), got {} + {}",
                    label_smoothing_factor[0], label_smoothing_factor[1]);
   }
-  check_choice("--label_smoothing_prior_type", label_smoothing_prior_type, {"ts", "t", "s"});
-  check_choice("--accelerator", accelerator, {"cpu", "gpu"});
   CROMSS_CHECK(epochs >= 1, "--epochs: expected >= 1, got {}", epochs);
-  check_choice("--optimizer", optimizer, {"adam", "sgd"});
   CROMSS_CHECK(std::isfinite(learning_rate) && learning_rate > 0,
                "--learning_rate: expected a finite value > 0, got {}", learning_rate);
-  check_choice("--wandb_mode", wandb_mode, {"online", "offline", "disabled"});
   CROMSS_CHECK(display_interval >= 1, "--display_interval: expected >= 1 epoch, got {}",
                display_interval);
   CROMSS_CHECK(save_interval >= 1, "--save_interval: expected >= 1 epoch, got {}", save_interval);
-  CROMSS_CHECK(test_season >= -1 && test_season <= 3,
-               "--test_season: expected one of {{-1, 0, 1, 2, 3}}, got {}", test_season);
   CROMSS_CHECK(experiment != "gt_labels",
                "--experiment gt_labels: not supported (the SSL4EO pretraining data has no 'gt' "
                "key; upstream raises KeyError)");
-  check_choice("--experiment", experiment, {"ns_labels"});
-  check_choice("--lr_adjust_type", lr_adjust_type, {"none", "rop", "exp"});
   if (lr_adjust_type == "rop") {
     CROMSS_CHECK(trunc_int(lr_adjust) > 0,
                  "--lr_adjust: with --lr_adjust_type rop it is the ReduceLROnPlateau patience "
@@ -217,7 +114,6 @@ void PretrainConfig::validate() const {
                  "(0, 1), got {}",
                  lr_adjust);
   }
-  check_choice("--precision", precision, {"auto", "bf16", "fp16", "fp32"});
   CROMSS_CHECK(amp || precision == "auto" || precision == "fp32",
                "--precision {}: contradicts --amp (which turns mixed precision off, as upstream's "
                "store_false flag); drop one of them",
@@ -234,62 +130,8 @@ void PretrainConfig::validate() const {
                "--device: expected cpu, cuda or cuda:N, got '{}'", device);
 }
 
-namespace {
-
-struct ToJson {
-  nlohmann::json& j;
-  void operator()(const char* key, const char*, const std::optional<int>& v) const {
-    j[key] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-  }
-  template <class T>
-  void operator()(const char* key, const char*, const T& v) const {
-    j[key] = v;
-  }
-};
-
-struct FromJson {
-  const nlohmann::json& j;
-  template <class T>
-  void operator()(const char* key, const char* flag, T& v) const {
-    auto it = j.find(key);
-    if (it == j.end()) return;
-    try {
-      assign(*it, v);
-    } catch (const std::exception& e) {
-      CROMSS_THROW(ValueError, "config JSON key '{}' ({}): {} (value {})", key, flag, e.what(),
-                   it->dump());
-    }
-  }
-  static void assign(const nlohmann::json& x, std::optional<int>& v) {
-    if (x.is_null()) {
-      v.reset();
-    } else {
-      v = x.get<int>();
-    }
-  }
-  static void assign(const nlohmann::json& x, std::string& v) {
-    // Upstream's --resume defaults to the bool False.
-    if (x.is_boolean() && !x.get<bool>()) {
-      v.clear();
-    } else {
-      v = x.get<std::string>();
-    }
-  }
-  static void assign(const nlohmann::json& x, int& v) {
-    if (!x.is_number_integer()) throw std::invalid_argument("expected an integer");
-    v = x.get<int>();
-  }
-  template <class T>
-  static void assign(const nlohmann::json& x, T& v) {
-    v = x.get<T>();
-  }
-};
-
-}  // namespace
-
 nlohmann::json PretrainConfig::to_json() const {
-  nlohmann::json j = nlohmann::json::object();
-  visit_fields(*this, ToJson{j});
+  nlohmann::json j = flags_to_json(*this, pretrain_config_flags());
   if (resume.empty()) j["resume"] = false;
   // Upstream's set_log_files casts the rop patience to int before writing params.txt.
   if (lr_adjust_type == "rop") j["schd"] = trunc_int(lr_adjust);
@@ -297,11 +139,8 @@ nlohmann::json PretrainConfig::to_json() const {
 }
 
 PretrainConfig PretrainConfig::from_json(const nlohmann::json& j) {
-  if (!j.is_object())
-    CROMSS_THROW(ValueError, "config JSON: expected an object of flag values, got {}",
-                 j.type_name());
   PretrainConfig c;
-  visit_fields(c, FromJson{j});
+  flags_from_json(j, pretrain_config_flags(), c);
   return c;
 }
 

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "train/compute_flags.h"
+#include "train/config_flag.h"
 #include "train/precision.h"
 
 namespace cromss {
@@ -115,6 +116,11 @@ struct PretrainConfig {
   nlohmann::json to_json() const;                          // keys: upstream dests
   static PretrainConfig from_json(const nlohmann::json&);  // missing keys keep their defaults
 };
+
+// Every flag of `cromss pretrain` once: dest (JSON key), names, field, help, group, choices and
+// status (train/config_flag.h), in the order of `cromss pretrain --help`. The CLI
+// (apps/pretrain_flags.cpp), to_json()/from_json() and validate() all read it.
+const std::vector<ConfigFlag<PretrainConfig>>& pretrain_config_flags();
 
 // The compute flags of this run (train/compute_flags.h: device and precision rules).
 ComputeFlags compute_flags(const PretrainConfig& cfg);

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "apps/registry.h"
+#include "apps/run_summary.h"
 #include "core/error.h"
 #include "train/finetune_loop.h"
 #include "train/signals.h"
@@ -190,13 +191,7 @@ void setup_finetune(CLI::App& root) {
                  c->run.max_steps);
     install_stop_signal_handlers();
     const FinetuneResult r = run_finetune(c->config, c->run);
-    if (r.last_checkpoint.empty()) return;
-    std::printf("%s after %lld optimizer steps (%lld epochs done)\n",
-                r.stopped ? "stopped" : "finished", static_cast<long long>(r.step),
-                static_cast<long long>(r.epochs_done));
-    std::printf("run directory: %s\n", r.run_dir.c_str());
-    std::printf("  checkpoint:  %s\n", r.last_checkpoint.c_str());
-    std::printf("  metrics:     %s/metrics.csv (and metrics.jsonl)\n", r.run_dir.c_str());
+    if (!print_run_summary(r)) return;
   });
 }
 

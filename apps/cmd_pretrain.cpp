@@ -12,6 +12,7 @@
 
 #include "apps/pretrain_flags.h"
 #include "apps/registry.h"
+#include "apps/run_summary.h"
 #include "core/error.h"
 #include "train/pretrain_loop.h"
 #include "train/signals.h"
@@ -57,13 +58,7 @@ void setup_pretrain(CLI::App& root) {
                  c->run.max_steps);
     install_stop_signal_handlers();
     const PretrainResult r = run_pretrain(c->config, c->run);
-    if (r.last_checkpoint.empty()) return;
-    std::printf("%s after %lld optimizer steps (%lld epochs done)\n",
-                r.stopped ? "stopped" : "finished", static_cast<long long>(r.step),
-                static_cast<long long>(r.epochs_done));
-    std::printf("run directory: %s\n", r.run_dir.c_str());
-    std::printf("  checkpoint:  %s\n", r.last_checkpoint.c_str());
-    std::printf("  metrics:     %s/metrics.csv (and metrics.jsonl)\n", r.run_dir.c_str());
+    if (!print_run_summary(r)) return;
     std::printf("  params:      %s/params.txt\n", r.run_dir.c_str());
     std::printf("  pictures:    %s/pictures/\n", r.run_dir.c_str());
     if (r.stopped && stop_signal() == SIGUSR1 && c->slurm_requeue && c->config.slurm) {

@@ -316,10 +316,7 @@ FinetuneResult FinetuneLoop::run() {
                     static_cast<long long>(epoch), s[Sum::loss] / n, seconds);
       progress.finish_epoch(summary);
     }
-    TrainPosition next = pos_;
-    next.epoch = epoch + 1;
-    next.batches = 0;
-    next.epoch_sums.assign(nsums, 0.0);
+    const TrainPosition next = pos_.start_of(epoch + 1);
     if (dist_.is_main() && (epoch + 1) % cfg_.save_interval == 0)
       save(dir_->checkpoint_path(epoch, pos_.step), next);
     result.last_checkpoint = save(dir_ ? dir_->last_checkpoint_path() : "", next);

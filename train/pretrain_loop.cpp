@@ -404,10 +404,7 @@ PretrainResult PretrainLoop::run() {
                     pos_.epoch_sums[Sum::loss] / std::max(1.0, pos_.epoch_sums[micro]), seconds);
       progress.finish_epoch(summary);
     }
-    TrainPosition next = pos_;
-    next.epoch = epoch + 1;
-    next.batches = 0;
-    next.epoch_sums.assign(nsums, 0.0);
+    const TrainPosition next = pos_.start_of(epoch + 1);
     if (dist_.is_main() && (epoch + 1) % cfg_.save_interval == 0) {
       save(dir_->checkpoint_path(epoch, pos_.step), next);
       dir_->prune_checkpoints(cfg_.keep_last);

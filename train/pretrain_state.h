@@ -28,6 +28,11 @@ struct TrainPosition {
   int64_t batches = 0;  // micro-batches of that epoch already consumed on this rank
   int64_t step = 0;     // optimizer steps so far
   std::vector<double> epoch_sums;
+  // Where a checkpoint written at the end of an epoch resumes: the start of `next_epoch`,
+  // nothing consumed, sums zeroed (same count); step unchanged.
+  TrainPosition start_of(int64_t next_epoch) const {
+    return {next_epoch, 0, step, std::vector<double>(epoch_sums.size(), 0.0)};
+  }
 };
 
 // The optimizer's flat layout in checkpoint names ("net." + state key).

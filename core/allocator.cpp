@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/context.h"
 #include "core/cuda_api.h"
 #include "core/error.h"
 
@@ -42,6 +43,25 @@ class CpuAllocator : public Allocator {
 
 constexpr int kMaxDevices = 16;
 
+// The streams of a CUDA device: the current one from its Context, events from the CUDA API layer.
+class CudaStreamEvents : public StreamEvents {
+ public:
+  explicit CudaStreamEvents(int device) : device_(device) {}
+  cuda_api::Stream current() override {
+    return Context::get(Device::cuda(device_)).current_stream();
+  }
+  void* event_create() override { return cuda_api::event_create(device_); }
+  void event_record(void* event, cuda_api::Stream stream) override {
+    cuda_api::event_record(event, device_, stream);
+  }
+  bool event_done(void* event) override { return cuda_api::event_query(event); }
+  void event_synchronize(void* event) override { cuda_api::event_synchronize(event); }
+  void event_destroy(void* event) noexcept override { cuda_api::event_destroy(event); }
+
+ private:
+  int device_;
+};
+
 }  // namespace
 
 size_t caching_bucket_size(size_t bytes) {
@@ -51,18 +71,47 @@ size_t caching_bucket_size(size_t bytes) {
   return (bytes + unit - 1) / unit * unit;
 }
 
-CachingAllocator::CachingAllocator(int device, RawAlloc raw_alloc, RawFree raw_free)
-    : device_(device), raw_alloc_(raw_alloc), raw_free_(raw_free) {}
+CachingAllocator::CachingAllocator(int device, RawAlloc raw_alloc, RawFree raw_free,
+                                   std::unique_ptr<StreamEvents> streams)
+    : device_(device), raw_alloc_(raw_alloc), raw_free_(raw_free), streams_(std::move(streams)) {}
 
 CachingAllocator::~CachingAllocator() {
   release_cached();
 }
 
+CachingAllocator::Stream CachingAllocator::current_stream() const {
+  return streams_ ? streams_->current() : Stream::compute;
+}
+
+void CachingAllocator::collect_completed() {
+  for (auto& [freed_on, queue] : pending_) {
+    // Events recorded on one stream complete in record order: stop at the first one still running.
+    while (!queue.empty() && streams_->event_done(queue.front().event)) {
+      const Pending& p = queue.front();
+      free_blocks_.emplace(std::make_pair(p.owner, p.size), p.ptr);
+      spare_events_.push_back(p.event);
+      queue.pop_front();
+    }
+  }
+}
+
+void CachingAllocator::wait_for_pending() {
+  for (auto& [freed_on, queue] : pending_)
+    if (!queue.empty()) streams_->event_synchronize(queue.back().event);
+  collect_completed();
+}
+
 void* CachingAllocator::allocate(size_t bytes) {
   size_t size = caching_bucket_size(bytes);
   std::lock_guard<std::mutex> lock(mutex_);
+  const Stream stream = current_stream();
+  const auto key = std::make_pair(stream, size);
   void* p = nullptr;
-  auto it = free_blocks_.find(size);
+  auto it = free_blocks_.find(key);
+  if (it == free_blocks_.end() && !pending_.empty()) {  // a miss: collect what completed first
+    collect_completed();
+    it = free_blocks_.find(key);
+  }
   if (it != free_blocks_.end()) {
     p = it->second;
     free_blocks_.erase(it);
@@ -70,14 +119,14 @@ void* CachingAllocator::allocate(size_t bytes) {
   } else {
     p = raw_alloc_(size, device_);
     if (!p) {  // out of memory: give the cache back and try once more
-      for (auto& [s, block] : free_blocks_) raw_free_(block, device_);
-      free_blocks_.clear();
-      stats_.cached = 0;
+      if (!pending_.empty()) wait_for_pending();
+      release_free_blocks();
       p = raw_alloc_(size, device_);
     }
     if (!p)
       CROMSS_THROW(CudaError, "out of device memory on cuda:{} allocating {} bytes", device_, size);
   }
+  if (stream != Stream::compute) owner_.emplace(p, stream);
   stats_.in_use += size;
   if (stats_.in_use > stats_.peak) stats_.peak = stats_.in_use;
   return p;
@@ -86,9 +135,33 @@ void* CachingAllocator::allocate(size_t bytes) {
 void CachingAllocator::deallocate(void* ptr, size_t bytes) noexcept {
   size_t size = caching_bucket_size(bytes);
   std::lock_guard<std::mutex> lock(mutex_);
-  free_blocks_.emplace(size, ptr);
+  Stream owner = Stream::compute;
+  if (auto it = owner_.find(ptr); it != owner_.end()) {
+    owner = it->second;
+    owner_.erase(it);
+  }
   stats_.in_use -= size;
   stats_.cached += size;
+  const Stream freed_on = current_stream();
+  if (freed_on == owner) {
+    free_blocks_.emplace(std::make_pair(owner, size), ptr);
+    return;
+  }
+  try {
+    void* event = nullptr;
+    if (!spare_events_.empty()) {
+      event = spare_events_.back();
+      spare_events_.pop_back();
+    } else {
+      event = streams_->event_create();
+    }
+    streams_->event_record(event, freed_on);
+    pending_[freed_on].push_back({ptr, size, owner, event});
+  } catch (const std::exception& e) {
+    // No event: keeping the block out of every pool is the only safe choice left.
+    stats_.cached -= size;
+    log_destructor_error("CachingAllocator::deallocate", e.what());
+  }
 }
 
 MemoryStats CachingAllocator::stats() const {
@@ -101,11 +174,31 @@ void CachingAllocator::reset_peak() {
   stats_.peak = stats_.in_use;
 }
 
+size_t CachingAllocator::pending_blocks() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t n = 0;
+  for (const auto& [freed_on, queue] : pending_) n += queue.size();
+  return n;
+}
+
+void CachingAllocator::release_free_blocks() noexcept {
+  for (auto& [key, block] : free_blocks_) {
+    raw_free_(block, device_);
+    stats_.cached -= key.second;
+  }
+  free_blocks_.clear();
+}
+
 void CachingAllocator::release_cached() noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [s, block] : free_blocks_) raw_free_(block, device_);
-  free_blocks_.clear();
-  stats_.cached = 0;
+  try {
+    if (!pending_.empty()) wait_for_pending();
+  } catch (const std::exception& e) {
+    log_destructor_error("CachingAllocator::release_cached", e.what());
+  }
+  release_free_blocks();
+  for (void* event : spare_events_) streams_->event_destroy(event);
+  spare_events_.clear();
 }
 
 Allocator& allocator_for(Device device) {
@@ -124,7 +217,8 @@ Allocator& allocator_for(Device device) {
     slot = std::make_unique<CachingAllocator>(
         device.index,
         [](size_t bytes, int dev) -> void* { return cuda_api::malloc_device(bytes, dev); },
-        [](void* p, int dev) noexcept { cuda_api::free_device(p, dev); });
+        [](void* p, int dev) noexcept { cuda_api::free_device(p, dev); },
+        std::make_unique<CudaStreamEvents>(device.index));
   }
   return *slot;
 }

@@ -1,17 +1,27 @@
 // Memory owners. CPU memory is 64-byte aligned malloc. CUDA memory comes from a caching allocator
 // per device: freed blocks go to size-bucketed free lists and are reused, so a training step
 // after the first performs no cudaMalloc. Both track bytes in use and the high-water mark.
-// Stream contract: a freed block is reusable as soon as its free is queued, which is safe for
-// work on the compute stream (stream order). A writer on another stream (the batch uploader's
-// copy stream) must first wait for the compute work queued so far (data/device_batch.cpp).
+// Stream contract: every block belongs to the stream that was current (core/context.h StreamScope)
+// when it was allocated, and is handed out again only for work on that stream. Freed on its own
+// stream, it is reusable at once (stream order). Freed while another stream is current (a block
+// of the compute stream freed inside a side-stream scope, or a side-stream block freed after the
+// join), an event is recorded on that stream at the free and the block returns to its owner's
+// pool only once the event has completed (PyTorch's record_stream idea). A writer on a stream
+// that allocated nothing (the batch uploader's copy stream) must still wait for the compute work
+// queued so far before writing a block it did not allocate (data/device_batch.cpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "core/cuda_api.h"
 #include "core/device.h"
 
 namespace cromss {
@@ -40,26 +50,59 @@ void reset_peak_memory(Device device);
 // 2 MiB above); exposed for tests.
 size_t caching_bucket_size(size_t bytes);
 
+// What the caching allocator needs to know about a device's streams: which one is current, and
+// events that tell when a stream has run past a point. The CUDA one asks the device's Context and
+// the CUDA API layer (core/cuda_api.h); tests fake it on the CPU.
+class StreamEvents {
+ public:
+  virtual ~StreamEvents() = default;
+  virtual cuda_api::Stream current() = 0;
+  virtual void* event_create() = 0;
+  virtual void event_record(void* event, cuda_api::Stream stream) = 0;
+  virtual bool event_done(void* event) = 0;         // true once the stream has passed the record
+  virtual void event_synchronize(void* event) = 0;  // the host waits (out-of-memory path only)
+  virtual void event_destroy(void* event) noexcept = 0;
+};
+
 // A caching allocator over an underlying raw allocate/free pair (the CUDA one in practice;
-// tests drive it with malloc).
+// tests drive it with malloc), following the stream contract above. Without `streams` every
+// block is on the compute stream.
 class CachingAllocator : public Allocator {
  public:
   using RawAlloc = void* (*)(size_t bytes, int device);
   using RawFree = void (*)(void* ptr, int device) noexcept;
-  CachingAllocator(int device, RawAlloc raw_alloc, RawFree raw_free);
+  CachingAllocator(int device, RawAlloc raw_alloc, RawFree raw_free,
+                   std::unique_ptr<StreamEvents> streams = nullptr);
   ~CachingAllocator() override;
   void* allocate(size_t bytes) override;
   void deallocate(void* ptr, size_t bytes) noexcept override;
   MemoryStats stats() const override;
   void reset_peak() override;
   void release_cached() noexcept;  // returns every cached block to the raw allocator
+  size_t pending_blocks() const;   // freed blocks waiting for another stream's event
 
  private:
+  using Stream = cuda_api::Stream;
+  struct Pending {  // a block freed while `freed_on` was current, waiting for `event`
+    void* ptr;
+    size_t size;
+    Stream owner;
+    void* event;
+  };
+  Stream current_stream() const;
+  void collect_completed();  // moves pending blocks whose event completed to their owner's pool
+  void wait_for_pending();   // the host waits for every pending block (out-of-memory path)
+  void release_free_blocks() noexcept;
+
   int device_;
   RawAlloc raw_alloc_;
   RawFree raw_free_;
+  std::unique_ptr<StreamEvents> streams_;
   mutable std::mutex mutex_;
-  std::multimap<size_t, void*> free_blocks_;
+  std::multimap<std::pair<Stream, size_t>, void*> free_blocks_;  // by owner stream and size
+  std::unordered_map<void*, Stream> owner_;        // blocks in use that a side stream allocated
+  std::map<Stream, std::deque<Pending>> pending_;  // by the stream current at the free (FIFO)
+  std::vector<void*> spare_events_;
   MemoryStats stats_;
 };
 

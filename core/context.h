@@ -1,9 +1,10 @@
 // The execution context of one device, handed explicitly to every kernel (kernels/*.h take a
 // `const Context&` as their last argument; no kernel looks a context up by device index).
-// A CUDA context owns the streams (compute, plus side streams for uploads and for gradient
-// all-reduces), the cuDNN and cuBLASLt handles and the cuBLASLt workspace; it is created lazily on
-// first use and lives for the whole program. The CPU context carries no handles. Kernels launch on
-// stream(): the compute stream, or the side stream a StreamScope selected (see below). The handles
+// A CUDA context owns the streams (compute, plus side streams for uploads, gradient all-reduces
+// and the S1 branch), the cuDNN and cuBLASLt handles and one cuBLASLt workspace per stream (so
+// GEMMs on two streams never share one); it is created lazily on first use and lives for the
+// whole program. The CPU context carries no handles. Kernels launch on stream(): the compute
+// stream, or the side stream a StreamScope selected (see below). The handles
 // are opaque pointers here so that ordinary translation units need no CUDA headers; CUDA code
 // casts them with the typed accessors of core/cuda/context_cuda.h.
 #pragma once
@@ -32,7 +33,8 @@ class Context {
   void* stream_of_kind(cuda_api::Stream kind) const;
   void* cudnn() const { return cudnn_; }
   void* cublaslt() const { return cublaslt_; }
-  void* workspace() const { return workspace_; }
+  // The cuBLASLt workspace of the current stream.
+  void* workspace() const { return workspaces_[static_cast<int>(current_)]; }
   size_t workspace_bytes() const { return workspace_bytes_; }
   void synchronize() const;  // the host waits for stream()
 
@@ -42,10 +44,10 @@ class Context {
 
   Device device_;
   cuda_api::Stream current_ = cuda_api::Stream::compute;
-  void* streams_[3] = {nullptr, nullptr, nullptr};  // indexed by cuda_api::Stream
+  void* streams_[cuda_api::kStreamCount] = {};     // indexed by cuda_api::Stream
+  void* workspaces_[cuda_api::kStreamCount] = {};  // likewise
   void* cudnn_ = nullptr;
   void* cublaslt_ = nullptr;
-  void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
 };
 

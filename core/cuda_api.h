@@ -26,9 +26,11 @@ std::string device_name(int device);  // e.g. "NVIDIA H100 80GB HBM3"
 
 // Side streams beside the compute stream: `copy` for host-to-device uploads, so input copies
 // overlap compute (data/device_batch.h); `comm` for the gradient all-reduce, so it overlaps
-// backward (comm/distributed.h GradientBuckets). Events order the streams on the device without
-// host syncs.
-enum class Stream { compute, copy, comm };
+// backward (comm/distributed.h GradientBuckets); `branch` for the S1 branch's forward, so it
+// overlaps the S2 branch's (models/segmentation_net.h). Events order the streams on the device
+// without host syncs.
+enum class Stream { compute, copy, comm, branch };
+constexpr int kStreamCount = 4;
 void copy_host_to_device_async(void* dst, const void* src, size_t bytes, int device, Stream stream);
 // Into pinned host memory, ordered on `stream`; the host reads it after an event recorded behind
 // it (engine/step_readout.h). Not a host sync, so not counted (core/sync_counts.h).
@@ -38,5 +40,6 @@ void event_destroy(void* event) noexcept;
 void event_record(void* event, int device, Stream stream);
 void stream_wait_event(int device, Stream stream, void* event);  // device-side wait
 void event_synchronize(void* event);                             // host waits
+bool event_query(void* event);  // true once the work before the record has run; no host wait
 
 }  // namespace cromss::cuda_api

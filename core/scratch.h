@@ -1,9 +1,9 @@
 // Scratch memory for one kernel call: taken from the device's allocator (core/allocator.h: the
 // caching allocator on CUDA, aligned malloc on the CPU) and given back when the Scratch goes out
 // of scope, exceptions included. The one way kernels get temporary memory. Reuse follows the
-// allocator's stream contract: a block given back is next handed out for work on the compute
-// stream, so scratch used on a side stream (StreamScope) must be ordered against the compute
-// stream by the caller (an event) before it is given back.
+// allocator's stream contract (core/allocator.h): scratch taken inside a StreamScope belongs to
+// that side stream and is handed out again only for work queued there, so kernels need no events
+// of their own.
 #pragma once
 
 #include <cstddef>

@@ -85,10 +85,14 @@ MidFusionUnet::MidFusionUnet(const ModelConfig& config)
 BranchLogits MidFusionUnet::forward(const Tensor& s1, const Tensor& s2) {
   check_unet_input(s1, encoder1_.in_channels(), "S1 input");
   check_unet_input(s2, encoder_.in_channels(), "S2 input");
-  // Two separate passes through the shared decoder and head, S1 first (method-spec.md §1.2).
+  // The encoders are independent: they may overlap on two streams. Then two separate passes
+  // through the shared decoder and head, S1 first (method-spec.md §1.2).
+  std::vector<Tensor> features1, features2;
+  run_branches(
+      s1, [&] { features1 = encoder1_.forward(s1); }, [&] { features2 = encoder_.forward(s2); });
   BranchLogits out;
-  out.s1 = head_.forward(decoder_.forward(encoder1_.forward(s1)));
-  out.s2 = head_.forward(decoder_.forward(encoder_.forward(s2)));
+  out.s1 = head_.forward(decoder_.forward(features1));
+  out.s2 = head_.forward(decoder_.forward(features2));
   return out;
 }
 
@@ -103,9 +107,10 @@ LateFusionUnet::LateFusionUnet(const ModelConfig& config)
 BranchLogits LateFusionUnet::forward(const Tensor& s1, const Tensor& s2) {
   check_unet_input(s1, model1_.encoder().in_channels(), "S1 input");
   check_unet_input(s2, model2_.encoder().in_channels(), "S2 input");
+  // Two complete U-Nets: the whole S1 model may overlap the S2 one on two streams.
   BranchLogits out;
-  out.s1 = model1_.forward(s1);
-  out.s2 = model2_.forward(s2);
+  run_branches(
+      s1, [&] { out.s1 = model1_.forward(s1); }, [&] { out.s2 = model2_.forward(s2); });
   return out;
 }
 

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/stream_fork.h"
 #include "models/unet.h"
 
 namespace cromss {
@@ -54,9 +55,36 @@ class SegmentationNet : public Module {
   const ModelConfig& config() const { return config_; }
   // Inputs of absent branches are ignored (pass an undefined Tensor).
   virtual BranchLogits forward(const Tensor& s1, const Tensor& s2) = 0;
+  // Two-branch models: queue the S1 branch's forward on the context's branch stream, so that it
+  // overlaps the S2 branch's on the device (--branch_streams; off by default). The same ops run
+  // in the same order either way, so the results do not change; the backward stays on the
+  // compute stream.
+  void set_branch_streams(bool on) { branch_streams_ = on; }
+  bool branch_streams() const { return branch_streams_; }
+
+ protected:
+  // Runs s1_branch (on the branch stream when branch_streams()) and s2_branch (on the current
+  // stream), in that order; when it returns, the current stream waits for both.
+  template <class S1Branch, class S2Branch>
+  void run_branches(const Tensor& s1, S1Branch&& s1_branch, S2Branch&& s2_branch) {
+    if (!branch_streams_) {
+      s1_branch();
+      s2_branch();
+      return;
+    }
+    Context& ctx = Context::get(s1.device());
+    StreamFork fork(ctx, cuda_api::Stream::branch);
+    {
+      StreamScope on_branch(ctx, cuda_api::Stream::branch);
+      s1_branch();
+    }
+    s2_branch();
+    fork.join();
+  }
 
  private:
   ModelConfig config_;
+  bool branch_streams_ = false;
 };
 
 class MidFusionUnet : public SegmentationNet {

@@ -389,6 +389,12 @@ std::vector<Flag> make_table() {
        .help = "Build the label-smoothing prior in the training step on the compute device (on) "
                "or in the loader workers (off); auto: on for GPUs, off on the CPU",
        .choices = {"auto", "on", "off"}},
+      {.dest = "branch_streams",
+       .names = "--branch_streams",
+       .field = &C::branch_streams,
+       .group = run,
+       .help = "Queue the S1 branch's forward on a second stream so that it overlaps the S2 "
+               "branch's (GPU; same results; no effect on the CPU)"},
       {.dest = "slurm",
        .names = "--slurm",
        .field = &C::slurm,

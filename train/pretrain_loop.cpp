@@ -141,6 +141,7 @@ void PretrainLoop::setup_model_and_state() {
   mc.n_classes = cfg_.n_classes;
   mc.validate();
   net_ = build_model(mc, static_cast<uint64_t>(cfg_.seed));
+  net_->set_branch_streams(cfg_.branch_streams);
 
   const std::string resume =
       resolve_resume_checkpoint(cfg_.resume, run_dir_, dist_.is_main(), "cromss pretrain");

@@ -74,6 +74,9 @@ void stream_wait_event(int, Stream, void*) {
 void event_synchronize(void*) {
   CROMSS_NO_CUDA();
 }
+bool event_query(void*) {
+  CROMSS_NO_CUDA();
+}
 }  // namespace cuda_api
 
 }  // namespace cromss

@@ -1,4 +1,5 @@
-// A CUDA device's context: streams, cuDNN and cuBLASLt handles, workspace (see core/context.h).
+// A CUDA device's context: streams, cuDNN and cuBLASLt handles, a cuBLASLt workspace per stream
+// (see core/context.h).
 // The CPU context holds none of them.
 #include "core/context.h"
 
@@ -25,7 +26,7 @@ Context::Context(Device device) : device_(device) {
   cublasLtHandle_t lt;
   CUBLAS_CHECK(cublasLtCreate(&lt));
   cublaslt_ = lt;
-  CUDA_CHECK(cudaMalloc(&workspace_, kCublasLtWorkspace));
+  for (void*& workspace : workspaces_) CUDA_CHECK(cudaMalloc(&workspace, kCublasLtWorkspace));
   workspace_bytes_ = kCublasLtWorkspace;
 }
 
@@ -33,7 +34,8 @@ Context::~Context() {
   if (device_.is_cpu()) return;
   try {
     cudaSetDevice(device_.index);
-    if (workspace_) cudaFree(workspace_);
+    for (void* workspace : workspaces_)
+      if (workspace) cudaFree(workspace);
     if (cublaslt_) cublasLtDestroy(static_cast<cublasLtHandle_t>(cublaslt_));
     if (cudnn_) cudnnDestroy(static_cast<cudnnHandle_t>(cudnn_));
     for (void* stream : streams_)

@@ -128,6 +128,13 @@ void stream_wait_event(int device, Stream stream, void* event) {
   CUDA_CHECK(cudaStreamWaitEvent(stream_of(device, stream), static_cast<cudaEvent_t>(event), 0));
 }
 
+bool event_query(void* event) {
+  const cudaError_t status = cudaEventQuery(static_cast<cudaEvent_t>(event));
+  if (status == cudaErrorNotReady) return false;
+  CUDA_CHECK(status);
+  return true;
+}
+
 void event_synchronize(void* event) {
   CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
 }

@@ -129,6 +129,8 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, c
       g_algos.emplace(key, algo);
     }
   }
+  // ctx.workspace() is the current stream's own workspace (core/context.h), so GEMMs queued on two
+  // streams at once never share one.
   const float alpha_f = 1.0f, beta_f = 0.0f;
   const double alpha_d = 1.0, beta_d = 0.0;
   const bool f64 = dtype == DType::f64;

@@ -13,6 +13,8 @@
 #            the full-tile seasonal labels) == off (the loader builds it): last.h5 bit for bit
 #            after an epoch (3 steps) and the same validation loss; a run with another prior type
 #            differs (the prior reaches the loss).
+#   streams  --branch_streams (the S1 branch's forward on a second stream; one stream on the CPU)
+#            == without: last.h5 bit for bit after an epoch (3 steps) of mid fusion.
 #   mpi      `mpirun -np 2` one SGD step == one process accumulating the same two micro-batches
 #            (rank r's batch of 1 is micro-batch r: data/sampler.h deals every world_size-th
 #            sample to a rank); parameters within fp32 tolerance, BN buffers excluded (§9.31).
@@ -92,6 +94,16 @@ prior)
     --params-only >/dev/null; then
     fail "the prior type did not change training: the test cannot see the prior"
   fi
+  ;;
+streams)
+  for streams in branch_streams no-branch_streams; do
+    "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 1 --$streams \
+      --run_dir "$work/$streams" >/dev/null
+  done
+  grep -q '"branch_streams": true' "$work/branch_streams/params.txt" ||
+    fail "params.txt does not record --branch_streams"
+  "$compare" "$work/no-branch_streams/checkpoints/last.h5" \
+    "$work/branch_streams/checkpoints/last.h5" || fail "--branch_streams trains differently"
   ;;
 mpi)
   one=(--crop_size 64 --batch_size 1 --test_batch_size 1 --optimizer sgd --learning_rate 0.01

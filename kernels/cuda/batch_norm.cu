@@ -46,7 +46,8 @@ __global__ void stats_partial_kernel(const T* x, I c, I hw, I count, I chunks, a
     int m = 0;
 #pragma unroll
     for (int k = 0; k < kGroup; ++k) {
-      const I i = tile + static_cast<I>(threadIdx.x) + static_cast<I>(k) * blockDim.x;
+      const I i =
+          tile + static_cast<I>(threadIdx.x) + static_cast<I>(k) * static_cast<I>(blockDim.x);
       v[k] = i < end ? load(x, channel_offset(i, ch, c, hw)) : A(0);
       sum += v[k];
       m += i < end;
@@ -104,7 +105,7 @@ __global__ void sums_partial_kernel(const T* g, const T* y, const T* x, const ac
   const I end = static_cast<I>(chunk_begin(count, chunks, j + 1));
   const A m = mean[ch], invstd = norm_invstd(var[ch], eps);
   A sg = 0, sgx = 0;
-  for (I i = begin + static_cast<I>(threadIdx.x); i < end; i += blockDim.x) {
+  for (I i = begin + static_cast<I>(threadIdx.x); i < end; i += static_cast<I>(blockDim.x)) {
     const I k = channel_offset(i, ch, c, hw);
     const A gv = masked_grad(g, y, k);
     sg += gv;

@@ -30,7 +30,7 @@ __global__ void bias_grad_partial_kernel(const T* grad_y, I channels, I plane, I
   const I begin = static_cast<I>(chunk_begin(count, chunks, j));
   const I end = static_cast<I>(chunk_begin(count, chunks, j + 1));
   A acc = 0;
-  for (I i = begin + static_cast<I>(threadIdx.x); i < end; i += blockDim.x)
+  for (I i = begin + static_cast<I>(threadIdx.x); i < end; i += static_cast<I>(blockDim.x))
     acc += load(grad_y, channel_offset(i, k, channels, plane));
   acc = block_sum(acc, shared);
   if (threadIdx.x == 0) partial[block] = acc;

@@ -56,6 +56,7 @@ struct BenchOptions {
   uint64_t seed = 42;
   double peak_tflops = 0;
   double learning_rate = 0.005;
+  bool branch_streams = false;  // the S1 branch's forward on a second stream
   std::string json_path;
 };
 
@@ -117,6 +118,7 @@ void run_bench(const BenchOptions& o) {
   mc.validate();
   auto net = build_model(mc, o.seed);
   net->train(true);
+  net->set_branch_streams(o.branch_streams);
   ParameterStore store(*net);
   store.to(device);
   std::unique_ptr<MixedPrecisionWeights> mixed;
@@ -177,6 +179,8 @@ void run_bench(const BenchOptions& o) {
               static_cast<long long>(b), static_cast<long long>(s), device.str().c_str(),
               o.precision.c_str());
   std::printf("  device        %s\n", model_name.c_str());
+  std::printf("  branch streams %s\n",
+              o.branch_streams ? "on (S1 forward on a second stream)" : "off");
   std::printf("  parameters    %lld\n", static_cast<long long>(store.parameter_count()));
   std::printf("  steps %d (warm-up %d excluded)\n", o.steps, o.warmup);
   std::printf("  ms/step       median %.2f  mean %.2f\n", med, mean);
@@ -200,6 +204,7 @@ void run_bench(const BenchOptions& o) {
   j["device"] = device.str();
   j["device_model"] = model_name;
   j["precision"] = o.precision;
+  j["branch_streams"] = o.branch_streams;
   j["parameters"] = store.parameter_count();
   j["warmup"] = o.warmup;
   j["steps"] = o.steps;
@@ -240,6 +245,8 @@ void setup_bench(CLI::App& root) {
          "--peak_tflops", opt->peak_tflops,
          "device peak for MFU; 0: from the device name (core/device_info.h; none for the CPU)")
       ->capture_default_str();
+  cmd->add_flag("--branch_streams", opt->branch_streams,
+                "queue the S1 branch's forward on a second stream (as cromss pretrain)");
   cmd->add_option("--json", opt->json_path, "also write the results as JSON here");
   cmd->callback([opt] { run_bench(*opt); });
 }

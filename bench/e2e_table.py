@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Prints the end-to-end step table of bench/gpu_check.sh from the JSON files it wrote: for each
 (batch, precision), cromss's ms/step, pairs/s, MFU, peak memory, host syncs and kernel launches
-per step, then each PyTorch variant (eager NCHW, eager channels_last, torch.compile channels_last)
-with the ratio PyTorch ms / cromss ms (> 1: cromss is faster). Missing runs print as '-'.
+per step, cromss with --branch_streams where it ran (ratio cromss ms / its ms: > 1, the second
+stream helps), then each PyTorch variant (eager NCHW, eager channels_last, torch.compile
+channels_last) with the ratio PyTorch ms / cromss ms (> 1: cromss is faster). Missing runs print
+as '-'.
 
-Usage: python3 bench/e2e_table.py DIR      (DIR holds cromss_b<batch>_<precision>.json and
+Usage: python3 bench/e2e_table.py DIR      (DIR holds cromss_b<batch>_<precision>.json,
+                                             cromss_streams_b<batch>_<precision>.json and
                                              pytorch_<variant>_b<batch>_<precision>.json)
 """
 import json
@@ -33,7 +36,7 @@ def main():
                    if (m := re.search(r"_(b\d+_\w+)\.json$", p.name))},
                   key=lambda t: (int(t[1:].split("_")[0]), t))
     print("end-to-end step (ResNet-50 mid fusion, 13 bands, 256², median ms/step; ratio = "
-          "PyTorch ms / cromss ms)")
+          "PyTorch ms / cromss ms; for --branch_streams, cromss ms / its ms)")
     header = f"  {'batch precision':<16} {'run':<36} {'ms/step':>9} {'pairs/s':>9} {'MFU %':>6} " \
              f"{'peak MiB':>9} {'syncs':>6} {'launches':>9} {'ratio':>6}"
     print(header)
@@ -41,8 +44,9 @@ def main():
         batch, precision = tag[1:].split("_")
         ours = load(root / f"cromss_{tag}.json")
         ours_ms = ours and ours.get("ms_per_step_median")
-        rows = [("cromss", ours)] + [(name, load(root / f"pytorch_{key}_{tag}.json"))
-                                    for key, name in VARIANTS]
+        streams = load(root / f"cromss_streams_{tag}.json")
+        rows = [("cromss", ours), ("cromss --branch_streams", streams)]
+        rows += [(name, load(root / f"pytorch_{key}_{tag}.json")) for key, name in VARIANTS]
         for name, r in rows:
             if r is None and name != "cromss":
                 continue
@@ -50,6 +54,8 @@ def main():
             ms = r.get("ms_per_step_median")
             mfu = r.get("mfu")
             ratio = ms / ours_ms if ms and ours_ms and name != "cromss" else None
+            if name == "cromss --branch_streams":  # > 1: the second stream helps
+                ratio = ours_ms / ms if ms and ours_ms else None
             print(f"  {batch + ' ' + precision:<16} {name:<36} {fmt(ms, '.2f'):>9} "
                   f"{fmt(r.get('pairs_per_s'), '.1f'):>9} {fmt(mfu and 100 * mfu, '.1f'):>6} "
                   f"{fmt(r.get('peak_memory_mib'), '.0f'):>9} "

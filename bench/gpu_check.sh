@@ -5,7 +5,7 @@
 # eager NCHW / channels_last / torch.compile; bench/e2e_table.py prints the ratios), run the
 # kernel benchmarks, run the gpu tests under compute-sanitizer (memcheck), and print one summary
 # table. Every step has a time limit, so the whole check fits a 10-minute lease on an H100/H200
-# (E2E_BATCHES="128" or E2E_COMPILE=0 shorten it).
+# (E2E_BATCHES="128", E2E_COMPILE=0 or E2E_STREAMS=0 shorten it).
 #
 # Usage: bench/gpu_check.sh [LOG_DIR]                       build here with CUDA, then check
 #        CROMSS_BUNDLE=DIR bench/gpu_check.sh [LOG_DIR]     use the binaries of a bundle
@@ -93,6 +93,14 @@ for batch in ${E2E_BATCHES:-16 128}; do
     fi
   done
 done
+# The same step at batch 128 bf16 with the S1 branch's forward on a second stream
+# (--branch_streams; e2e_table.py's ratio for it is cromss ms / this ms). E2E_STREAMS=0 skips it.
+if [ "${E2E_STREAMS:-1}" = 1 ]; then
+  step "cromss bench --branch_streams (b128_bf16)" e2e/cromss_streams_b128_bf16.log 90 \
+    "$cromss" bench "${e2e[@]}" --fusion_type mid --device cuda --precision bf16 \
+    --batch_size 128 --steps 10 --warmup 3 --branch_streams \
+    --json "$e2e_dir/cromss_streams_b128_bf16.json"
+fi
 fp32_tag=b16_fp32
 step "cromss bench ($fp32_tag)" "e2e/cromss_$fp32_tag.log" 90 "$cromss" bench "${e2e[@]}" \
   --fusion_type mid --device cuda --precision fp32 --batch_size 16 --steps 10 --warmup 3 \

@@ -38,5 +38,10 @@ void event_destroy(void* event) noexcept;
 void event_record(void* event, int device, Stream stream);
 void stream_wait_event(int device, Stream stream, void* event);  // device-side wait
 void event_synchronize(void* event);                             // host waits
+// Events that record a timestamp, for the op profiler (engine/op_profiler.h). event_elapsed_ms
+// waits for `end` (not counted as a host sync of the step: the profiler reads its events once,
+// after the measured steps) and returns the milliseconds from `start` to `end`.
+void* timing_event_create(int device);
+float event_elapsed_ms(void* start, void* end);
 
 }  // namespace cromss::cuda_api

@@ -74,6 +74,12 @@ void stream_wait_event(int, Stream, void*) {
 void event_synchronize(void*) {
   CROMSS_NO_CUDA();
 }
+void* timing_event_create(int) {
+  CROMSS_NO_CUDA();
+}
+float event_elapsed_ms(void*, void*) {
+  CROMSS_NO_CUDA();
+}
 }  // namespace cuda_api
 
 }  // namespace cromss

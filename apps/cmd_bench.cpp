@@ -138,18 +138,19 @@ nlohmann::json print_op_profile(const OpProfile& profile, int steps, double step
   std::printf("    %-34s %11s %10s %10s\n", "op", "calls/step", "ms/step", "% of step");
   nlohmann::json rows = nlohmann::json::array();
   const double n = static_cast<double>(steps);
-  auto row = [&](const std::string& op, double calls, double total_ms) {
+  auto row = [&](const std::string& op, int64_t calls, double total_ms) {
     const double per_step = total_ms / n;
     const double percent = step_ms > 0 ? 100.0 * per_step / step_ms : 0.0;
-    std::printf("    %-34s %11.1f %10.3f %10.1f\n", op.c_str(), calls / n, per_step, percent);
+    std::printf("    %-34s %11.1f %10.3f %10.1f\n", op.c_str(), static_cast<double>(calls) / n,
+                per_step, percent);
     return nlohmann::json{{"op", op},
-                          {"calls_per_step", calls / n},
+                          {"calls", calls},
+                          {"calls_per_step", static_cast<double>(calls) / n},
                           {"ms_per_step", per_step},
                           {"percent_of_step", percent}};
   };
-  for (const OpProfileRow& r : profile.rows)
-    rows.push_back(row(r.op, static_cast<double>(r.calls), r.total_ms));
-  row("all ops", static_cast<double>(profile.calls()), profile.total_ms());
+  for (const OpProfileRow& r : profile.rows) rows.push_back(row(r.op, r.calls, r.total_ms));
+  row("all ops", profile.calls(), profile.total_ms());
   return {{"steps", steps}, {"ms_per_step_median", step_ms}, {"ops", rows}};
 }
 
@@ -233,7 +234,7 @@ void run_bench(const BenchOptions& o) {
   const double peak_mib = static_cast<double>(memory_stats(device).peak) / (1024.0 * 1024.0);
   op_profiler::start(OpProfiling::count);
   time_steps(1, device, step);
-  const double dispatches_per_step = static_cast<double>(op_profiler::stop().calls());
+  const int64_t dispatches_per_step = op_profiler::stop().calls();  // over one step
   const double host_syncs_per_step = static_cast<double>(host_syncs) / o.steps;
   const double med = median(ms);
   const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
@@ -262,8 +263,8 @@ void run_bench(const BenchOptions& o) {
   }
   std::printf("  peak memory   %.1f MiB (%s allocator)\n", peak_mib, device.str().c_str());
   std::printf("  host syncs    %.1f per step\n", host_syncs_per_step);
-  std::printf("  dispatches    %.0f per step (kernel-table calls; kernel launches not counted)\n",
-              dispatches_per_step);
+  std::printf("  dispatches    %lld per step (kernel-table calls; kernel launches not counted)\n",
+              static_cast<long long>(dispatches_per_step));
   nlohmann::json op_profile, conv_algos;
   if (o.profile_ops) {
     op_profiler::start(OpProfiling::time);

@@ -17,15 +17,19 @@ namespace {
 
 constexpr int64_t kNumel = 1 << 16;
 
-// Three `scale` and two `relu_forward` dispatches on f32 CPU tensors.
-void run_known_ops() {
+// Three `scale` and two `relu_forward` dispatches on f32 CPU tensors made beforehand (making a
+// filled tensor is a dispatch too).
+struct KnownOps {
   Tensor x = Tensor::full({kNumel}, -1.5, DType::f32, Device::cpu());
   Tensor y = Tensor::empty({kNumel}, DType::f32, Device::cpu());
-  for (int i = 0; i < 3; ++i)
-    dispatch(kernels::scale, Device::cpu(), x.raw_data(), 2.0, y.raw_data(), DType::f32, kNumel);
-  for (int i = 0; i < 2; ++i)
-    dispatch(kernels::relu_forward, Device::cpu(), x.raw_data(), y.raw_data(), DType::f32, kNumel);
-}
+  void run() {
+    for (int i = 0; i < 3; ++i)
+      dispatch(kernels::scale, Device::cpu(), x.raw_data(), 2.0, y.raw_data(), DType::f32, kNumel);
+    for (int i = 0; i < 2; ++i)
+      dispatch(kernels::relu_forward, Device::cpu(), x.raw_data(), y.raw_data(), DType::f32,
+               kNumel);
+  }
+};
 
 std::map<std::string, int64_t> calls_by_op(const OpProfile& profile) {
   std::map<std::string, int64_t> calls;
@@ -34,9 +38,10 @@ std::map<std::string, int64_t> calls_by_op(const OpProfile& profile) {
 }
 
 TEST(OpProfiler, CountsEachDispatchUnderItsKernelName) {
+  KnownOps ops;
   op_profiler::start(OpProfiling::count);
   EXPECT_TRUE(op_profiler::on());
-  run_known_ops();
+  ops.run();
   const OpProfile profile = op_profiler::stop();
   EXPECT_FALSE(op_profiler::on());
   EXPECT_EQ(calls_by_op(profile),
@@ -46,9 +51,10 @@ TEST(OpProfiler, CountsEachDispatchUnderItsKernelName) {
 }
 
 TEST(OpProfiler, CpuTimesAreNonNegativeAndAddUpInsideTheWallTime) {
+  KnownOps ops;
   const auto t0 = std::chrono::steady_clock::now();
   op_profiler::start(OpProfiling::time);
-  run_known_ops();
+  ops.run();
   const OpProfile profile = op_profiler::stop();
   const double wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -67,21 +73,23 @@ TEST(OpProfiler, CpuTimesAreNonNegativeAndAddUpInsideTheWallTime) {
 }
 
 TEST(OpProfiler, OffRecordsNothing) {
+  KnownOps ops;
   op_profiler::stop();
   EXPECT_FALSE(op_profiler::on());
-  run_known_ops();
+  ops.run();
   EXPECT_TRUE(op_profiler::stop().rows.empty());
 
   op_profiler::start(OpProfiling::count);
-  run_known_ops();
+  ops.run();
   op_profiler::stop();
-  run_known_ops();  // after stop: not recorded
+  ops.run();  // after stop: not recorded
   EXPECT_TRUE(op_profiler::stop().rows.empty());
 }
 
 TEST(OpProfiler, StartDiscardsEarlierRecords) {
+  KnownOps ops;
   op_profiler::start(OpProfiling::count);
-  run_known_ops();
+  ops.run();
   op_profiler::start(OpProfiling::count);
   dispatch(kernels::relu_forward, Device::cpu(), nullptr, nullptr, DType::f32, int64_t{0});
   EXPECT_EQ(calls_by_op(op_profiler::stop()),

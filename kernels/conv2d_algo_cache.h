@@ -39,6 +39,7 @@ struct ConvAlgoChoice {
   bool deterministic = true;
   float time_ms = -1;  // the winner's measured time; -1 when chosen by heuristics
   int math_type = 0;   // the winner's cudnnMathType_t
+  bool measured() const { return time_ms >= 0; }
 };
 
 // Where candidates come from; conv2d_cudnn.cpp wraps the cuDNN calls, the test fakes them.

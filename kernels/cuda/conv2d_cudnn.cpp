@@ -10,9 +10,9 @@
 // convolution, and --deterministic) by kernels/conv2d_algo_cache.h: without --deterministic
 // cuDNN times every algorithm on the call's own buffers (cudnnFind*AlgorithmEx) and the fastest
 // within kMaxWorkspace wins; with it, cuDNN's heuristic ranking (cudnnGet*Algorithm_v7) gives the
-// first deterministic one, else an error (core/determinism.h). bf16/f16 run with the math type
-// the winner was measured or ranked with; f32 stays on FMA math. Workspace comes from a Scratch
-// (core/scratch.h), also for the search.
+// first deterministic one, else an error (core/determinism.h). A measured bf16/f16 winner runs
+// with the math type it was timed with; f32 stays on FMA math (no TF32). Workspace comes from a
+// Scratch (core/scratch.h), also for the search.
 #include <algorithm>
 #include <vector>
 
@@ -258,7 +258,9 @@ void run_convolution(const Conv2dGeometry& g, const void* a, const void* b, void
   const ConvAlgoChoice choice = conv_algo_cache().choose(
       make_conv2d_algo_key(g, dtype, Api::kDirection, ctx.index(), deterministic_algorithms()),
       sources, kMaxWorkspace, Api::kName);
-  if (dtype == DType::bf16 || dtype == DType::f16)
+  // A measured winner runs with the math type (and workspace) it was timed with; heuristic
+  // choices keep the descriptor's.
+  if (choice.measured() && (dtype == DType::bf16 || dtype == DType::f16))
     CUDNN_CHECK(
         cudnnSetConvolutionMathType(d.conv, static_cast<cudnnMathType_t>(choice.math_type)));
   const Scratch workspace(ctx, choice.workspace);

@@ -58,6 +58,7 @@ TEST(ConvAlgoCache, MeasuresOncePerKeyAndTakesTheFastestWithinTheCap) {
   EXPECT_EQ(first.algo, 0);
   EXPECT_FALSE(first.deterministic);
   EXPECT_FLOAT_EQ(first.time_ms, 0.5f);
+  EXPECT_TRUE(first.measured());
   const ConvAlgoChoice again = cache.choose(key_of(8, false), cudnn.sources(), kCap, "forward");
   EXPECT_EQ(again.algo, 0);
   EXPECT_EQ(cudnn.measure_calls, 1) << "a key is measured once";
@@ -75,7 +76,7 @@ TEST(ConvAlgoCache, DeterministicTakesTheFirstDeterministicHeuristicAndMeasuresN
   EXPECT_EQ(choice.algo, 1) << "algo 0 ranks first but is not deterministic";
   EXPECT_TRUE(choice.deterministic);
   EXPECT_EQ(choice.workspace, 1024u);
-  EXPECT_LT(choice.time_ms, 0) << "a heuristic choice has no measured time";
+  EXPECT_FALSE(choice.measured()) << "a heuristic choice has no measured time";
   EXPECT_EQ(cudnn.measure_calls, 0);
   cache.choose(key_of(8, true), cudnn.sources(), kCap, "forward");
   EXPECT_EQ(cudnn.heuristic_calls, 1);

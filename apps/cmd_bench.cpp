@@ -151,6 +151,9 @@ nlohmann::json print_op_profile(const OpProfile& profile, int steps, double step
   };
   for (const OpProfileRow& r : profile.rows) rows.push_back(row(r.op, r.calls, r.total_ms));
   row("all ops", profile.calls(), profile.total_ms());
+  const double rest = step_ms - profile.total_ms() / n;
+  std::printf("    %-34s %11s %10.3f %10.1f\n", "rest of the step (host, gaps)", "", rest,
+              step_ms > 0 ? 100.0 * rest / step_ms : 0.0);
   return {{"steps", steps}, {"ms_per_step_median", step_ms}, {"ops", rows}};
 }
 
@@ -263,8 +266,10 @@ void run_bench(const BenchOptions& o) {
   }
   std::printf("  peak memory   %.1f MiB (%s allocator)\n", peak_mib, device.str().c_str());
   std::printf("  host syncs    %.1f per step\n", host_syncs_per_step);
-  std::printf("  dispatches    %lld per step (kernel-table calls; kernel launches not counted)\n",
-              static_cast<long long>(dispatches_per_step));
+  std::printf(
+      "  dispatches    %lld per step (kernel-table calls and objective passes; CUDA kernel "
+      "launches not counted)\n",
+      static_cast<long long>(dispatches_per_step));
   nlohmann::json op_profile, conv_algos;
   if (o.profile_ops) {
     op_profiler::start(OpProfiling::time);

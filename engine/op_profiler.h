@@ -7,7 +7,8 @@
 // dispatch, so a profiled step is slower than an unprofiled one (`cromss bench` times its steps
 // first and profiles extra steps after them).
 //
-// What is counted: dispatches, i.e. kernel-table calls. On CUDA one dispatch may launch several
+// What is counted: dispatches, i.e. kernel-table calls, and the CromSS objective's passes
+// (op_profiler::profiled, named objective_*). On CUDA one dispatch may launch several
 // kernels, or call cuDNN/cuBLASLt, which launch their own; counting those launches needs CUPTI,
 // which this build does not use. What a CUDA time means: the device time from the start event to
 // the end event on the op's stream - the op's kernels plus any wait for the host to launch them
@@ -67,6 +68,21 @@ struct OpTimer {
 };
 OpTimer begin(const char* name, const Context& ctx);
 void end(const OpTimer& timer, const Context& ctx);
+
+// Runs `pass` as one op named `name`: for passes that reach their kernels through a backend
+// table of their own rather than dispatch() (the CromSS objective, kernels/cromss_objective.h).
+// Off, one branch.
+template <class Pass>
+void profiled(const char* name, Device device, Pass&& pass) {
+  if (!on()) {
+    pass();
+    return;
+  }
+  const Context& ctx = Context::get(device);
+  const OpTimer timer = begin(name, ctx);
+  pass();
+  end(timer, ctx);
+}
 
 }  // namespace op_profiler
 }  // namespace cromss

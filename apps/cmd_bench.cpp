@@ -14,8 +14,9 @@
 // same formula as tools/pytorch_baseline.py. Other encoders report no FLOPs (null in the JSON).
 //
 // Besides the timed steps: host syncs per step (core/sync_counts.h, counted over the timed steps),
-// dispatches per step (engine/op_profiler.h in count mode over one extra step; on CUDA a dispatch
-// is one or more kernel launches or cuDNN/cuBLASLt calls - launches themselves are not counted),
+// dispatches per step (kernel-table calls and objective passes: engine/op_profiler.h in count
+// mode over one extra step; on CUDA a dispatch is one or more kernel launches or cuDNN/cuBLASLt
+// calls - launches themselves are not counted),
 // with --profile_ops a per-op-type time table over as many extra steps in the profiler's timing
 // mode (CUDA events on each op's stream; they slow the step, so the table's steps are not the
 // timed ones), and with --print_conv_algos the cuDNN algorithm chosen for every convolution

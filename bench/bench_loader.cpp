@@ -1,5 +1,7 @@
 // Data loader throughput at 264x264 with the full CromSS pipeline (season, 13 bands, ts prior,
-// crop 256, flip, rotation): samples/s with one worker thread (= per core), plus the pieces
+// crop 256, flip, rotation): samples/s with one worker thread (= per core), with the prior built
+// in the loader (second argument 0) or handed to the training device as its inputs (1,
+// pretraining's --prior_on_device: full-tile labels, season, warp row), plus the pieces
 // (LMDB read + parse, prior, the augmentation of one sample). The dataset is a synthetic one
 // written once to a temporary directory.
 #include <benchmark/benchmark.h>
@@ -33,6 +35,8 @@ void BM_LoaderSamplesPerCore(benchmark::State& state) {
   LoaderOptions o;
   o.batch_size = 8;
   o.workers = static_cast<int>(state.range(0));
+  o.export_tile_labels = state.range(1) != 0;
+  o.pipeline.with_prior = !o.export_tile_labels;
   std::vector<size_t> items(ds.size());
   for (size_t i = 0; i < items.size(); ++i) items[i] = i;
   Loader loader(ds, items, o);
@@ -51,7 +55,11 @@ void BM_LoaderSamplesPerCore(benchmark::State& state) {
   state.counters["samples_per_s_per_worker"] =
       benchmark::Counter(static_cast<double>(samples) / o.workers, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_LoaderSamplesPerCore)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoaderSamplesPerCore)
+    ->ArgsProduct({{1, 2}, {0, 1}})
+    ->ArgNames({"workers", "prior_on_device"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ReadLocation(benchmark::State& state) {
   PretrainDataset ds(bench_dataset());

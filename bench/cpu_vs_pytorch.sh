@@ -8,7 +8,9 @@
 #
 # Usage: bash bench/cpu_vs_pytorch.sh [build dir, default build]
 # Environment: ROUNDS (3), STEPS timed steps per run (3), WARMUP (1), MODELS ("resnet50 resnet18"),
-# CROPS ("64 128 256"), THREADS (2), PYTHON (/usr/bin/python3 with torch and torchvision).
+# CROPS ("64 128 256"), THREADS (2), PYTHON (/usr/bin/python3 with torch and torchvision),
+# PROFILE (0; 1: one more cromss run per configuration under ONEDNN_VERBOSE=1, summarised by
+# bench/onednn_profile.py: oneDNN time by primitive, convolution GFLOP/s, slowest shapes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -35,6 +37,11 @@ for model in $models; do
         --json "$out/torch_${model}_${crop}_$r.json" >/dev/null
       echo "  $model crop $crop round $r: cromss $("$python" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["ms_per_step_median"]))' "$out/cromss_${model}_${crop}_$r.json") ms, PyTorch $("$python" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["ms_per_step_median"]))' "$out/torch_${model}_${crop}_$r.json") ms"
     done
+    if [ "${PROFILE:-0}" = 1 ]; then
+      echo "  $model crop $crop, oneDNN profile of one cromss run:"
+      ONEDNN_VERBOSE=1 "$build/cromss" bench --device cpu --fusion_type mid --precision fp32 "${args[@]}" |
+        "$python" bench/onednn_profile.py --steps $((warmup + steps)) | sed 's/^/    /'
+    fi
   done
 done
 

@@ -21,6 +21,16 @@ AugmentParams draw_augment(int tile, int crop, const double u[6], bool augment) 
   return p;
 }
 
+void warp_row(const AugmentParams& p, double* row) {
+  const double th = p.angle_deg * M_PI / 180.0;
+  row[kWarpTop] = p.top;
+  row[kWarpLeft] = p.left;
+  row[kWarpFlip] = p.flip;
+  row[kWarpRotate] = p.rotate ? 1.0 : 0.0;
+  row[kWarpCos] = std::cos(th);
+  row[kWarpSin] = std::sin(th);
+}
+
 void AugmentPlan::build(const AugmentParams& p) {
   crop = p.crop;
   const int n = p.crop;
@@ -29,45 +39,18 @@ void AugmentPlan::build(const AugmentParams& p) {
   w.resize(np * 4);
   nearest.resize(np);
   identity_weights = !p.rotate;
-  // Crop frame (after flip) -> tile index.
-  auto to_tile = [&](int y, int x) {
-    const bool fr = p.flip == 0 || p.flip == -1, fc = p.flip == 1 || p.flip == -1;
-    const int sy = fr ? n - 1 - y : y, sx = fc ? n - 1 - x : x;
-    return static_cast<int32_t>((sy + p.top) * p.tile + (sx + p.left));
-  };
-  const double th = p.angle_deg * M_PI / 180.0, a = std::cos(th), b = std::sin(th);
-  const double cx = n / 2.0 - 0.5, cy = n / 2.0 - 0.5;
-  for (int y = 0; y < n; ++y) {
+  double row[kWarpFields];
+  warp_row(p, row);
+  for (int y = 0; y < n; ++y)
     for (int x = 0; x < n; ++x) {
       const size_t o = static_cast<size_t>(y) * n + x;
-      if (!p.rotate) {
-        const int32_t t = to_tile(y, x);
-        idx[4 * o] = idx[4 * o + 1] = idx[4 * o + 2] = idx[4 * o + 3] = t;
-        w[4 * o] = 1.f;
-        w[4 * o + 1] = w[4 * o + 2] = w[4 * o + 3] = 0.f;
-        nearest[o] = t;
-        continue;
+      const WarpSource s = warp_source(row, p.tile, n, y, x);
+      for (int k = 0; k < 4; ++k) {
+        idx[4 * o + k] = s.idx[k];
+        w[4 * o + k] = s.w[k];
       }
-      // Inverse of cv2.getRotationMatrix2D(center, angle, 1): source = R^T (dst - c) + c.
-      const double dx = x - cx, dy = y - cy;
-      const double sx = a * dx - b * dy + cx, sy = b * dx + a * dy + cy;
-      const int x0 = static_cast<int>(std::floor(sx)), y0 = static_cast<int>(std::floor(sy));
-      const float fx = static_cast<float>(sx - x0), fy = static_cast<float>(sy - y0);
-      const int xs[2] = {reflect101(x0, n), reflect101(x0 + 1, n)};
-      const int ys[2] = {reflect101(y0, n), reflect101(y0 + 1, n)};
-      idx[4 * o] = to_tile(ys[0], xs[0]);
-      idx[4 * o + 1] = to_tile(ys[0], xs[1]);
-      idx[4 * o + 2] = to_tile(ys[1], xs[0]);
-      idx[4 * o + 3] = to_tile(ys[1], xs[1]);
-      w[4 * o] = (1 - fy) * (1 - fx);
-      w[4 * o + 1] = (1 - fy) * fx;
-      w[4 * o + 2] = fy * (1 - fx);
-      w[4 * o + 3] = fy * fx;
-      const int nx = reflect101(static_cast<int>(std::floor(sx + 0.5)), n);
-      const int ny = reflect101(static_cast<int>(std::floor(sy + 0.5)), n);
-      nearest[o] = to_tile(ny, nx);
+      nearest[o] = s.nearest;
     }
-  }
 }
 
 void AugmentPlan::apply(const uint8_t* src, float scale, float* dst) const {

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/augment_warp.cuh"
+
 namespace cromss::data {
 
 struct AugmentParams {
@@ -19,12 +21,16 @@ struct AugmentParams {
   double angle_deg = 0.0;
 };
 
+// The sample's warp as the row the device warp takes (kernels/augment_warp.cuh, kWarpFields).
+void warp_row(const AugmentParams& p, double* row);
+
 // Draws crop offsets, flip and rotation exactly like upstream's A.Compose from uniforms u[0..6):
 // top = int((tile-crop+1) u0), left = int((tile-crop+1) u1), flip if u2 < 0.5 with code
 // int(3 u3) - 1, rotate if u4 < 0.2 with angle -90 + 180 u5.
 AugmentParams draw_augment(int tile, int crop, const double u[6], bool augment);
 
-// Per output pixel: 4 bilinear source indices + weights and 1 nearest index into the tile.
+// Per output pixel: 4 bilinear source indices + weights and 1 nearest index into the tile
+// (kernels/augment_warp.cuh warp_source).
 struct AugmentPlan {
   int crop = 0;
   bool identity_weights = false;  // no rotation: idx[4p] is exact, weights unused
@@ -38,13 +44,6 @@ struct AugmentPlan {
   void apply_nearest(const uint8_t* src, uint8_t* dst) const;
 };
 
-// cv2 BORDER_REFLECT_101 ("gfedcb|abcdefgh|gfedcba") for any offset.
-inline int reflect101(int i, int n) {
-  if (n == 1) return 0;
-  const int period = 2 * n - 2;
-  int m = i % period;
-  if (m < 0) m += period;
-  return m < n ? m : period - m;
-}
+using ::cromss::reflect101;  // cv2 BORDER_REFLECT_101 (kernels/augment_warp.cuh)
 
 }  // namespace cromss::data

@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "core/cuda_api.h"
+#include "data/ssl4eo_stats.h"
+#include "engine/ops/label_prior.h"
 
 namespace cromss::data {
 namespace {
@@ -24,7 +26,20 @@ bool ensure(Tensor& slot, const Shape& shape, DType dtype, Device device) {
   return true;
 }
 
+// Builds the prior from the uploaded inputs when the batch carries them.
+const DeviceBatch& with_prior(DeviceBatch& t, const Batch& b) {
+  t.prior_in_slot = !t.tile_labels.defined() && t.prior.defined();
+  if (t.tile_labels.defined())
+    t.prior = warped_label_prior(t.tile_labels, t.tile_seasons, t.warps, kDwClasses,
+                                 b.tile_prior_type, b.size);
+  return t;
+}
+
 }  // namespace
+
+bool builds_prior_by_default(Device device) {
+  return !device.is_cpu();
+}
 
 DeviceBatchUploader::DeviceBatchUploader(Device device) : device_(device) {
   if (!device.is_cuda()) return;
@@ -46,6 +61,8 @@ const DeviceBatch& DeviceBatchUploader::upload(const Batch& b) {
   const int64_t n = static_cast<int64_t>(b.batch), hw = b.size;
   const Shape img_shape{n, b.channels, hw, hw}, label_shape{n, hw, hw};
   const Shape prior_shape{n, 9, hw, hw};
+  const bool prior_inputs = b.tile_labels.bytes() && !b.prior.bytes();
+  const Shape tile_shape{n, 4, b.tile, b.tile}, season_shape{n}, warp_shape{n, kWarpFields};
   current_ = (current_ + 1) % 2;
   Slot& slot = slots_[current_];
   DeviceBatch& t = slot.tensors;
@@ -55,7 +72,10 @@ const DeviceBatch& DeviceBatchUploader::upload(const Batch& b) {
     t.clean_labels =
         b.clean_labels.bytes() ? host_copy(b.clean_labels, label_shape, DType::u8) : Tensor();
     t.prior = b.prior.bytes() ? host_copy(b.prior, prior_shape, DType::f32) : Tensor();
-    return t;
+    t.tile_labels = prior_inputs ? host_copy(b.tile_labels, tile_shape, DType::u8) : Tensor();
+    t.tile_seasons = prior_inputs ? host_copy(b.tile_seasons, season_shape, DType::i32) : Tensor();
+    t.warps = prior_inputs ? host_copy(b.warps, warp_shape, DType::f64) : Tensor();
+    return with_prior(t, b);
   }
   const int dev = device_.index;
   bool fresh = ensure(t.img, img_shape, DType::f32, device_);
@@ -68,6 +88,13 @@ const DeviceBatch& DeviceBatchUploader::upload(const Batch& b) {
     fresh |= ensure(t.prior, prior_shape, DType::f32, device_);
   else
     t.prior = Tensor();
+  if (prior_inputs) {
+    fresh |= ensure(t.tile_labels, tile_shape, DType::u8, device_);
+    fresh |= ensure(t.tile_seasons, season_shape, DType::i32, device_);
+    fresh |= ensure(t.warps, warp_shape, DType::f64, device_);
+  } else {
+    t.tile_labels = t.tile_seasons = t.warps = Tensor();
+  }
   // The caching allocator hands out a block as soon as the compute stream has queued its free, not
   // when that work has run: a freshly allocated slot is written only after everything queued on
   // compute so far (the steady state reuses the slot and waits for its own release only).
@@ -82,9 +109,12 @@ const DeviceBatch& DeviceBatchUploader::upload(const Batch& b) {
   copy(t.labels, b.labels);
   copy(t.clean_labels, b.clean_labels);
   copy(t.prior, b.prior);
+  copy(t.tile_labels, b.tile_labels);
+  copy(t.tile_seasons, b.tile_seasons);
+  copy(t.warps, b.warps);
   cuda_api::event_record(slot.ready, dev, cuda_api::Stream::copy);
   cuda_api::stream_wait_event(dev, cuda_api::Stream::compute, slot.ready);
-  return t;
+  return with_prior(t, b);
 }
 
 void DeviceBatchUploader::release() {

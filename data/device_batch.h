@@ -10,6 +10,11 @@
 //   wait_host(): blocks until the last upload has left the pinned buffers, so the loader may
 //                refill them (call it before Loader::next overwrites the batch).
 // On the CPU upload() copies into fresh tensors and the other calls do nothing.
+//
+// A batch that carries the prior's inputs instead of the prior (LoaderOptions::export_tile_labels
+// without pipeline.with_prior, pretraining's --prior_on_device) gets its prior built here on the
+// compute device, queued on the compute stream after the upload (engine/ops/label_prior.h
+// warped_label_prior): a fresh tensor, not a slot.
 #pragma once
 
 #include <array>
@@ -20,11 +25,19 @@
 namespace cromss::data {
 
 struct DeviceBatch {
-  Tensor img;           // f32 (B, 2 + C2, H, W): S1 channels first, then S2
-  Tensor labels;        // u8 (B, H, W) noisy labels
-  Tensor clean_labels;  // u8 (B, H, W); undefined without clean labels
-  Tensor prior;         // f32 (B, 9, H, W); undefined without label smoothing
+  Tensor img;                  // f32 (B, 2 + C2, H, W): S1 channels first, then S2
+  Tensor labels;               // u8 (B, H, W) noisy labels
+  Tensor clean_labels;         // u8 (B, H, W); undefined without clean labels
+  Tensor prior;                // f32 (B, 9, H, W); undefined without label smoothing
+  bool prior_in_slot = false;  // prior is the uploaded slot (reused two uploads later)
+  Tensor tile_labels;          // u8 (B, 4, tile, tile), i32 (B) and f64 (B, kWarpFields):
+  Tensor tile_seasons, warps;  // the prior's inputs, when the loader exported them
 };
+
+// Whether pretraining builds the label prior on `device` by default (--prior_on_device auto):
+// on accelerators, where the loader's CPU cores are the bottleneck; not on the CPU, where the
+// loader workers build it beside the step.
+bool builds_prior_by_default(Device device);
 
 class DeviceBatchUploader {
  public:

@@ -63,7 +63,10 @@ void Loader::ensure_buffers(Batch& b, size_t n) const {
   fit(b.prior, p.with_prior ? max_n * kDwClasses * hw * sizeof(float) : 0);
   const size_t thw = static_cast<size_t>(ds_.height()) * ds_.width();
   fit(b.tile_labels, opt_.export_tile_labels ? max_n * kSeasons * thw : 0);
+  fit(b.tile_seasons, opt_.export_tile_labels ? max_n * sizeof(int32_t) : 0);
+  fit(b.warps, opt_.export_tile_labels ? max_n * kWarpFields * sizeof(double) : 0);
   b.tile = ds_.height();
+  b.tile_prior_type = p.prior_type;
   b.batch = n;
   b.channels = kS1Bands + p.n_channels;
   b.size = p.crop_size;
@@ -108,6 +111,8 @@ void Loader::produce(size_t number, uint64_t epoch, Batch& b, PipelineScratch& s
                    b.tile, b.tile);
       std::memcpy(static_cast<uint8_t*>(b.tile_labels.data()) + k * loc.label.size(),
                   loc.label.data(), loc.label.size());
+      static_cast<int32_t*>(b.tile_seasons.data())[k] = b.seasons[k];
+      warp_row(b.augment[k], static_cast<double*>(b.warps.data()) + k * kWarpFields);
     }
   }
 }

@@ -33,8 +33,10 @@ struct LoaderOptions {
   bool shuffle = true;
   bool drop_last = true;
   bool skip_bad_samples = false;
-  // Hand-off for a device-side prior (kernels/prior.cuh): also export each sample's 4 full-tile
-  // label maps (Batch::tile_labels) so the GPU can build the prior and warp it with Batch::augment.
+  // Hand-off for a prior built on the compute device (pretraining's --prior_on_device): also
+  // export each sample's 4 full-tile label maps, drawn season and warp row (Batch::tile_labels,
+  // tile_seasons, warps); with pipeline.with_prior off the loader then only decodes and crops and
+  // DeviceBatchUploader builds the prior (engine/ops/label_prior.h warped_label_prior).
   bool export_tile_labels = false;
   PipelineOptions pipeline;
 };
@@ -51,9 +53,12 @@ struct Batch {
   PinnedBuffer clean_labels;    // uint8 (batch, size, size); bytes() == 0 without clean labels
   PinnedBuffer prior;           // float32 (batch, 9, size, size); bytes() == 0 without prior
   PinnedBuffer tile_labels;     // uint8 (batch, 4, tile, tile) when export_tile_labels
+  PinnedBuffer tile_seasons;    // int32 (batch): seasons, when export_tile_labels
+  PinnedBuffer warps;           // float64 (batch, kWarpFields): data::warp_row of augment
   int tile = 0;
-  std::vector<int> seasons;            // drawn season s* of each sample
-  std::vector<AugmentParams> augment;  // crop/flip/rotation of each sample
+  PriorType tile_prior_type = PriorType::ts;  // the prior to build from tile_labels
+  std::vector<int> seasons;                   // drawn season s* of each sample
+  std::vector<AugmentParams> augment;         // crop/flip/rotation of each sample
   float* img_data() const { return static_cast<float*>(img.data()); }
   uint8_t* label_data() const { return static_cast<uint8_t*>(labels.data()); }
   uint8_t* clean_label_data() const { return static_cast<uint8_t*>(clean_labels.data()); }

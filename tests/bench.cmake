@@ -1,6 +1,7 @@
 # `cromss bench` smoke test: a tiny CPU run writes its JSON with every key that
 # tools/pytorch_baseline.py also writes (bench/gpu_check.sh compares the two), plus the host
-# syncs, dispatches and --profile_ops table per step. No timing assertion. Included by tests/CMakeLists.txt it registers the test; run as a script
+# syncs, dispatches and --profile_ops table per step. No timing assertion. Included by
+# tests/CMakeLists.txt it registers the test; run as a script
 # (cmake -DCROMSS=... -DOUT=... -P tests/bench.cmake) it is the test.
 if(NOT CMAKE_SCRIPT_MODE_FILE)
   add_test(NAME bench.step_json
@@ -8,6 +9,16 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
                    -DOUT=${CMAKE_BINARY_DIR}/bench_step_test.json -P ${CMAKE_CURRENT_LIST_FILE}
            WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
   set_tests_properties(bench.step_json PROPERTIES LABELS cpu TIMEOUT 600)
+  # bench/onednn_profile.py on two executions of one convolution (102.76 MFLOP each, 2.74 +
+  # 2.0 ms: 43.3 GFLOP/s by hand) and a reorder, with a non-oneDNN line in between.
+  find_program(CROMSS_PYTHON3 python3 REQUIRED)
+  add_test(NAME bench.onednn_profile
+           COMMAND ${CROMSS_PYTHON3} ${PROJECT_SOURCE_DIR}/bench/onednn_profile.py
+                   ${PROJECT_SOURCE_DIR}/tests/fixtures/onednn_verbose_sample.txt --steps 2)
+  set_tests_properties(
+    bench.onednn_profile
+    PROPERTIES LABELS cpu PASS_REGULAR_EXPRESSION
+               "oneDNN time per step: 2\\.6 ms.*0\\.10 GFLOP/step in 2\\.4 ms/step = 43\\.3 GFLOP/s")
   return()
 endif()
 

@@ -101,8 +101,9 @@ struct PretrainConfig {
   bool deterministic = false;       // deterministic kernels (bitwise reruns)
   bool global_selection = false;    // all-reduce selection thresholds and Dice sums
   std::string data_name_clean_label = "dw_labels_clean.lmdb";  // clean labels, used when present
-  bool skip_bad_samples = false;  // skip (and count) unreadable samples
-  std::string device;             // "" (from --accelerator) | cpu | cuda | cuda:N
+  bool skip_bad_samples = false;         // skip (and count) unreadable samples
+  std::string device;                    // "" (from --accelerator) | cpu | cuda | cuda:N
+  std::string prior_on_device = "auto";  // auto | on | off: who builds the label prior (issue 13)
 
   // Script S (input_type s12) vs script 1 (s1 | s2). In single-modal runs the multi-modal options
   // (fusion, consistency, selection, label smoothing) have no effect, as in upstream script 1.

@@ -382,6 +382,13 @@ std::vector<Flag> make_table() {
        .field = &C::device,
        .group = run,
        .help = "cpu, cuda or cuda:N (default: from --accelerator)"},
+      {.dest = "prior_on_device",
+       .names = "--prior_on_device",
+       .field = &C::prior_on_device,
+       .group = run,
+       .help = "Build the label-smoothing prior in the training step on the compute device (on) "
+               "or in the loader workers (off); auto: on for GPUs, off on the CPU",
+       .choices = {"auto", "on", "off"}},
       {.dest = "slurm",
        .names = "--slurm",
        .field = &C::slurm,

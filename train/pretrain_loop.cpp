@@ -13,6 +13,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "data/device_batch.h"
 #include "data/loader.h"
 #include "data/sampler.h"
 #include "engine/autograd.h"
@@ -46,7 +47,8 @@ ObjectiveConfig run_objective(const PretrainConfig& c) {
 }
 
 data::LoaderOptions loader_options(const PretrainConfig& c, const ObjectiveConfig& o,
-                                   const Distributed& dist, size_t batch_size, bool shuffle) {
+                                   const Distributed& dist, size_t batch_size, bool shuffle,
+                                   Device device) {
   data::LoaderOptions lo;
   lo.batch_size = batch_size;
   lo.seed = static_cast<uint64_t>(c.seed);
@@ -59,8 +61,13 @@ data::LoaderOptions loader_options(const PretrainConfig& c, const ObjectiveConfi
   lo.skip_bad_samples = c.skip_bad_samples;
   lo.pipeline.n_channels = c.input_type == "s1" ? 13 : c.n_channels;
   lo.pipeline.crop_size = c.crop_size;
-  lo.pipeline.with_prior = c.multi_modal() && o.needs_prior();
-  if (lo.pipeline.with_prior) lo.pipeline.prior_type = o.label_smoothing_prior_type;
+  const bool with_prior = c.multi_modal() && o.needs_prior();
+  if (with_prior) lo.pipeline.prior_type = o.label_smoothing_prior_type;
+  // --prior_on_device: the loader hands over the prior's inputs and the step builds it.
+  lo.export_tile_labels =
+      with_prior && (c.prior_on_device == "auto" ? data::builds_prior_by_default(device)
+                                                 : c.prior_on_device == "on");
+  lo.pipeline.with_prior = with_prior && !lo.export_tile_labels;
   return lo;
 }
 
@@ -318,7 +325,7 @@ PretrainResult PretrainLoop::run() {
   }
 
   data::Loader train_loader(*dataset_, split_.train,
-                            loader_options(cfg_, obj_, dist_, cfg_.batch_size, true));
+                            loader_options(cfg_, obj_, dist_, cfg_.batch_size, true, device_));
   // Every epoch has the same number of whole batches per rank (data/sampler.h).
   const auto nb = static_cast<int64_t>(
       data::epoch_order(split_.train, static_cast<uint64_t>(cfg_.seed), 0, dist_.rank(),
@@ -329,7 +336,8 @@ PretrainResult PretrainLoop::run() {
                "{}: {} training locations give no full batch of --batch_size {} per rank ({} "
                "ranks)",
                cfg_.data_path, split_.train.size(), cfg_.batch_size, dist_.world_size());
-  data::LoaderOptions val_options = loader_options(cfg_, obj_, dist_, cfg_.test_batch_size, false);
+  data::LoaderOptions val_options =
+      loader_options(cfg_, obj_, dist_, cfg_.test_batch_size, false, device_);
   val_options.drop_last = opt_.upstream_drop_last;
   Validator validator(cfg_, obj_, *dataset_, split_.val, val_options, dist_, device_, compute_);
   if (dist_.is_main())

@@ -26,7 +26,7 @@ StepTensors upload_batch(data::DeviceBatchUploader& uploader, const data::Batch&
   d.s2 = own(up.img.narrow(1, 2, c - 2).contiguous().to(compute), up.img);
   d.labels = own(up.labels, up.labels);
   d.clean = own(up.clean_labels, up.clean_labels);
-  d.prior = own(up.prior, up.prior);
+  d.prior = up.prior_in_slot ? own(up.prior, up.prior) : up.prior;  // else built per batch
   uploader.release();
   uploader.wait_host();
   return d;

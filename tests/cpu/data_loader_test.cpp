@@ -9,10 +9,13 @@
 #include <set>
 
 #include "core/error.h"
+#include "data/device_batch.h"
 #include "data/loader.h"
 #include "data/pickle_writer.h"
 #include "data/sampler.h"
 #include "data/synth.h"
+#include "engine/ops/label_prior.h"
+#include "tests/tolerance.h"
 
 namespace cromss::data {
 namespace {
@@ -112,6 +115,41 @@ TEST(DataLoader, StartingMidEpochGivesTheRemainingBatches) {
   EXPECT_EQ(rest, std::vector<std::vector<float>>(full.begin() + 1, full.end()));
   loader.start_epoch(2, 5);  // past the end: an empty epoch
   EXPECT_FALSE(loader.next(b));
+}
+
+// --prior_on_device: a loader that only decodes and crops, handing over the full-tile seasonal
+// labels, seasons and warp rows, plus the prior built from them after the upload
+// (DeviceBatchUploader, engine/ops/label_prior.h), gives the prior of the loader that builds it,
+// rotated samples included, for every prior type.
+TEST(DataLoader, PriorBuiltAfterUploadEqualsLoaderPrior) {
+  SynthSet set(10);
+  PretrainDataset ds(set.paths);
+  int rotated = 0;
+  for (PriorType type : {PriorType::ts, PriorType::t, PriorType::s}) {
+    LoaderOptions in_loader = small_options(2), on_device = small_options(2);
+    in_loader.pipeline.prior_type = on_device.pipeline.prior_type = type;
+    on_device.export_tile_labels = true;
+    on_device.pipeline.with_prior = false;
+    Loader a(ds, iota_items(ds.size()), in_loader), b(ds, iota_items(ds.size()), on_device);
+    DeviceBatchUploader up_a(Device::cpu()), up_b(Device::cpu());
+    for (uint64_t epoch = 0; epoch < 4; ++epoch) {
+      a.start_epoch(epoch);
+      b.start_epoch(epoch);
+      Batch ba, bb;
+      while (a.next(ba)) {
+        ASSERT_TRUE(b.next(bb));
+        ASSERT_EQ(bb.prior.bytes(), 0u);  // the loader built no prior
+        for (const AugmentParams& p : bb.augment) rotated += p.rotate;
+        const Tensor expected = up_a.upload(ba).prior;
+        const DeviceBatch& got = up_b.upload(bb);
+        ASSERT_FALSE(got.prior_in_slot);
+        EXPECT_TRUE(test::all_close(got.prior, expected))
+            << "type " << static_cast<int>(type) << " epoch " << epoch;
+        EXPECT_EQ(got.img.to_vector<float>(), up_a.upload(ba).img.to_vector<float>());
+      }
+    }
+  }
+  EXPECT_GT(rotated, 0);  // the bilinear warp was exercised
 }
 
 TEST(DataLoader, BatchesIndependentOfWorkersAndRanksCoverDataset) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "engine/ops/elementwise.h"
@@ -190,18 +191,22 @@ TEST(ObjectiveParity, AutogradNodeOnCuda) {
       test::all_close(z2.grad().to(Device::cpu()), details.grad_logits[1].to(Device::cpu())));
 }
 
+// The tiled CUDA prior (kernels/prior_tile.cuh) against the CPU reference: a plane smaller than a
+// tile, the odd 255x257 (clipped last tiles in both directions) and one smaller than the halo.
 TEST(ObjectiveParity, PriorBlurMatchesCpu) {
   CROMSS_REQUIRE_CUDA_DEVICE();
   test::GuardBytesScope guard;
-  std::vector<float> u = Tensor::uniform({2 * 4 * 40 * 37}, 0, 1, 5).to_vector<float>();
-  std::vector<int32_t> ys(u.size());
-  for (size_t i = 0; i < u.size(); ++i) ys[i] = int32_t(u[i] * 9) % 9;
-  Tensor seasons = Tensor::from_vector(ys, {2, 4, 40, 37});
-  Tensor season = Tensor::from_vector<int32_t>({3, 1}, {2});
-  for (PriorType t : {PriorType::ts, PriorType::t, PriorType::s}) {
-    Tensor cpu = label_prior(seasons, season, 9, t);
-    Tensor gpu = label_prior(seasons.to(Device::cuda(0)), season, 9, t);
-    EXPECT_TRUE(test::all_close(gpu.to(Device::cpu()), cpu));
+  for (const auto& [H, W] : {std::pair{40, 37}, std::pair{255, 257}, std::pair{7, 9}}) {
+    std::vector<float> u = Tensor::uniform({2 * 4 * H * W}, 0, 1, 5).to_vector<float>();
+    std::vector<int32_t> ys(u.size());
+    for (size_t i = 0; i < u.size(); ++i) ys[i] = int32_t(u[i] * 9) % 9;
+    Tensor seasons = Tensor::from_vector(ys, {2, 4, H, W});
+    Tensor season = Tensor::from_vector<int32_t>({3, 1}, {2});
+    for (PriorType t : {PriorType::ts, PriorType::t, PriorType::s}) {
+      Tensor cpu = label_prior(seasons, season, 9, t);
+      Tensor gpu = label_prior(seasons.to(Device::cuda(0)), season, 9, t);
+      EXPECT_TRUE(test::all_close(gpu.to(Device::cpu()), cpu)) << H << "x" << W;
+    }
   }
 }
 

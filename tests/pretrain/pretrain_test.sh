@@ -9,6 +9,10 @@
 #            from its step.
 #   variants late fusion, single-modal S1 (script 1: v_* metrics, ROP max on v_miou) and
 #            --accumulate_grad_batches run an epoch and log what they should.
+#   prior    --prior_on_device on (the loader only crops; the step builds the label prior from
+#            the full-tile seasonal labels) == off (the loader builds it): last.h5 bit for bit
+#            after an epoch (3 steps) and the same validation loss; a run with another prior type
+#            differs (the prior reaches the loss).
 #   mpi      `mpirun -np 2` one SGD step == one process accumulating the same two micro-batches
 #            (rank r's batch of 1 is micro-batch r: data/sampler.h deals every world_size-th
 #            sample to a rank); parameters within fp32 tolerance, BN buffers excluded (§9.31).
@@ -68,6 +72,26 @@ variants)
     --run_dir "$work/s1"
   grep -q '"v_miou"' "$work/s1/metrics.jsonl" || fail "single-modal: no v_miou"
   grep -q '"v_clean_miou"' "$work/s1/metrics.jsonl" || fail "single-modal: no v_clean_miou"
+  ;;
+prior)
+  two=(--epochs 1)
+  for where in on off; do
+    "$cromss" pretrain "${common[@]}" "${small[@]}" "${two[@]}" --prior_on_device $where \
+      --run_dir "$work/prior_$where" >/dev/null
+  done
+  grep -q '"prior_on_device": "on"' "$work/prior_on/params.txt" ||
+    fail "params.txt does not record --prior_on_device"
+  "$compare" "$work/prior_off/checkpoints/last.h5" "$work/prior_on/checkpoints/last.h5" ||
+    fail "the prior built in the step trains differently from the loader's"
+  v_loss() { grep -o '"v_loss": *[-0-9.e]*' "$1/metrics.jsonl"; }
+  [[ -n "$(v_loss "$work/prior_on")" && "$(v_loss "$work/prior_on")" == "$(v_loss "$work/prior_off")" ]] ||
+    fail "validation loss: $(v_loss "$work/prior_on") vs $(v_loss "$work/prior_off")"
+  "$cromss" pretrain "${common[@]}" "${small[@]}" "${two[@]}" --prior_on_device on \
+    --label_smoothing_prior_type t --run_dir "$work/prior_t" >/dev/null
+  if "$compare" "$work/prior_off/checkpoints/last.h5" "$work/prior_t/checkpoints/last.h5" \
+    --params-only >/dev/null; then
+    fail "the prior type did not change training: the test cannot see the prior"
+  fi
   ;;
 mpi)
   one=(--crop_size 64 --batch_size 1 --test_batch_size 1 --optimizer sgd --learning_rate 0.01

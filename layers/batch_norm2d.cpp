@@ -2,6 +2,8 @@
 #include "layers/batch_norm2d.h"
 
 #include "engine/ops/batch_norm.h"
+#include "engine/ops/batch_norm_relu.h"
+#include "engine/ops/elementwise.h"
 
 namespace cromss {
 
@@ -13,12 +15,24 @@ BatchNorm2d::BatchNorm2d(int64_t channels)
       running_var_(register_buffer("running_var", Tensor::full({channels}, 1.0))),
       num_batches_tracked_(register_buffer("num_batches_tracked", Tensor::zeros({}, DType::i64))) {}
 
-Tensor BatchNorm2d::forward(const Tensor& x) {
+void BatchNorm2d::check_input(const Tensor& x) const {
   CROMSS_CHECK(x.dim() == 4 && x.size(1) == channels_,
                "BatchNorm2d({}): expected an NCHW input with {} channels, got {}", channels_,
                channels_, x.str());
+}
+
+Tensor BatchNorm2d::forward(const Tensor& x) {
+  check_input(x);
   if (training()) ++num_batches_tracked_.data<int64_t>()[0];
   return batch_norm2d(x, weight_, bias_, running_mean_, running_var_, training(), kMomentum, kEps);
+}
+
+Tensor BatchNorm2d::forward_relu(const Tensor& x, const Tensor& residual) {
+  if (!training()) return relu(residual.defined() ? add(forward(x), residual) : forward(x));
+  check_input(x);
+  ++num_batches_tracked_.data<int64_t>()[0];
+  return batch_norm_relu(x, weight_, bias_, running_mean_, running_var_, true, residual, kMomentum,
+                         kEps);
 }
 
 }  // namespace cromss

@@ -3,6 +3,8 @@
 // momentum 0.1 (method-spec.md §1.1). Training mode normalises with batch statistics and updates
 // the running stats in place (engine/ops/batch_norm.h) and counts the batch; eval mode uses the
 // running stats. num_batches_tracked is a host counter: it never moves to a device.
+// forward_relu(x[, residual]) = relu(forward(x) [+ residual]): in training one fused op
+// (engine/ops/batch_norm_relu.h, same numbers), in eval the three ops as before.
 #pragma once
 
 #include "layers/module.h"
@@ -16,9 +18,12 @@ class BatchNorm2d : public Layer {
 
   explicit BatchNorm2d(int64_t channels);
   Tensor forward(const Tensor& x) override;
+  Tensor forward_relu(const Tensor& x, const Tensor& residual = Tensor());
   int64_t channels() const { return channels_; }
 
  private:
+  void check_input(const Tensor& x) const;
+
   int64_t channels_;
   Tensor& weight_;
   Tensor& bias_;

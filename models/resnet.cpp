@@ -49,9 +49,8 @@ BasicBlock::BasicBlock(int64_t in, int64_t width, int64_t stride, int64_t dilati
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor out = relu(bn1_.forward(conv1_.forward(x)));
-  out = bn2_.forward(conv2_.forward(out));
-  return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+  Tensor out = bn1_.forward_relu(conv1_.forward(x));
+  return bn2_.forward_relu(conv2_.forward(out), downsample_ ? downsample_->forward(x) : x);
 }
 
 Bottleneck::Bottleneck(int64_t in, int64_t width, int64_t stride, int64_t dilation)
@@ -66,10 +65,9 @@ Bottleneck::Bottleneck(int64_t in, int64_t width, int64_t stride, int64_t dilati
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor out = relu(bn1_.forward(conv1_.forward(x)));
-  out = relu(bn2_.forward(conv2_.forward(out)));
-  out = bn3_.forward(conv3_.forward(out));
-  return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+  Tensor out = bn1_.forward_relu(conv1_.forward(x));
+  out = bn2_.forward_relu(conv2_.forward(out));
+  return bn3_.forward_relu(conv3_.forward(out), downsample_ ? downsample_->forward(x) : x);
 }
 
 ResNetEncoder::ResNetEncoder(const std::string& model_type, int64_t in_channels, int depth,
@@ -116,7 +114,7 @@ std::vector<Tensor> ResNetEncoder::forward(const Tensor& x) {
                "ResNet encoder: expected an NCHW input with {} channels, got {}", in_channels(),
                x.str());
   std::vector<Tensor> features{x};
-  Tensor f = relu(bn1_.forward(conv1_.forward(x)));
+  Tensor f = bn1_.forward_relu(conv1_.forward(x));
   features.push_back(f);
   f = max_pool2d(f, 3, 2, 1);
   for (int l = 0; l + 2 <= depth_; ++l) {

@@ -5,35 +5,19 @@
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
+#include "engine/ops/batch_norm_statistics.h"
 #include "engine/ops/op_checks.h"
 #include "kernels/batch_norm.h"
 
 namespace cromss {
 namespace {
 
-DType param_dtype_for(DType x) {
-  return x == DType::f64 ? DType::f64 : DType::f32;
-}
-
-void check_param(const Tensor& p, const char* what, const Tensor& x, bool optional) {
-  if (optional && !p.defined()) return;
-  const DType want = param_dtype_for(x.dtype());
-  CROMSS_CHECK(p.defined(), "batch_norm2d: {} is required", what);
-  CROMSS_CHECK(p.dim() == 1 && p.size(0) == x.size(1) && p.dtype() == want &&
-                   p.device() == x.device() && p.is_contiguous(),
-               "batch_norm2d: {} must be a contiguous {}[{}] on {}, got {}", what, dtype_name(want),
-               x.size(1), x.device().str(), p.str());
-}
-
-struct Dims {
-  int64_t n, c, hw;
-};
-
 // Per-channel sums of dy and dy * xhat, then the input gradient; weight/bias gradients are the
 // sums themselves.
 std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight,
-                                        const Tensor& mean, const Tensor& var, double eps,
-                                        bool training, Dims d, const std::vector<bool>& needs) {
+                                        const BatchNormStatistics& d, double eps, bool training,
+                                        const std::vector<bool>& needs) {
+  const Tensor &mean = d.mean, &var = d.var;
   const DType pt = mean.dtype();
   Tensor sum_g = Tensor::empty({d.c}, pt, x.device());
   Tensor sum_g_xhat = Tensor::empty({d.c}, pt, x.device());
@@ -49,53 +33,73 @@ std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const 
   return {gx, needs[1] ? sum_g_xhat : Tensor(), needs[2] ? sum_g : Tensor()};
 }
 
+DType param_dtype_for(DType x) {
+  return x == DType::f64 ? DType::f64 : DType::f32;
+}
+
+void check_param(const char* op, const Tensor& p, const char* what, const Tensor& x,
+                 bool optional) {
+  if (optional && !p.defined()) return;
+  const DType want = param_dtype_for(x.dtype());
+  CROMSS_CHECK(p.defined(), "{}: {} is required", op, what);
+  CROMSS_CHECK(p.dim() == 1 && p.size(0) == x.size(1) && p.dtype() == want &&
+                   p.device() == x.device() && p.is_contiguous(),
+               "{}: {} must be a contiguous {}[{}] on {}, got {}", op, what, dtype_name(want),
+               x.size(1), x.device().str(), p.str());
+}
+
 }  // namespace
+
+BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const Tensor& weight,
+                                          const Tensor& bias, Tensor& running_mean,
+                                          Tensor& running_var, bool training, double momentum) {
+  check_float_inputs(op, {&x});
+  check_dim(op, x, 4, "x (NCHW)");
+  check_param(op, weight, "weight", x, true);
+  check_param(op, bias, "bias", x, true);
+  check_param(op, running_mean, "running_mean", x, training);
+  check_param(op, running_var, "running_var", x, training);
+  CROMSS_CHECK(running_mean.defined() == running_var.defined(),
+               "{}: pass both running_mean and running_var or neither", op);
+  BatchNormStatistics st;
+  st.n = x.size(0);
+  st.c = x.size(1);
+  st.hw = x.size(2) * x.size(3);
+  const int64_t count = st.n * st.hw;
+  CROMSS_CHECK(!training || count > 1, "{}: training needs more than one value per channel, got {}",
+               op, x.str());
+  if (!training) {
+    st.mean = running_mean.clone();
+    st.var = running_var.clone();
+    return st;
+  }
+  const DType pt = param_dtype_for(x.dtype());
+  st.mean = Tensor::empty({st.c}, pt, x.device());
+  st.var = Tensor::empty({st.c}, pt, x.device());
+  dispatch(kernels::batch_norm_stats, x.device(), x.raw_data(), x.dtype(), st.n, st.c, st.hw,
+           st.mean.raw_data(), st.var.raw_data());
+  if (running_mean.defined())
+    dispatch(kernels::batch_norm_update_running, x.device(), st.mean.raw_data(), st.var.raw_data(),
+             x.dtype(), st.c, count, momentum, running_mean.raw_data(), running_var.raw_data());
+  return st;
+}
 
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
                     Tensor& running_var, bool training, double momentum, double eps) {
-  check_float_inputs("batch_norm2d", {&x});
-  check_dim("batch_norm2d", x, 4, "x (NCHW)");
-  check_param(weight, "weight", x, true);
-  check_param(bias, "bias", x, true);
-  check_param(running_mean, "running_mean", x, training);
-  check_param(running_var, "running_var", x, training);
-  CROMSS_CHECK(running_mean.defined() == running_var.defined(),
-               "batch_norm2d: pass both running_mean and running_var or neither");
-  const Dims d{x.size(0), x.size(1), x.size(2) * x.size(3)};
-  const int64_t count = d.n * d.hw;
-  CROMSS_CHECK(!training || count > 1,
-               "batch_norm2d: training needs more than one value per channel, got {}", x.str());
-  const DType pt = param_dtype_for(x.dtype());
-
-  // mean / var: the statistics used for normalisation (batch stats, or running stats in eval).
-  Tensor mean, var;
-  if (training) {
-    mean = Tensor::empty({d.c}, pt, x.device());
-    var = Tensor::empty({d.c}, pt, x.device());
-  } else {
-    mean = running_mean.clone();
-    var = running_var.clone();
-  }
+  const BatchNormStatistics st = batch_norm_statistics(
+      "batch_norm2d", x, weight, bias, running_mean, running_var, training, momentum);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (training) {
-    dispatch(kernels::batch_norm_stats, x.device(), x.raw_data(), x.dtype(), d.n, d.c, d.hw,
-             mean.raw_data(), var.raw_data());
-    if (running_mean.defined())
-      dispatch(kernels::batch_norm_update_running, x.device(), mean.raw_data(), var.raw_data(),
-               x.dtype(), d.c, count, momentum, running_mean.raw_data(), running_var.raw_data());
-  }
-  dispatch(kernels::batch_norm_forward, x.device(), x.raw_data(), mean.raw_data(), var.raw_data(),
-           weight.defined() ? weight.raw_data() : nullptr,
-           bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(), d.n, d.c, d.hw,
+  dispatch(kernels::batch_norm_forward, x.device(), x.raw_data(), st.mean.raw_data(),
+           st.var.raw_data(), weight.defined() ? weight.raw_data() : nullptr,
+           bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(), st.n, st.c, st.hw,
            y.raw_data());
 
   if (any_requires_grad({&x, &weight, &bias})) {
     Tensor sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();
     record_op("batch_norm2d", y, {&x, &weight, &bias},
-              [sx, sw, mean, var, eps, training, d](
-                  const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return batch_norm_backward(g.contiguous(), sx, sw, mean, var, eps, training, d,
-                                           needs);
+              [sx, sw, st, eps, training](const Tensor& g,
+                                          const std::vector<bool>& needs) -> std::vector<Tensor> {
+                return batch_norm_backward(g.contiguous(), sx, sw, st, eps, training, needs);
               });
   }
   return y;

@@ -1,12 +1,15 @@
 // Bias of the CUDA convolution (see kernels/conv2d.h): y[n, k, :, :] += bias[k] after cuDNN's
-// forward, and grad_bias[k] = sum over n, oh, ow of grad_y[n, k, oh, ow]: one block per channel,
-// strided per-thread sums and a CUB block reduction, all in a fixed order (deterministic); fp32
-// accumulation for bf16/f16.
-#include <cub/block/block_reduce.cuh>
-
+// forward, and grad_bias[k] = sum over n, oh, ow of grad_y[n, k, oh, ow]: each channel split into
+// chunks over many blocks (kernels/channel_reduce.cuh), one partial sum per block, the partials
+// of a channel added in chunk order by a second kernel (deterministic); fp32 accumulation for
+// bf16/f16.
 #include "core/cuda/context_cuda.h"
+#include "core/scratch.h"
 #include "kernels/conv2d.h"
+#include "kernels/cuda/channel_reduce_launch.cuh"
+#include "kernels/cuda/norm_block_reduce.cuh"
 #include "kernels/cuda/types.cuh"
+#include "kernels/vector_split.cuh"
 
 namespace cromss::cuda_kernels {
 namespace {
@@ -18,17 +21,19 @@ __global__ void add_bias_kernel(T* y, const T* bias, int64_t channels, int64_t p
   }
 }
 
-template <class T>
-__global__ void bias_grad_kernel(const T* grad_y, T* grad_bias, int64_t batch, int64_t channels,
-                                 int64_t plane) {
-  using BlockReduce = cub::BlockReduce<acc_t<T>, kThreads>;
-  __shared__ typename BlockReduce::TempStorage temp;
-  const int64_t k = blockIdx.x;
-  acc_t<T> acc = 0;
-  for (int64_t i = threadIdx.x; i < batch * plane; i += blockDim.x)
-    acc += load(grad_y, ((i / plane) * channels + k) * plane + i % plane);
-  const acc_t<T> total = BlockReduce(temp).Sum(acc);
-  if (threadIdx.x == 0) store(grad_bias, k, total);
+template <class T, class I>
+__global__ void bias_grad_partial_kernel(const T* grad_y, I channels, I plane, I count, I chunks,
+                                         acc_t<T>* partial) {
+  using A = acc_t<T>;
+  __shared__ A shared[32];
+  const I block = blockIdx.x, k = block / chunks, j = block - k * chunks;
+  const I begin = static_cast<I>(chunk_begin(count, chunks, j));
+  const I end = static_cast<I>(chunk_begin(count, chunks, j + 1));
+  A acc = 0;
+  for (I i = begin + static_cast<I>(threadIdx.x); i < end; i += static_cast<I>(blockDim.x))
+    acc += load(grad_y, channel_offset(i, k, channels, plane));
+  acc = block_sum(acc, shared);
+  if (threadIdx.x == 0) partial[block] = acc;
 }
 
 }  // namespace
@@ -47,12 +52,28 @@ void conv2d_add_bias(const Conv2dGeometry& g, const void* bias, void* y, DType d
 void conv2d_backward_bias(const Conv2dGeometry& g, const void* grad_y, void* grad_bias, DType dtype,
                           const Context& ctx) {
   if (g.k == 0) return;
+  const int64_t plane = g.oh * g.ow;
+  const ChannelReducePlan plan = plan_channel_reduce(g.n, g.k, plane, ctx);
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "conv2d_backward_bias", [&] {
-    bias_grad_kernel<<<static_cast<unsigned>(g.k), kThreads, 0, stream_of(ctx)>>>(
-        static_cast<const scalar_t*>(grad_y), static_cast<scalar_t*>(grad_bias), g.n, g.k,
-        g.oh * g.ow);
+    using T = scalar_t;
+    using A = acc_t<T>;
+    Scratch partials(ctx, plan.blocks * sizeof(A));
+    const auto first_pass = [&](auto index) {
+      using I = decltype(index);
+      bias_grad_partial_kernel<<<plan.blocks, kChannelReduceThreads, 0, stream_of(ctx)>>>(
+          static_cast<const T*>(grad_y), I(g.k), I(plane), I(plan.count), I(plan.chunks),
+          partials.as<A>());
+    };
+    if (index_fits_int32(g.n * g.k * plane, kChannelReduceThreads))
+      first_pass(int32_t{});
+    else
+      first_pass(int64_t{});
+    CUDA_CHECK_LAUNCH();
+    sum_partials_kernel<<<blocks_for(g.k), kThreads, 0, stream_of(ctx)>>>(
+        partials.as<A>(), static_cast<T*>(grad_bias), static_cast<const A*>(nullptr),
+        static_cast<T*>(nullptr), g.k, plan.chunks);
+    CUDA_CHECK_LAUNCH();
   });
-  CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace cromss::cuda_kernels

@@ -32,6 +32,8 @@ const std::vector<ConvCase> kCases = {
     {"stem7x7_s2_p3", 2, 3, 64, 64, 64, 7, 7, Conv2dParams::square(2, 3), false},
     {"channels31to33", 1, 31, 13, 11, 33, 3, 3, Conv2dParams::square(1, 1), true},
     {"image255x257", 1, 3, 255, 257, 4, 3, 3, Conv2dParams::square(2, 1), true},
+    // A segmentation head: 2 channels of 4 x 96 x 96 values, the bias gradient split into chunks.
+    {"head1x1_bias_chunks", 4, 16, 96, 96, 2, 1, 1, Conv2dParams::square(1, 0), true},
 };
 
 class Conv2dParity : public ::testing::TestWithParam<std::tuple<ConvCase, DType>> {};

@@ -1,5 +1,7 @@
 // Sequential: layers applied in order and named "0", "1", ... like torch.nn.Sequential, so
-// their parameters get keys such as "downsample.1.running_mean" or "conv1.0.weight".
+// their parameters get keys such as "downsample.1.running_mean" or "conv1.0.weight". A
+// BatchNorm2d directly followed by a ReLU runs as BatchNorm2d::forward_relu (one fused op in
+// training, the same numbers), which covers the decoders' conv-BN-ReLU blocks.
 // ModuleList: a plain container whose children the owner names "0", "1", ... and calls itself
 // (torch.nn.ModuleList), e.g. smp's "decoder.blocks.{i}".
 #pragma once
@@ -20,11 +22,7 @@ class Sequential : public Layer {
     layers_.push_back(&ref);
     return ref;
   }
-  Tensor forward(const Tensor& x) override {
-    Tensor y = x;
-    for (Layer* l : layers_) y = l->forward(y);
-    return y;
-  }
+  Tensor forward(const Tensor& x) override;
   size_t size() const { return layers_.size(); }
   Layer& operator[](size_t i) { return *layers_.at(i); }
 

@@ -1,5 +1,7 @@
 // CPU reference of the batch-normalisation kernels (see kernels/batch_norm.h). Sums accumulate
-// in double; the per-element math comes from kernels/batch_norm.cuh.
+// in double; the per-element math comes from kernels/batch_norm.cuh. Channels (and samples) run
+// in parallel with OpenMP; each channel's sums are one thread's sequential loop, so the results
+// do not depend on the thread count.
 #include "kernels/batch_norm.h"
 #include "kernels/cpu/float_dispatch.h"
 
@@ -16,6 +18,7 @@ T weight_or_one(const T* weight, int64_t ch) {
 template <class T>
 void batch_norm_stats(const T* x, int64_t n, int64_t c, int64_t hw, T* mean, T* var) {
   const double count = static_cast<double>(n * hw);
+#pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < c; ++ch) {
     double sum = 0;
     for (int64_t s = 0; s < n; ++s)
@@ -45,6 +48,7 @@ void batch_norm_update_running(const T* mean, const T* var, int64_t c, int64_t c
 template <class T>
 void batch_norm_forward(const T* x, const T* mean, const T* var, const T* weight, const T* bias,
                         double eps, int64_t n, int64_t c, int64_t hw, T* y) {
+#pragma omp parallel for collapse(2) schedule(static)
   for (int64_t s = 0; s < n; ++s)
     for (int64_t ch = 0; ch < c; ++ch) {
       const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
@@ -58,6 +62,7 @@ void batch_norm_forward(const T* x, const T* mean, const T* var, const T* weight
 template <class T>
 void batch_norm_channel_sums(const T* grad_out, const T* x, const T* mean, const T* var, double eps,
                              int64_t n, int64_t c, int64_t hw, T* sum_g, T* sum_g_xhat) {
+#pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < c; ++ch) {
     const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
     double sg = 0, sgx = 0;
@@ -77,6 +82,7 @@ void batch_norm_backward_x(const T* grad_out, const T* x, const T* mean, const T
                            const T* weight, const T* sum_g, const T* sum_g_xhat, double eps,
                            bool training, int64_t n, int64_t c, int64_t hw, T* grad_x) {
   const T count = static_cast<T>(n * hw);
+#pragma omp parallel for collapse(2) schedule(static)
   for (int64_t s = 0; s < n; ++s)
     for (int64_t ch = 0; ch < c; ++ch) {
       const T invstd = norm_invstd(var[ch], static_cast<T>(eps));

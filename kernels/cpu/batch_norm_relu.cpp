@@ -1,7 +1,8 @@
 // CPU reference of the fused batch norm + (residual add +) ReLU kernels (see
 // kernels/batch_norm_relu.h), written as the unfused composition per element: batch norm's
 // affine, the add, the ReLU; backward: the ReLU's mask, then batch norm's backward. Sums
-// accumulate in double like kernels/cpu/batch_norm.cpp, so f32/f64 results equal the unfused ops'.
+// accumulate in double like kernels/cpu/batch_norm.cpp, so f32/f64 results equal the unfused ops',
+// and are parallel over channels the same way (results independent of the thread count).
 #include "kernels/batch_norm_relu.h"
 #include "kernels/cpu/float_dispatch.h"
 
@@ -11,6 +12,7 @@ template <class T>
 void batch_norm_relu_forward(const T* x, const T* residual, const T* mean, const T* var,
                              const T* weight, const T* bias, double eps, int64_t n, int64_t c,
                              int64_t hw, T* y) {
+#pragma omp parallel for collapse(2) schedule(static)
   for (int64_t s = 0; s < n; ++s)
     for (int64_t ch = 0; ch < c; ++ch) {
       const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
@@ -28,6 +30,7 @@ template <class T>
 void batch_norm_relu_channel_sums(const T* grad_out, const T* y, const T* x, const T* mean,
                                   const T* var, double eps, int64_t n, int64_t c, int64_t hw,
                                   T* sum_g, T* sum_g_xhat) {
+#pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < c; ++ch) {
     const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
     double sg = 0, sgx = 0;
@@ -49,6 +52,7 @@ void batch_norm_relu_backward_x(const T* grad_out, const T* y, const T* x, const
                                 double eps, bool training, int64_t n, int64_t c, int64_t hw,
                                 T* grad_x, T* grad_residual) {
   const T count = static_cast<T>(n * hw);
+#pragma omp parallel for collapse(2) schedule(static)
   for (int64_t s = 0; s < n; ++s)
     for (int64_t ch = 0; ch < c; ++ch) {
       const T invstd = norm_invstd(var[ch], static_cast<T>(eps));

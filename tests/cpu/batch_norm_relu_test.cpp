@@ -1,7 +1,8 @@
 // batch_norm_relu on the CPU: the fused op against the unfused composition relu(batch_norm2d(x)
 // [+ residual]) (forward, running statistics and every gradient, f32 and f64, training and eval),
-// and finite-difference gradients in f64.
+// and finite-difference gradients in f64; both ops give the same bits with 1 and 2 OpenMP threads.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cstdio>
 
@@ -109,6 +110,33 @@ TEST(BatchNormRelu, ResidualOfAnotherShapeIsAClearError) {
         }
       },
       std::exception);
+}
+
+// Seeds 900-905. The CPU kernels run channels in parallel; each channel's sums stay one thread's
+// loop.
+TEST(BatchNormRelu, ResultsDoNotDependOnThreadCount) {
+  auto run = [](int threads) {
+    omp_set_num_threads(threads);
+    const Shape shape{3, 7, 9, 11};
+    Tensor x = Tensor::normal(shape, 0.3, 1.2, 900).set_requires_grad(true);
+    Tensor r = Tensor::normal(shape, 0.0, 1.0, 901).set_requires_grad(true);
+    Tensor w = Tensor::uniform({7}, 0.5, 1.5, 902).set_requires_grad(true);
+    Tensor b = Tensor::uniform({7}, -0.5, 0.5, 903).set_requires_grad(true);
+    Tensor rm = Tensor::zeros({7}), rv = Tensor::full({7}, 1.0);
+    Tensor fused = batch_norm_relu(x, w, b, rm, rv, true, r);
+    Tensor plain = batch_norm2d(x, w, b, rm, rv, true);
+    fused.backward(Tensor::uniform(shape, -1, 1, 904));
+    plain.backward(Tensor::uniform(shape, -1, 1, 905));
+    return std::vector<std::vector<float>>{
+        fused.to_vector<float>(),    plain.to_vector<float>(),    rm.to_vector<float>(),
+        rv.to_vector<float>(),       x.grad().to_vector<float>(), r.grad().to_vector<float>(),
+        w.grad().to_vector<float>(), b.grad().to_vector<float>()};
+  };
+  const int saved = omp_get_max_threads();
+  std::printf("seeds 900-905\n");
+  const auto one = run(1), two = run(2);
+  omp_set_num_threads(saved);
+  EXPECT_EQ(one, two);
 }
 
 }  // namespace

@@ -12,6 +12,15 @@
 // 0.1028 GFLOP per band fewer in the 7x7 stem conv (S1 has 2), scaled by crop area; forward,
 // weight gradients and input gradients, less the stems' input gradients (never computed), the
 // same formula as tools/pytorch_baseline.py. Other encoders report no FLOPs (null in the JSON).
+//
+// Besides the timed steps: host syncs per step (core/sync_counts.h, counted over the timed steps),
+// dispatches per step (kernel-table calls and objective passes: engine/op_profiler.h in count
+// mode over one extra step; on CUDA a dispatch is one or more kernel launches or cuDNN/cuBLASLt
+// calls - launches themselves are not counted),
+// with --profile_ops a per-op-type time table over as many extra steps in the profiler's timing
+// mode (CUDA events on each op's stream; they slow the step, so the table's steps are not the
+// timed ones), and with --print_conv_algos the cuDNN algorithm chosen for every convolution
+// (kernels/conv2d_algo_cache.h: measured, or heuristic under --deterministic).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,10 +36,14 @@
 #include "apps/registry.h"
 #include "core/allocator.h"
 #include "core/cuda_api.h"
+#include "core/determinism.h"
 #include "core/device.h"
 #include "core/device_info.h"
 #include "core/error.h"
+#include "core/sync_counts.h"
+#include "engine/op_profiler.h"
 #include "engine/ops/elementwise.h"
+#include "kernels/conv2d_algo_cache.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
 #include "train/cromss_loss.h"
@@ -56,6 +69,9 @@ struct BenchOptions {
   uint64_t seed = 42;
   double peak_tflops = 0;
   double learning_rate = 0.005;
+  bool deterministic = false;
+  bool profile_ops = false;
+  bool print_conv_algos = false;
   bool branch_streams = false;  // the S1 branch's forward on a second stream
   std::string json_path;
 };
@@ -98,11 +114,72 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Wall-clock ms of each of `steps` calls of `step`, the device idle before and after each.
+template <class Step>
+std::vector<double> time_steps(int steps, Device device, Step step) {
+  std::vector<double> ms;
+  for (int i = 0; i < steps; ++i) {
+    synchronize(device);
+    const auto t0 = std::chrono::steady_clock::now();
+    step();
+    synchronize(device);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return ms;
+}
+
+// The --profile_ops table: per op type, calls and ms per step and the share of the profiled step.
+nlohmann::json print_op_profile(const OpProfile& profile, int steps, double step_ms,
+                                double unprofiled_ms, Device device) {
+  std::printf("  op profile    %d profiled steps, median %.2f ms/step (%.2f unprofiled); %s\n",
+              steps, step_ms, unprofiled_ms,
+              device.is_cuda() ? "CUDA event time on each op's stream (ops on different streams "
+                                 "overlap)"
+                               : "steady-clock time around each dispatch");
+  std::printf("    %-34s %11s %10s %10s\n", "op", "calls/step", "ms/step", "% of step");
+  nlohmann::json rows = nlohmann::json::array();
+  const double n = static_cast<double>(steps);
+  auto row = [&](const std::string& op, int64_t calls, double total_ms) {
+    const double per_step = total_ms / n;
+    const double percent = step_ms > 0 ? 100.0 * per_step / step_ms : 0.0;
+    std::printf("    %-34s %11.1f %10.3f %10.1f\n", op.c_str(), static_cast<double>(calls) / n,
+                per_step, percent);
+    return nlohmann::json{{"op", op},
+                          {"calls", calls},
+                          {"calls_per_step", static_cast<double>(calls) / n},
+                          {"ms_per_step", per_step},
+                          {"percent_of_step", percent}};
+  };
+  for (const OpProfileRow& r : profile.rows) rows.push_back(row(r.op, r.calls, r.total_ms));
+  row("all ops", profile.calls(), profile.total_ms());
+  const double rest = step_ms - profile.total_ms() / n;
+  std::printf("    %-34s %11s %10.3f %10.1f\n", "rest of the step (host, gaps)", "", rest,
+              step_ms > 0 ? 100.0 * rest / step_ms : 0.0);
+  return {{"steps", steps}, {"ms_per_step_median", step_ms}, {"ops", rows}};
+}
+
+// --print_conv_algos: the cached cuDNN choice of every convolution run so far.
+nlohmann::json print_conv_algos() {
+  const auto entries = conv_algo_cache().entries();
+  std::printf("  cuDNN algorithms (%zu convolutions; %s)\n", entries.size(),
+              deterministic_algorithms() ? "heuristic, deterministic only (--deterministic)"
+                                         : "fastest measured by cudnnFind*AlgorithmEx");
+  nlohmann::json lines = nlohmann::json::array();
+  for (const auto& [key, choice] : entries) {
+    const std::string line = describe_conv_algo(key, choice);
+    std::printf("    %s\n", line.c_str());
+    lines.push_back(line);
+  }
+  return lines;
+}
+
 void run_bench(const BenchOptions& o) {
   const Device device = Device::parse(o.device);
   CROMSS_CHECK(o.precision == "fp32" || device.is_cuda(),
                "--precision {}: 16-bit precision needs --device cuda", o.precision);
   CROMSS_CHECK(o.steps > 0 && o.warmup >= 0, "--steps must be > 0, --warmup >= 0");
+  set_deterministic_algorithms(o.deterministic);
   const DType compute = o.precision == "bf16"   ? DType::bf16
                         : o.precision == "fp16" ? DType::f16
                                                 : DType::f32;
@@ -154,16 +231,17 @@ void run_bench(const BenchOptions& o) {
   for (int i = 0; i < o.warmup; ++i) step();
   synchronize(device);
   reset_peak_memory(device);
-  std::vector<double> ms;
-  for (int i = 0; i < o.steps; ++i) {
-    synchronize(device);
-    const auto t0 = std::chrono::steady_clock::now();
+  int64_t host_syncs = 0;
+  const std::vector<double> ms = time_steps(o.steps, device, [&] {
+    const SyncCountScope syncs;
     step();
-    synchronize(device);
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
+    host_syncs += syncs.elapsed().total();
+  });
   const double peak_mib = static_cast<double>(memory_stats(device).peak) / (1024.0 * 1024.0);
+  op_profiler::start(OpProfiling::count);
+  time_steps(1, device, step);
+  const int64_t dispatches_per_step = op_profiler::stop().calls();  // over one step
+  const double host_syncs_per_step = static_cast<double>(host_syncs) / o.steps;
   const double med = median(ms);
   const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
   const double pairs_per_s = static_cast<double>(b) * 1000.0 / med;
@@ -192,6 +270,18 @@ void run_bench(const BenchOptions& o) {
       std::printf("  MFU           %.1f %% of %.1f TFLOP/s\n", 100.0 * tflops / peak, peak);
   }
   std::printf("  peak memory   %.1f MiB (%s allocator)\n", peak_mib, device.str().c_str());
+  std::printf("  host syncs    %.1f per step\n", host_syncs_per_step);
+  std::printf(
+      "  dispatches    %lld per step (kernel-table calls and objective passes; CUDA kernel "
+      "launches not counted)\n",
+      static_cast<long long>(dispatches_per_step));
+  nlohmann::json op_profile, conv_algos;
+  if (o.profile_ops) {
+    op_profiler::start(OpProfiling::time);
+    const std::vector<double> profiled = time_steps(o.steps, device, step);
+    op_profile = print_op_profile(op_profiler::stop(), o.steps, median(profiled), med, device);
+  }
+  if (o.print_conv_algos) conv_algos = print_conv_algos();
 
   if (o.json_path.empty()) return;
   nlohmann::json j;
@@ -217,6 +307,12 @@ void run_bench(const BenchOptions& o) {
   j["peak_tflops"] = peak > 0 ? nlohmann::json(peak) : nlohmann::json();
   j["mfu"] = has_flops && peak > 0 ? nlohmann::json(tflops / peak) : nlohmann::json();
   j["peak_memory_mib"] = peak_mib;
+  j["deterministic"] = o.deterministic;
+  j["host_syncs_per_step"] = host_syncs_per_step;
+  j["dispatches_per_step"] = dispatches_per_step;
+  j["kernel_launches_per_step"] = nlohmann::json();  // not counted (needs CUPTI)
+  j["op_profile"] = op_profile;
+  j["conv_algos"] = conv_algos;
   std::ofstream out(o.json_path);
   if (!out.good()) CROMSS_THROW(IoError, "--json {}: cannot open for writing", o.json_path);
   out << j.dump(2) << "\n";
@@ -245,6 +341,13 @@ void setup_bench(CLI::App& root) {
          "--peak_tflops", opt->peak_tflops,
          "device peak for MFU; 0: from the device name (core/device_info.h; none for the CPU)")
       ->capture_default_str();
+  cmd->add_flag("--deterministic", opt->deterministic,
+                "deterministic cuDNN algorithms from heuristics instead of the fastest measured");
+  cmd->add_flag("--profile_ops", opt->profile_ops,
+                "after the timed steps, time as many steps per op type (calls/step, ms/step, % of "
+                "step; CUDA events on the CUDA device)");
+  cmd->add_flag("--print_conv_algos", opt->print_conv_algos,
+                "print the cuDNN algorithm chosen for each convolution shape and direction");
   cmd->add_flag("--branch_streams", opt->branch_streams,
                 "queue the S1 branch's forward on a second stream (as cromss pretrain)");
   cmd->add_option("--json", opt->json_path, "also write the results as JSON here");

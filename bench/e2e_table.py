@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Prints the end-to-end step table of bench/gpu_check.sh from the JSON files it wrote: for each
-(batch, precision), cromss's ms/step, pairs/s, MFU, peak memory, host syncs and kernel launches
-per step, cromss with --branch_streams where it ran (ratio cromss ms / its ms: > 1, the second
-stream helps), then each PyTorch variant (eager NCHW, eager channels_last, torch.compile
-channels_last) with the ratio PyTorch ms / cromss ms (> 1: cromss is faster). Missing runs print
-as '-'.
+(batch, precision), cromss's ms/step, pairs/s, MFU, peak memory, host syncs and dispatches
+(kernel-table calls) per step, then cromss with --branch_streams where it ran (ratio cromss ms /
+its ms: > 1, the second stream helps), cromss with --deterministic (heuristic cuDNN algorithms)
+where it ran, and each PyTorch variant (eager NCHW, eager channels_last, torch.compile
+channels_last), each with the ratio its ms / cromss ms (> 1: cromss is faster). Missing runs
+print as '-'.
 
 Usage: python3 bench/e2e_table.py DIR      (DIR holds cromss_b<batch>_<precision>.json,
-                                             cromss_streams_b<batch>_<precision>.json and
+                                             cromss_streams_b<batch>_<precision>.json,
+                                             cromss_det_b<batch>_<precision>.json and
                                              pytorch_<variant>_b<batch>_<precision>.json)
 """
 import json
@@ -38,14 +40,15 @@ def main():
     print("end-to-end step (ResNet-50 mid fusion, 13 bands, 256², median ms/step; ratio = "
           "PyTorch ms / cromss ms; for --branch_streams, cromss ms / its ms)")
     header = f"  {'batch precision':<16} {'run':<36} {'ms/step':>9} {'pairs/s':>9} {'MFU %':>6} " \
-             f"{'peak MiB':>9} {'syncs':>6} {'launches':>9} {'ratio':>6}"
+             f"{'peak MiB':>9} {'syncs':>6} {'dispatch':>9} {'ratio':>6}"
     print(header)
     for tag in tags:
         batch, precision = tag[1:].split("_")
         ours = load(root / f"cromss_{tag}.json")
         ours_ms = ours and ours.get("ms_per_step_median")
-        streams = load(root / f"cromss_streams_{tag}.json")
-        rows = [("cromss", ours), ("cromss --branch_streams", streams)]
+        rows = [("cromss", ours),
+                ("cromss --branch_streams", load(root / f"cromss_streams_{tag}.json")),
+                ("cromss --deterministic", load(root / f"cromss_det_{tag}.json"))]
         rows += [(name, load(root / f"pytorch_{key}_{tag}.json")) for key, name in VARIANTS]
         for name, r in rows:
             if r is None and name != "cromss":
@@ -60,7 +63,7 @@ def main():
                   f"{fmt(r.get('pairs_per_s'), '.1f'):>9} {fmt(mfu and 100 * mfu, '.1f'):>6} "
                   f"{fmt(r.get('peak_memory_mib'), '.0f'):>9} "
                   f"{fmt(r.get('host_syncs_per_step'), '.1f'):>6} "
-                  f"{fmt(r.get('kernel_launches_per_step'), '.0f'):>9} {fmt(ratio, '.2f'):>6}")
+                  f"{fmt(r.get('dispatches_per_step'), '.0f'):>9} {fmt(ratio, '.2f'):>6}")
 
 
 if __name__ == "__main__":

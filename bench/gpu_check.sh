@@ -2,10 +2,13 @@
 # One command for a machine with a GPU: build (or take a bundle made by bench/gpu_bundle.sh), run
 # the gpu-labelled tests, run a short CromSS pretraining on the GPU in bf16 and fp16 and resume
 # it, time the end-to-end training step against PyTorch (batch 16 and 128, bf16 and fp16, PyTorch
-# eager NCHW / channels_last / torch.compile; bench/e2e_table.py prints the ratios), run the
-# kernel benchmarks, run the gpu tests under compute-sanitizer (memcheck), and print one summary
-# table. Every step has a time limit, so the whole check fits a 10-minute lease on an H100/H200
-# (E2E_BATCHES="128", E2E_COMPILE=0 or E2E_STREAMS=0 shorten it).
+# eager NCHW / channels_last / torch.compile; bench/e2e_table.py prints the ratios), at batch 128
+# print the per-op-type time table (bf16, `cromss bench --profile_ops`), the cuDNN algorithm
+# chosen for every convolution (`--print_conv_algos`) and the step with --deterministic's
+# heuristic algorithms for comparison, run the kernel benchmarks, run the gpu tests under
+# compute-sanitizer (memcheck), and print one summary table. Every step has a time limit, so the
+# whole check fits a 10-minute lease on an H100/H200 (E2E_BATCHES="128", E2E_COMPILE=0 or
+# E2E_STREAMS=0 shorten it).
 #
 # Usage: bench/gpu_check.sh [LOG_DIR]                       build here with CUDA, then check
 #        CROMSS_BUNDLE=DIR bench/gpu_check.sh [LOG_DIR]     use the binaries of a bundle
@@ -77,9 +80,19 @@ for batch in ${E2E_BATCHES:-16 128}; do
   steps=$(( batch >= 64 ? 10 : 20 ))
   for precision in bf16 fp16; do
     tag="b${batch}_$precision"
-    step "cromss bench ($tag)" "e2e/cromss_$tag.log" 90 "$cromss" bench "${e2e[@]}" \
-      --fusion_type mid --device cuda --precision "$precision" --batch_size "$batch" \
-      --steps "$steps" --warmup 3 --json "$e2e_dir/cromss_$tag.json"
+    # At the paper's batch: the cuDNN choices, and for bf16 the op table (as many extra steps).
+    extra=()
+    [ "$batch" = 128 ] && extra+=(--print_conv_algos)
+    [ "$batch" = 128 ] && [ "$precision" = bf16 ] && extra+=(--profile_ops)
+    step "cromss bench ($tag${extra[*]:+ ${extra[*]}})" "e2e/cromss_$tag.log" 150 "$cromss" bench \
+      "${e2e[@]}" --fusion_type mid --device cuda --precision "$precision" --batch_size "$batch" \
+      --steps "$steps" --warmup 3 "${extra[@]}" --json "$e2e_dir/cromss_$tag.json"
+    if [ "$batch" = 128 ] && [ "$precision" = bf16 ]; then
+      step "cromss bench --deterministic ($tag)" "e2e/cromss_det_$tag.log" 120 "$cromss" bench \
+        "${e2e[@]}" --fusion_type mid --device cuda --precision "$precision" \
+        --batch_size "$batch" --steps "$steps" --warmup 3 --deterministic \
+        --json "$e2e_dir/cromss_det_$tag.json"
+    fi
     [ "$have_torch" = 1 ] || continue
     base=(python3 tools/pytorch_baseline.py "${e2e[@]}" --device cuda --amp "$precision"
           --batch_size "$batch" --steps "$steps")
@@ -131,6 +144,16 @@ for run in bf16 fp16; do  # upstream's nested run directory under --save_dir
      $col["tr_selprec_1"]}' "$metrics"
 done
 python3 bench/e2e_table.py "$e2e_dir"
+profile_log="$e2e_dir/cromss_b128_bf16.log"
+if grep -q '^  op profile' "$profile_log" 2>/dev/null; then
+  echo "per-op-type time, batch 128 bf16 (cromss bench --profile_ops):"
+  sed -n '/^  op profile/,/^  cuDNN algorithms/p' "$profile_log" | grep -v '^  cuDNN algorithms'
+fi
+for tag in b128_bf16 b128_fp16; do
+  [ -f "$e2e_dir/cromss_$tag.log" ] || continue
+  echo "cuDNN algorithm choices, $tag (direction dtype shape: algorithm, workspace, time):"
+  sed -n '/^  cuDNN algorithms/,$p' "$e2e_dir/cromss_$tag.log"
+done
 echo "kernel benchmarks (name, time, rate):"
 grep -E '^BM_' "$log_dir/bench.log" | awk '{printf "  %-56s %10s %s %s\n", $1, $2, $3, $NF}' | head -60
 exit $status

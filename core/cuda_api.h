@@ -41,5 +41,10 @@ void event_record(void* event, int device, Stream stream);
 void stream_wait_event(int device, Stream stream, void* event);  // device-side wait
 void event_synchronize(void* event);                             // host waits
 bool event_query(void* event);  // true once the work before the record has run; no host wait
+// Events that record a timestamp, for the op profiler (engine/op_profiler.h). event_elapsed_ms
+// waits for `end` (not counted as a host sync of the step: the profiler reads its events once,
+// after the measured steps) and returns the milliseconds from `start` to `end`.
+void* timing_event_create(int device);
+float event_elapsed_ms(void* start, void* end);
 
 }  // namespace cromss::cuda_api

@@ -2,13 +2,15 @@
 // kernel's entry for the device's backend (kernels/kernel_table.h) with the device's Context as
 // the last argument. Ops, the optimizer, the loss scaler and the metrics all go through it, so no
 // file above engine/ chooses between CPU and CUDA. A backend this build lacks (CUDA in a
-// -DCROMSS_CUDA=OFF build) is a clear error naming the kernel.
+// -DCROMSS_CUDA=OFF build) is a clear error naming the kernel. It is also where the optional op
+// profiler (engine/op_profiler.h) counts and times ops; off, it costs one branch.
 #pragma once
 
 #include <utility>
 
 #include "core/context.h"
 #include "core/error.h"
+#include "engine/op_profiler.h"
 #include "kernels/kernel_table.h"
 
 namespace cromss {
@@ -19,7 +21,14 @@ void dispatch(const Kernel<Fn>& kernel, Device device, Args&&... args) {
   if (entry == nullptr)
     CROMSS_THROW(CudaError, "{}: this cromss was built without CUDA (-DCROMSS_CUDA=OFF)",
                  kernel.name);
-  entry(std::forward<Args>(args)..., Context::get(device));
+  Context& ctx = Context::get(device);
+  if (op_profiler::on()) [[unlikely]] {
+    const op_profiler::OpTimer timer = op_profiler::begin(kernel.name, ctx);
+    entry(std::forward<Args>(args)..., ctx);
+    op_profiler::end(timer, ctx);
+    return;
+  }
+  entry(std::forward<Args>(args)..., ctx);
 }
 
 }  // namespace cromss

@@ -1,6 +1,8 @@
 // Key of the cuDNN algorithm cache (kernels/cuda/conv2d_cudnn.cpp): every property that can
 // change which algorithm is valid or fastest - device, dtype, direction, all input dims and
-// strides, output channels, kernel size, padding, stride, dilation and groups. Two convolutions
+// strides, output channels, kernel size, padding, stride, dilation and groups - and whether the
+// choice had to be deterministic (--deterministic: heuristic choice among deterministic
+// algorithms; otherwise the fastest measured one, kernels/conv2d_algo_cache.h). Two convolutions
 // share a cached algorithm only if every field matches. Plain C++17 so that it is unit-tested
 // without CUDA (tests/cpu/conv2d_algo_key_test.cpp).
 #pragma once
@@ -23,20 +25,40 @@ struct Conv2dAlgoKey {
   int64_t k = 0, kh = 0, kw = 0;
   int64_t pad_h = 0, pad_w = 0, stride_h = 0, stride_w = 0, dilation_h = 0, dilation_w = 0;
   int64_t groups = 0;
+  int64_t deterministic = 0;
 
-  static constexpr size_t kFields = 21;
+  static constexpr size_t kFields = 22;
   std::array<int64_t, kFields> fields() const {
-    return {device,       dtype,        direction,    n,          c,     h,  w,     x_strides[0],
-            x_strides[1], x_strides[2], x_strides[3], k,          kh,    kw, pad_h, pad_w,
-            stride_h,     stride_w,     dilation_h,   dilation_w, groups};
+    return {device,
+            dtype,
+            direction,
+            n,
+            c,
+            h,
+            w,
+            x_strides[0],
+            x_strides[1],
+            x_strides[2],
+            x_strides[3],
+            k,
+            kh,
+            kw,
+            pad_h,
+            pad_w,
+            stride_h,
+            stride_w,
+            dilation_h,
+            dilation_w,
+            groups,
+            deterministic};
   }
   bool operator==(const Conv2dAlgoKey& o) const { return fields() == o.fields(); }
   bool operator!=(const Conv2dAlgoKey& o) const { return !(*this == o); }
 };
 
-// Key of a convolution over a contiguous input.
+// Key of a convolution over a contiguous input; `deterministic`: --deterministic is on.
 inline Conv2dAlgoKey make_conv2d_algo_key(const Conv2dGeometry& g, DType dtype,
-                                          ConvDirection direction, int device) {
+                                          ConvDirection direction, int device, bool deterministic) {
   Conv2dAlgoKey key;
   key.device = device;
   key.dtype = static_cast<int64_t>(dtype);
@@ -48,6 +70,7 @@ inline Conv2dAlgoKey make_conv2d_algo_key(const Conv2dGeometry& g, DType dtype,
   key.stride_h = g.stride_h, key.stride_w = g.stride_w;
   key.dilation_h = g.dilation_h, key.dilation_w = g.dilation_w;
   key.groups = g.groups;
+  key.deterministic = deterministic ? 1 : 0;
   return key;
 }
 

@@ -1,6 +1,7 @@
 # `cromss bench` smoke test: a tiny CPU run writes its JSON with every key that
-# tools/pytorch_baseline.py also writes (bench/gpu_check.sh compares the two). No timing
-# assertion. Included by tests/CMakeLists.txt it registers the test; run as a script
+# tools/pytorch_baseline.py also writes (bench/gpu_check.sh compares the two), plus the host
+# syncs, dispatches and --profile_ops table per step. No timing assertion. Included by
+# tests/CMakeLists.txt it registers the test; run as a script
 # (cmake -DCROMSS=... -DOUT=... -P tests/bench.cmake) it is the test.
 if(NOT CMAKE_SCRIPT_MODE_FILE)
   add_test(NAME bench.step_json
@@ -24,7 +25,7 @@ endif()
 file(REMOVE ${OUT})
 execute_process(
   COMMAND ${CROMSS} bench --model_type resnet18 --crop_size 64 --batch_size 2 --steps 2 --warmup 1
-          --device cpu --json ${OUT}
+          --device cpu --profile_ops --print_conv_algos --json ${OUT}
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cromss bench exited with ${rc}")
@@ -47,7 +48,11 @@ foreach(
   tflops
   mfu
   parameters
-  peak_memory_mib)
+  peak_memory_mib
+  host_syncs_per_step
+  dispatches_per_step
+  op_profile
+  conv_algos)
   string(JSON value ERROR_VARIABLE err GET "${json}" ${key})
   if(err)
     message(FATAL_ERROR "${OUT}: key '${key}' missing: ${err}")
@@ -56,4 +61,28 @@ endforeach()
 string(JSON ms GET "${json}" ms_per_step_median)
 if(ms LESS_EQUAL 0)
   message(FATAL_ERROR "${OUT}: ms_per_step_median ${ms} is not positive")
+endif()
+string(JSON dispatches GET "${json}" dispatches_per_step)
+if(dispatches LESS_EQUAL 0)
+  message(FATAL_ERROR "${OUT}: dispatches_per_step ${dispatches} is not positive")
+endif()
+string(JSON syncs GET "${json}" host_syncs_per_step)
+if(NOT syncs EQUAL 0)
+  message(FATAL_ERROR "${OUT}: host_syncs_per_step ${syncs}: the CPU step has no device to wait for")
+endif()
+string(JSON n_ops LENGTH "${json}" op_profile ops)
+if(n_ops LESS 5)
+  message(FATAL_ERROR "${OUT}: op_profile.ops has ${n_ops} op types; a ResNet step has more")
+endif()
+# The table's op types add up to the step's dispatches (each profiled step dispatches the same).
+string(JSON steps GET "${json}" op_profile steps)
+set(calls 0)
+math(EXPR last "${n_ops} - 1")
+foreach(i RANGE ${last})
+  string(JSON op_calls GET "${json}" op_profile ops ${i} calls)
+  math(EXPR calls "${calls} + ${op_calls}")
+endforeach()
+math(EXPR expected "${dispatches} * ${steps}")
+if(NOT calls EQUAL expected)
+  message(FATAL_ERROR "${OUT}: op_profile calls add up to ${calls}, not ${steps} x ${dispatches}")
 endif()

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/op_profiler.h"
 #include "kernels/cromss_objective.h"
 #include "train/selection_schedule.h"
 
@@ -149,16 +150,19 @@ ObjectiveEvaluation::ObjectiveEvaluation(const Tensor& z1, const Tensor& z2, con
     a.weight_con[d] = r.weight_con[d].raw_data();
   }
   const ObjectiveBackend& backend = *m.backend;
-  backend.labels(a, m.labels64.data<int64_t>());
-  backend.confidences(a, plan.conf);
+  using op_profiler::profiled;  // the passes by name in `cromss bench --profile_ops`
+  profiled("objective_labels", dev, [&] { backend.labels(a, m.labels64.data<int64_t>()); });
+  profiled("objective_confidences", dev, [&] { backend.confidences(a, plan.conf); });
   for (int d = 0; d < branches; ++d) {
     if (plan.weights.mode == SegWeightMode::thresholded)
-      backend.thresholds(a, d, plan.schedule.ratio, plan.ranks);
-    backend.weights(a, d, plan.weights);
+      profiled("objective_thresholds", dev,
+               [&] { backend.thresholds(a, d, plan.schedule.ratio, plan.ranks); });
+    profiled("objective_weights", dev, [&] { backend.weights(a, d, plan.weights); });
   }
-  for (int d = 0; d < branches; ++d) backend.sums(a, d, plan.config.consist_loss_type);
+  for (int d = 0; d < branches; ++d)
+    profiled("objective_sums", dev, [&] { backend.sums(a, d, plan.config.consist_loss_type); });
   if (plan.ranks) sum_over_ranks(m.state, C, *plan.ranks);
-  backend.reduce(a, plan.reduce);
+  profiled("objective_reduce", dev, [&] { backend.reduce(a, plan.reduce); });
 }
 
 ObjectiveEvaluation::~ObjectiveEvaluation() = default;
@@ -183,8 +187,10 @@ Tensor ObjectiveEvaluation::gradient(int branch, const Tensor& upstream) const {
                  "objective gradient: upstream must have one element, got {}", upstream.str());
     up = upstream.to(a.device).contiguous().to(a.work);
   }
-  m.backend->gradient(a, branch, m.plan.config.consist_loss_type,
-                      up.defined() ? up.raw_data() : nullptr);
+  op_profiler::profiled("objective_gradient", a.device, [&] {
+    m.backend->gradient(a, branch, m.plan.config.consist_loss_type,
+                        up.defined() ? up.raw_data() : nullptr);
+  });
   return grad;
 }
 

@@ -77,6 +77,12 @@ void event_synchronize(void*) {
 bool event_query(void*) {
   CROMSS_NO_CUDA();
 }
+void* timing_event_create(int) {
+  CROMSS_NO_CUDA();
+}
+float event_elapsed_ms(void*, void*) {
+  CROMSS_NO_CUDA();
+}
 }  // namespace cuda_api
 
 }  // namespace cromss

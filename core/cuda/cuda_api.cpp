@@ -139,5 +139,20 @@ void event_synchronize(void* event) {
   CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
 }
 
+void* timing_event_create(int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  cudaEvent_t event;
+  CUDA_CHECK(cudaEventCreate(&event));
+  return event;
+}
+
+float event_elapsed_ms(void* start, void* end) {
+  CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(end)));
+  float ms = 0;
+  CUDA_CHECK(
+      cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start), static_cast<cudaEvent_t>(end)));
+  return ms;
+}
+
 }  // namespace cuda_api
 }  // namespace cromss

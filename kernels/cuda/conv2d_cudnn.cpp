@@ -6,20 +6,22 @@
 // cores (CUDNN_TENSOR_OP_MATH); f32 uses CUDNN_FMA_MATH so that no TF32 rounding makes it drift
 // from the CPU reference. Groups go through cudnnSetConvolutionGroupCount.
 //
-// Algorithms come from cuDNN's heuristics (cudnnGet*Algorithm_v7), chosen once per
-// configuration and cached under Conv2dAlgoKey (every property of the convolution): the first
-// candidate that is supported, deterministic (run-to-run identical gradients) and needs at most
-// kMaxWorkspace bytes, else the first supported one - an error instead under --deterministic
-// (core/determinism.h). Workspace comes from a Scratch (core/scratch.h).
-#include <mutex>
-#include <unordered_map>
+// Algorithms are chosen once per configuration (Conv2dAlgoKey: every property of the
+// convolution, and --deterministic) by kernels/conv2d_algo_cache.h: without --deterministic
+// cuDNN times every algorithm on the call's own buffers (cudnnFind*AlgorithmEx) and the fastest
+// within kMaxWorkspace wins; with it, cuDNN's heuristic ranking (cudnnGet*Algorithm_v7) gives the
+// first deterministic one, else an error (core/determinism.h). A measured bf16/f16 winner runs
+// with the math type it was timed with; f32 stays on FMA math (no TF32). Workspace comes from a
+// Scratch (core/scratch.h), also for the search.
+#include <algorithm>
+#include <vector>
 
 #include "core/cuda/check.h"
 #include "core/cuda/context_cuda.h"
 #include "core/determinism.h"
 #include "core/scratch.h"
 #include "kernels/conv2d.h"
-#include "kernels/conv2d_algo_key.h"
+#include "kernels/conv2d_algo_cache.h"
 
 namespace cromss::cuda_kernels {
 namespace {
@@ -87,12 +89,6 @@ class ConvDescriptors {
   cudnnConvolutionDescriptor_t conv = nullptr;
 };
 
-struct AlgoChoice {
-  int algo = 0;
-  size_t workspace = 0;
-  bool deterministic = true;
-};
-
 // alpha = 1, beta = 0 in the scaling type cuDNN expects (double for f64 data, else float).
 struct Scaling {
   explicit Scaling(DType dtype) : is_double(dtype == DType::f64) {}
@@ -103,31 +99,6 @@ struct Scaling {
   double d1 = 1, d0 = 0;
 };
 
-// Picks from heuristic results (best first): supported, deterministic, workspace <= cap and
-// accepted by `workspace_of` (which returns false where cuDNN rejects the algorithm).
-template <class Perf, class WorkspaceOf>
-AlgoChoice pick(const Perf* perf, int count, WorkspaceOf workspace_of, const char* direction) {
-  for (bool require_deterministic : {true, false})
-    for (int i = 0; i < count; ++i) {
-      if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
-      if (require_deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
-      size_t bytes = 0;
-      if (!workspace_of(perf[i].algo, &bytes) || bytes > kMaxWorkspace) continue;
-      return {static_cast<int>(perf[i].algo), bytes, perf[i].determinism == CUDNN_DETERMINISTIC};
-    }
-  CROMSS_THROW(CudnnError, "conv2d: cuDNN offers no {} algorithm for this convolution", direction);
-}
-
-template <class Choose>
-AlgoChoice cached_algo(const Conv2dAlgoKey& key, Choose choose) {
-  static std::mutex mutex;
-  static auto* cache = new std::unordered_map<Conv2dAlgoKey, AlgoChoice, Conv2dAlgoKeyHash>();
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache->find(key);
-  if (it == cache->end()) it = cache->emplace(key, choose()).first;
-  return it->second;
-}
-
 // The per-direction cuDNN entry points, so that algorithm choice, caching, workspace and the call
 // itself are written once (run_convolution). Each direction computes out = op(a, b).
 struct Forward {  // y = conv(x, w)
@@ -136,8 +107,14 @@ struct Forward {  // y = conv(x, w)
   static constexpr int kCount = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
   static constexpr ConvDirection kDirection = ConvDirection::forward;
   static constexpr const char* kName = "forward";
-  static cudnnStatus_t find(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
+  static cudnnStatus_t rank(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
     return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, kCount, count, perf);
+  }
+  static cudnnStatus_t measure(cudnnHandle_t h, const ConvDescriptors& d, const void* x,
+                               const void* w, void* y, Perf* perf, int* count, void* ws,
+                               size_t ws_bytes) {
+    return cudnnFindConvolutionForwardAlgorithmEx(h, d.x, x, d.w, w, d.conv, d.y, y, kCount, count,
+                                                  perf, ws, ws_bytes);
   }
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo algo,
                                  size_t* bytes) {
@@ -157,9 +134,15 @@ struct BackwardData {  // grad_x = conv_transpose(grad_y, w)
   static constexpr int kCount = CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT;
   static constexpr ConvDirection kDirection = ConvDirection::backward_data;
   static constexpr const char* kName = "backward-data";
-  static cudnnStatus_t find(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
+  static cudnnStatus_t rank(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
     return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, kCount, count,
                                                        perf);
+  }
+  static cudnnStatus_t measure(cudnnHandle_t h, const ConvDescriptors& d, const void* grad_y,
+                               const void* w, void* grad_x, Perf* perf, int* count, void* ws,
+                               size_t ws_bytes) {
+    return cudnnFindConvolutionBackwardDataAlgorithmEx(h, d.w, w, d.y, grad_y, d.conv, d.x, grad_x,
+                                                       kCount, count, perf, ws, ws_bytes);
   }
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo algo,
                                  size_t* bytes) {
@@ -179,9 +162,15 @@ struct BackwardFilter {  // grad_w = correlate(x, grad_y)
   static constexpr int kCount = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
   static constexpr ConvDirection kDirection = ConvDirection::backward_filter;
   static constexpr const char* kName = "backward-filter";
-  static cudnnStatus_t find(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
+  static cudnnStatus_t rank(cudnnHandle_t h, const ConvDescriptors& d, Perf* perf, int* count) {
     return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, kCount, count,
                                                          perf);
+  }
+  static cudnnStatus_t measure(cudnnHandle_t h, const ConvDescriptors& d, const void* x,
+                               const void* grad_y, void* grad_w, Perf* perf, int* count, void* ws,
+                               size_t ws_bytes) {
+    return cudnnFindConvolutionBackwardFilterAlgorithmEx(h, d.x, x, d.y, grad_y, d.conv, d.w,
+                                                         grad_w, kCount, count, perf, ws, ws_bytes);
   }
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo algo,
                                  size_t* bytes) {
@@ -195,29 +184,85 @@ struct BackwardFilter {  // grad_w = correlate(x, grad_y)
   }
 };
 
+// conv2d_algo_cache.h's algorithm names follow cuDNN 9's enums.
+static_assert(CUDNN_CONVOLUTION_FWD_ALGO_COUNT == 8 &&
+              CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED == 7 &&
+              CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT == 6 &&
+              CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED == 5 &&
+              CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT == 7 &&
+              CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING == 6);
+
+template <class Perf>
+ConvAlgoCandidate candidate_of(const Perf& perf, size_t workspace, float time_ms) {
+  return {static_cast<int>(perf.algo),
+          perf.status == CUDNN_STATUS_SUCCESS,
+          perf.determinism == CUDNN_DETERMINISTIC,
+          workspace,
+          time_ms,
+          static_cast<int>(perf.mathType)};
+}
+
+// cuDNN's heuristic ranking, best first, each with the workspace it needs (unsupported where
+// cuDNN rejects the workspace query).
+template <class Api>
+std::vector<ConvAlgoCandidate> ranked_candidates(cudnnHandle_t handle, const ConvDescriptors& d) {
+  typename Api::Perf perf[Api::kCount];
+  int count = 0;
+  CUDNN_CHECK(Api::rank(handle, d, perf, &count));
+  std::vector<ConvAlgoCandidate> out;
+  for (int i = 0; i < count; ++i) {
+    size_t bytes = 0;
+    ConvAlgoCandidate c = candidate_of(perf[i], 0, -1.0f);
+    c.supported =
+        c.supported && Api::workspace(handle, d, perf[i].algo, &bytes) == CUDNN_STATUS_SUCCESS;
+    c.workspace = bytes;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Every algorithm timed by cuDNN on the call's own buffers (`out` is overwritten, as the call
+// that follows overwrites it), with a workspace as large as the largest any algorithm needs up
+// to kMaxWorkspace. Waits for the device (once per key, in the first step).
+template <class Api>
+std::vector<ConvAlgoCandidate> measured_candidates(cudnnHandle_t handle, const ConvDescriptors& d,
+                                                   const void* a, const void* b, void* out,
+                                                   const Context& ctx) {
+  size_t search_bytes = 0;
+  for (int algo = 0; algo < Api::kCount; ++algo) {
+    size_t bytes = 0;
+    if (Api::workspace(handle, d, static_cast<typename Api::Algo>(algo), &bytes) ==
+            CUDNN_STATUS_SUCCESS &&
+        bytes <= kMaxWorkspace)
+      search_bytes = std::max(search_bytes, bytes);
+  }
+  const Scratch workspace(ctx, search_bytes);
+  typename Api::Perf perf[Api::kCount];
+  int count = 0;
+  CUDNN_CHECK(Api::measure(handle, d, a, b, out, perf, &count, workspace.data(), search_bytes));
+  std::vector<ConvAlgoCandidate> candidates;
+  for (int i = 0; i < count; ++i)
+    candidates.push_back(candidate_of(perf[i], perf[i].memory, perf[i].time));
+  return candidates;
+}
+
 // out = Api's op(a, b) with the cached algorithm and a Scratch workspace (core/scratch.h).
 template <class Api>
 void run_convolution(const Conv2dGeometry& g, const void* a, const void* b, void* out, DType dtype,
                      const Context& ctx) {
   cudnnHandle_t handle = cudnn_of(ctx);
   ConvDescriptors d(g, dtype);
-  const AlgoChoice choice =
-      cached_algo(make_conv2d_algo_key(g, dtype, Api::kDirection, ctx.index()), [&] {
-        typename Api::Perf perf[Api::kCount];
-        int count = 0;
-        CUDNN_CHECK(Api::find(handle, d, perf, &count));
-        return pick(
-            perf, count,
-            [&](typename Api::Algo algo, size_t* bytes) {
-              return Api::workspace(handle, d, algo, bytes) == CUDNN_STATUS_SUCCESS;
-            },
-            Api::kName);
-      });
-  CROMSS_CHECK(choice.deterministic || !deterministic_algorithms(),
-               "conv2d {}: cuDNN offers no deterministic algorithm for {} (N={} C={} H={} W={} "
-               "K={} {}x{} stride {} groups {}) and --deterministic is on",
-               Api::kName, dtype_name(dtype), g.n, g.c, g.h, g.w, g.k, g.kh, g.kw, g.stride_h,
-               g.groups);
+  const ConvAlgoSources sources{
+      [&] { return ranked_candidates<Api>(handle, d); },
+      [&] { return measured_candidates<Api>(handle, d, a, b, out, ctx); }};
+  const ConvAlgoChoice choice = conv_algo_cache().choose(
+      make_conv2d_algo_key(g, dtype, Api::kDirection, ctx.index(), deterministic_algorithms()),
+      sources, kMaxWorkspace, Api::kName);
+  // A measured winner runs with the math type (and workspace) it was timed with; heuristic
+  // choices keep the descriptor's.
+  if (choice.measured() && (dtype == DType::bf16 || dtype == DType::f16))
+    CUDNN_CHECK(
+        cudnnSetConvolutionMathType(d.conv, static_cast<cudnnMathType_t>(choice.math_type)));
   const Scratch workspace(ctx, choice.workspace);
   const Scaling s(dtype);
   CUDNN_CHECK(Api::run(handle, s, d, a, b, static_cast<typename Api::Algo>(choice.algo),

@@ -1,6 +1,7 @@
 // The cuDNN algorithm cache key (kernels/conv2d_algo_key.h): equal only when every property of
 // the convolution is equal, so an algorithm found for one configuration is never reused for
-// another (a different dtype, stride, padding, dilation, groups, direction, device or shape).
+// another (a different dtype, stride, padding, dilation, groups, direction, device or shape, or a
+// deterministic choice for a measured one).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -21,21 +22,22 @@ Conv2dGeometry base_geometry() {
 
 TEST(Conv2dAlgoKey, EqualConfigurationsShareAKey) {
   const Conv2dGeometry g = base_geometry();
-  auto a = make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0);
-  auto b = make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0);
+  auto a = make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0, false);
+  auto b = make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0, false);
   EXPECT_EQ(a, b);
   EXPECT_EQ(Conv2dAlgoKeyHash{}(a), Conv2dAlgoKeyHash{}(b));
 }
 
 TEST(Conv2dAlgoKey, EveryPropertyChangesTheKey) {
   const Conv2dGeometry g = base_geometry();
-  const auto base = make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0);
+  const auto base = make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0, false);
   std::vector<std::function<Conv2dAlgoKey()>> variants = {
-      [&] { return make_conv2d_algo_key(g, DType::bf16, ConvDirection::forward, 0); },
-      [&] { return make_conv2d_algo_key(g, DType::f16, ConvDirection::forward, 0); },
-      [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::backward_data, 0); },
-      [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::backward_filter, 0); },
-      [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 1); },
+      [&] { return make_conv2d_algo_key(g, DType::bf16, ConvDirection::forward, 0, false); },
+      [&] { return make_conv2d_algo_key(g, DType::f16, ConvDirection::forward, 0, false); },
+      [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::backward_data, 0, false); },
+      [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::backward_filter, 0, false); },
+      [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 1, false); },
+      [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0, true); },
   };
   std::vector<std::function<void(Conv2dGeometry&)>> edits = {
       [](Conv2dGeometry& e) { e.n = 3; },          [](Conv2dGeometry& e) { e.c = 32; },
@@ -50,7 +52,7 @@ TEST(Conv2dAlgoKey, EveryPropertyChangesTheKey) {
     variants.push_back([&g, edit] {
       Conv2dGeometry e = g;
       edit(e);
-      return make_conv2d_algo_key(e, DType::f32, ConvDirection::forward, 0);
+      return make_conv2d_algo_key(e, DType::f32, ConvDirection::forward, 0, false);
     });
   std::unordered_set<Conv2dAlgoKey, Conv2dAlgoKeyHash> seen{base};
   for (size_t i = 0; i < variants.size(); ++i) {
@@ -61,7 +63,7 @@ TEST(Conv2dAlgoKey, EveryPropertyChangesTheKey) {
 }
 
 TEST(Conv2dAlgoKey, InputStridesArePartOfTheKey) {
-  auto a = make_conv2d_algo_key(base_geometry(), DType::f32, ConvDirection::forward, 0);
+  auto a = make_conv2d_algo_key(base_geometry(), DType::f32, ConvDirection::forward, 0, false);
   Conv2dAlgoKey b = a;
   b.x_strides = {a.x_strides[0], 1, a.x_strides[2] * a.c, a.c};  // channels-last layout
   EXPECT_NE(a, b);

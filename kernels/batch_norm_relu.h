@@ -3,7 +3,9 @@
 // in one pass instead of three, and the backward through all three in the passes of batch
 // norm's backward (the ReLU mask is applied where the gradient is read). Buffers, dtypes and
 // statistics as in kernels/batch_norm.h (mean / var come from batch_norm_stats, or are the
-// running statistics in eval); `residual` and `grad_residual` may be null (no residual).
+// running statistics in eval); `residual` and `grad_residual` may be null (no residual). In the
+// backward kernels `y` may be null: no ReLU mask, dy = grad_out (plain batch norm's backward,
+// which the CPU reference of kernels/batch_norm.h runs through these).
 //   channel_sums: per-channel sums of dy and dy * xhat, dy = relu_backward(grad_out, y)
 //   backward_x:   grad_x from dy as batch_norm_backward_x; grad_residual = dy
 #pragma once

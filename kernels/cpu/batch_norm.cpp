@@ -1,8 +1,10 @@
 // CPU reference of the batch-normalisation kernels (see kernels/batch_norm.h). Sums accumulate
 // in double; the per-element math comes from kernels/batch_norm.cuh. Channels (and samples) run
 // in parallel with OpenMP; each channel's sums are one thread's sequential loop, so the results
-// do not depend on the thread count.
+// do not depend on the thread count. The backward passes run the fused kernels' CPU reference
+// (kernels/cpu/batch_norm_relu.cpp) without the ReLU mask.
 #include "kernels/batch_norm.h"
+#include "kernels/batch_norm_relu.h"
 #include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
@@ -59,46 +61,6 @@ void batch_norm_forward(const T* x, const T* mean, const T* var, const T* weight
     }
 }
 
-template <class T>
-void batch_norm_channel_sums(const T* grad_out, const T* x, const T* mean, const T* var, double eps,
-                             int64_t n, int64_t c, int64_t hw, T* sum_g, T* sum_g_xhat) {
-#pragma omp parallel for schedule(static)
-  for (int64_t ch = 0; ch < c; ++ch) {
-    const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
-    double sg = 0, sgx = 0;
-    for (int64_t s = 0; s < n; ++s)
-      for (int64_t j = 0; j < hw; ++j) {
-        const int64_t i = (s * c + ch) * hw + j;
-        sg += grad_out[i];
-        sgx += static_cast<double>(grad_out[i]) * ((x[i] - mean[ch]) * invstd);
-      }
-    sum_g[ch] = static_cast<T>(sg);
-    sum_g_xhat[ch] = static_cast<T>(sgx);
-  }
-}
-
-template <class T>
-void batch_norm_backward_x(const T* grad_out, const T* x, const T* mean, const T* var,
-                           const T* weight, const T* sum_g, const T* sum_g_xhat, double eps,
-                           bool training, int64_t n, int64_t c, int64_t hw, T* grad_x) {
-  const T count = static_cast<T>(n * hw);
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t s = 0; s < n; ++s)
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
-      const T w = weight_or_one(weight, ch);
-      // dxhat = dy * w, so mean(dxhat) = w * sum_g / count and likewise for dxhat * xhat.
-      const T mean_dxhat = training ? w * sum_g[ch] / count : T(0);
-      const T mean_dxhat_xhat = training ? w * sum_g_xhat[ch] / count : T(0);
-      const int64_t base = (s * c + ch) * hw;
-      for (int64_t j = 0; j < hw; ++j) {
-        const T xhat = (x[base + j] - mean[ch]) * invstd;
-        grad_x[base + j] =
-            norm_grad_input(grad_out[base + j] * w, xhat, invstd, mean_dxhat, mean_dxhat_xhat);
-      }
-    }
-}
-
 // The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
 
 void batch_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw, void* mean,
@@ -129,26 +91,20 @@ void batch_norm_forward(const void* x, const void* mean, const void* var, const 
   });
 }
 
+// The backward passes are the fused kernels' without a ReLU mask (y = null, no residual).
 void batch_norm_channel_sums(const void* grad_out, const void* x, const void* mean, const void* var,
                              double eps, DType dtype, int64_t n, int64_t c, int64_t hw, void* sum_g,
-                             void* sum_g_xhat, const Context&) {
-  CROMSS_CPU_FLOAT(dtype, "batch_norm_channel_sums", [&] {
-    batch_norm_channel_sums<scalar_t>(typed<scalar_t>(grad_out), typed<scalar_t>(x),
-                                      typed<scalar_t>(mean), typed<scalar_t>(var), eps, n, c, hw,
-                                      typed<scalar_t>(sum_g), typed<scalar_t>(sum_g_xhat));
-  });
+                             void* sum_g_xhat, const Context& ctx) {
+  batch_norm_relu_channel_sums(grad_out, nullptr, x, mean, var, eps, dtype, n, c, hw, sum_g,
+                               sum_g_xhat, ctx);
 }
 
 void batch_norm_backward_x(const void* grad_out, const void* x, const void* mean, const void* var,
                            const void* weight, const void* sum_g, const void* sum_g_xhat,
                            double eps, bool training, DType dtype, int64_t n, int64_t c, int64_t hw,
-                           void* grad_x, const Context&) {
-  CROMSS_CPU_FLOAT(dtype, "batch_norm_backward_x", [&] {
-    batch_norm_backward_x<scalar_t>(
-        typed<scalar_t>(grad_out), typed<scalar_t>(x), typed<scalar_t>(mean), typed<scalar_t>(var),
-        typed<scalar_t>(weight), typed<scalar_t>(sum_g), typed<scalar_t>(sum_g_xhat), eps, training,
-        n, c, hw, typed<scalar_t>(grad_x));
-  });
+                           void* grad_x, const Context& ctx) {
+  batch_norm_relu_backward_x(grad_out, nullptr, x, mean, var, weight, sum_g, sum_g_xhat, eps,
+                             training, dtype, n, c, hw, grad_x, nullptr, ctx);
 }
 
 }  // namespace cromss::cpu_kernels

@@ -37,7 +37,7 @@ void batch_norm_relu_channel_sums(const T* grad_out, const T* y, const T* x, con
     for (int64_t s = 0; s < n; ++s)
       for (int64_t j = 0; j < hw; ++j) {
         const int64_t i = (s * c + ch) * hw + j;
-        const T dy = relu_backward(grad_out[i], y[i]);
+        const T dy = y ? relu_backward(grad_out[i], y[i]) : grad_out[i];
         sg += dy;
         sgx += static_cast<double>(dy) * ((x[i] - mean[ch]) * invstd);
       }
@@ -61,7 +61,7 @@ void batch_norm_relu_backward_x(const T* grad_out, const T* y, const T* x, const
       const T mean_dxhat_xhat = training ? w * sum_g_xhat[ch] / count : T(0);
       const int64_t base = (s * c + ch) * hw;
       for (int64_t j = 0; j < hw; ++j) {
-        const T dy = relu_backward(grad_out[base + j], y[base + j]);
+        const T dy = y ? relu_backward(grad_out[base + j], y[base + j]) : grad_out[base + j];
         const T xhat = (x[base + j] - mean[ch]) * invstd;
         grad_x[base + j] = norm_grad_input(dy * w, xhat, invstd, mean_dxhat, mean_dxhat_xhat);
         if (grad_residual) grad_residual[base + j] = dy;

@@ -102,10 +102,23 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, int64_t offset, Shape shape, Sh
       strides_(std::move(strides)),
       dtype_(dtype) {}
 
-Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
+Shape dense_strides(const Shape& s, MemoryFormat f) {
+  if (f == MemoryFormat::nchw) return contiguous_strides(s);
+  CROMSS_CHECK(s.size() == 4, "the nhwc memory format needs a 4-D shape (N, C, H, W), got {}",
+               shape_str(s));
+  const int64_t c = s[1], h = s[2], w = s[3];
+  return {h * w * c, 1, w * c, c};
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device, MemoryFormat format) {
   for (int64_t d : shape) CROMSS_CHECK(d >= 0, "negative dimension in shape {}", shape_str(shape));
+  Shape strides = dense_strides(shape, format);
   auto storage = std::make_shared<Storage>(shape_numel(shape) * dtype_size(dtype), device);
-  return Tensor(std::move(storage), 0, shape, contiguous_strides(shape), dtype);
+  return Tensor(std::move(storage), 0, shape, std::move(strides), dtype);
+}
+
+Tensor Tensor::empty_like(const Tensor& t) {
+  return empty(t.shape(), t.dtype(), t.device(), t.memory_format());
 }
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
@@ -159,9 +172,24 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
+bool Tensor::is_contiguous(MemoryFormat f) const {
+  if (f == MemoryFormat::nchw) return is_contiguous();
+  if (dim() != 4) return false;
+  const Shape want = dense_strides(shape_, f);
+  for (int i = 0; i < 4; ++i)
+    if (shape_[i] != 1 && strides_[i] != want[i]) return false;
+  return true;
+}
+
+MemoryFormat Tensor::memory_format() const {
+  return dim() == 4 && strides_ == dense_strides(shape_, MemoryFormat::nhwc) ? MemoryFormat::nhwc
+                                                                             : MemoryFormat::nchw;
+}
+
 std::string Tensor::str() const {
   if (!defined()) return "undefined";
-  return fmt::format("{}{} {}", dtype_name(dtype_), shape_str(shape_), device().str());
+  return fmt::format("{}{} {}{}", dtype_name(dtype_), shape_str(shape_), device().str(),
+                     memory_format() == MemoryFormat::nhwc ? " nhwc" : "");
 }
 
 void* Tensor::raw_data() const {
@@ -175,24 +203,40 @@ double Tensor::item() const {
 }
 
 Tensor Tensor::contiguous() const {
-  if (is_contiguous()) return *this;
-  Tensor out = empty(shape_, dtype_, device());
-  CROMSS_CHECK(dim() <= kMaxCopyDims, "contiguous(): more than {} dims in {}", kMaxCopyDims, str());
+  return is_contiguous() ? *this : dense_copy(MemoryFormat::nchw);
+}
+
+Tensor Tensor::contiguous(MemoryFormat f) const {
+  if (strides_ == dense_strides(shape_, f)) return *this;
+  if (is_contiguous(f)) return Tensor(storage_, offset_, shape_, dense_strides(shape_, f), dtype_);
+  return dense_copy(f);
+}
+
+Tensor Tensor::dense_copy(MemoryFormat f) const {
+  Tensor out = empty(shape_, dtype_, device(), f);
+  if (out.numel() == 0) return out;
+  CROMSS_CHECK(dim() <= kMaxCopyDims, "copy: more than {} dims in {}", kMaxCopyDims, str());
+  // The output read row-major is (N, C, H, W) for nchw and (N, H, W, C) for nhwc: walk the
+  // source in that order.
+  Shape sizes = shape_, strides = strides_;
+  if (f == MemoryFormat::nhwc) {
+    sizes = {shape_[0], shape_[2], shape_[3], shape_[1]};
+    strides = {strides_[0], strides_[2], strides_[3], strides_[1]};
+  }
   dispatch(kernels::strided_copy, device(), raw_data(), out.raw_data(), dtype_,
-           static_cast<int>(dim()), shape_.data(), strides_.data(), numel());
+           static_cast<int>(dim()), sizes.data(), strides.data(), numel());
   return out;
 }
 
 Tensor Tensor::clone() const {
-  Tensor out = empty(shape_, dtype_, device());
-  out.copy_(*this);
-  return out;
+  return dense_copy(memory_format());
 }
 
 Tensor Tensor::to(Device target) const {
   if (device() == target) return *this;
-  Tensor src = contiguous();
-  Tensor out = empty(shape_, dtype_, target);
+  const MemoryFormat format = memory_format();
+  Tensor src = contiguous(format);
+  Tensor out = empty(shape_, dtype_, target, format);
   size_t bytes = src.nbytes();
   if (bytes == 0) return out;
   if (src.device().is_cpu()) {
@@ -208,8 +252,9 @@ Tensor Tensor::to(Device target) const {
 
 Tensor Tensor::to(DType target) const {
   if (dtype_ == target) return *this;
-  Tensor src = contiguous();
-  Tensor out = empty(shape_, target, device());
+  const MemoryFormat format = memory_format();
+  Tensor src = contiguous(format);
+  Tensor out = empty(shape_, target, device(), format);
   dispatch(kernels::convert, device(), src.raw_data(), dtype_, out.raw_data(), target, numel());
   return out;
 }

@@ -1,7 +1,9 @@
 // Tensor: a strided view (shape, strides, element offset) of a reference-counted Storage, with a
 // runtime dtype and device, plus optional autograd metadata (requires_grad, grad, producing op).
-// Views share storage; every op in the engine writes fresh, contiguous outputs. Transfers between
-// devices and dtypes are explicit: to(Device), to(DType).
+// Views share storage; every op in the engine writes fresh, dense outputs: row-major, or for 4-D
+// activations in the memory format of the op's input (core/memory_format.h; "channels_last"
+// tensors keep their logical (N, C, H, W) shape and carry nhwc strides). Transfers between
+// devices and dtypes are explicit (to(Device), to(DType)) and keep the memory format.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/memory_format.h"
 
 namespace cromss {
 
@@ -20,6 +23,7 @@ using Shape = std::vector<int64_t>;
 std::string shape_str(const Shape& s);
 int64_t shape_numel(const Shape& s);
 Shape contiguous_strides(const Shape& s);
+Shape dense_strides(const Shape& s, MemoryFormat f);  // f = nhwc needs 4 dims
 
 // Owns one allocation on one device. Non-copyable; shared by views through shared_ptr.
 // In guard mode (tests) every allocation is surrounded by kGuardBytes of a known pattern that is
@@ -55,7 +59,9 @@ class Tensor {
   Tensor(std::shared_ptr<Storage> storage, int64_t offset, Shape shape, Shape strides, DType dtype);
 
   // Factories. Contents of empty() are unspecified.
-  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu(),
+                      MemoryFormat format = MemoryFormat::nchw);
+  static Tensor empty_like(const Tensor& t);  // same shape, dtype, device and memory format
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor full(const Shape& shape, double value, DType dtype = DType::f32,
                      Device device = Device::cpu());
@@ -79,8 +85,12 @@ class Tensor {
   DType dtype() const { return dtype_; }
   Device device() const;
   int64_t offset() const { return offset_; }
-  bool is_contiguous() const;
-  std::string str() const;  // "f32[2, 3, 4] cpu"
+  bool is_contiguous() const;  // dense row-major (= nchw for 4-D)
+  bool is_contiguous(MemoryFormat f) const;
+  // nhwc for a 4-D tensor whose strides are exactly nhwc's, nchw otherwise; ops write their
+  // outputs in this format of their input, so an nhwc network stays nhwc.
+  MemoryFormat memory_format() const;
+  std::string str() const;  // "f32[2, 3, 4] cpu", "bf16[8, 64, 32, 32] cuda:0 nhwc"
   const std::shared_ptr<Storage>& storage() const { return storage_; }
 
   void* raw_data() const;
@@ -97,8 +107,11 @@ class Tensor {
   Tensor to(Device device) const;  // copy to another device (same tensor if already there)
   Tensor to(DType dtype) const;    // convert (same tensor if already that dtype)
   Tensor contiguous() const;       // same tensor if already contiguous
-  Tensor clone() const;            // always a fresh contiguous copy
-  void copy_(const Tensor& src);   // same shape, any dtype/device; converts
+  // Dense in format f: the same tensor if it already is, a restrided view when only size-1 dims
+  // differ, a copy otherwise.
+  Tensor contiguous(MemoryFormat f) const;
+  Tensor clone() const;           // always a fresh dense copy, in the same memory format
+  void copy_(const Tensor& src);  // same shape, any dtype/device; converts
   void zero_();
   void fill_(double value);
 
@@ -121,6 +134,8 @@ class Tensor {
   std::shared_ptr<AutogradMeta>& mutable_autograd_meta() { return meta_; }
 
  private:
+  Tensor dense_copy(MemoryFormat f) const;  // always a fresh copy, dense in f
+
   std::shared_ptr<Storage> storage_;
   int64_t offset_ = 0;
   Shape shape_;

@@ -1,4 +1,4 @@
-// reshape, slice and the copy_range block copy (see shape_ops.h).
+// reshape, slice, to_memory_format and the copy_range block copy (see shape_ops.h).
 #include "engine/ops/shape_ops.h"
 
 #include "engine/autograd.h"
@@ -69,6 +69,18 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
                 return {gi};
               });
   }
+  return out;
+}
+
+Tensor to_memory_format(const Tensor& x, MemoryFormat f) {
+  if (x.strides() == dense_strides(x.shape(), f)) return x;
+  Tensor out = x.contiguous(f);
+  if (!any_requires_grad({&x})) return out;
+  const MemoryFormat back = x.memory_format();
+  record_op("to_memory_format", out, {&x},
+            [back](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
+              return {g.contiguous(back)};
+            });
   return out;
 }
 

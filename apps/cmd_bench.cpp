@@ -21,6 +21,9 @@
 // mode (CUDA events on each op's stream; they slow the step, so the table's steps are not the
 // timed ones), and with --print_conv_algos the cuDNN algorithm chosen for every convolution
 // (kernels/conv2d_algo_cache.h: measured, or heuristic under --deterministic).
+// With --cuda_graph the step is captured once after the warm-up (core/graph_capture.h) and the
+// timed steps replay it: one graph launch per step instead of the host issuing every kernel
+// (on the CPU the replay runs the recorded kernel calls - the same contract, no speed-up).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -40,6 +43,7 @@
 #include "core/device.h"
 #include "core/device_info.h"
 #include "core/error.h"
+#include "core/graph_capture.h"
 #include "core/sync_counts.h"
 #include "engine/op_profiler.h"
 #include "engine/ops/elementwise.h"
@@ -73,6 +77,7 @@ struct BenchOptions {
   bool profile_ops = false;
   bool print_conv_algos = false;
   bool branch_streams = false;  // the S1 branch's forward on a second stream
+  bool cuda_graph = false;      // time replays of the captured step
   std::string json_path;
 };
 
@@ -179,6 +184,10 @@ void run_bench(const BenchOptions& o) {
   CROMSS_CHECK(o.precision == "fp32" || device.is_cuda(),
                "--precision {}: 16-bit precision needs --device cuda", o.precision);
   CROMSS_CHECK(o.steps > 0 && o.warmup >= 0, "--steps must be > 0, --warmup >= 0");
+  CROMSS_CHECK(!o.cuda_graph || o.warmup >= 1,
+               "--cuda_graph captures after the warm-up (cuDNN searches, caches): --warmup >= 1");
+  CROMSS_CHECK(!o.cuda_graph || !o.branch_streams,
+               "--cuda_graph with --branch_streams is not supported yet (docs/performance.md)");
   set_deterministic_algorithms(o.deterministic);
   const DType compute = o.precision == "bf16"   ? DType::bf16
                         : o.precision == "fp16" ? DType::f16
@@ -217,7 +226,7 @@ void run_bench(const BenchOptions& o) {
   auto step = [&] {
     BranchLogits y = net->forward(s1, s2);
     Tensor loss = cromss_loss(y.s1, y.s2, labels, prior, kBenchEpoch, objective);
-    if (scaler.enabled()) loss = scale(loss, scaler.scale_value());
+    if (scaler.enabled()) loss = mul(loss, scaler.scale().view({}));  // stays on the device
     loss.backward();
     Tensor& grads = store.flat_gradients();
     if (mixed) mixed->accumulate_grads();
@@ -231,10 +240,15 @@ void run_bench(const BenchOptions& o) {
   for (int i = 0; i < o.warmup; ++i) step();
   synchronize(device);
   reset_peak_memory(device);
+  CapturedGraph graph;
+  if (o.cuda_graph) graph = CapturedGraph::capture(Context::get(device), step);
   int64_t host_syncs = 0;
   const std::vector<double> ms = time_steps(o.steps, device, [&] {
     const SyncCountScope syncs;
-    step();
+    if (graph.captured())
+      graph.replay();
+    else
+      step();
     host_syncs += syncs.elapsed().total();
   });
   const double peak_mib = static_cast<double>(memory_stats(device).peak) / (1024.0 * 1024.0);
@@ -259,6 +273,8 @@ void run_bench(const BenchOptions& o) {
   std::printf("  device        %s\n", model_name.c_str());
   std::printf("  branch streams %s\n",
               o.branch_streams ? "on (S1 forward on a second stream)" : "off");
+  std::printf("  graph         %s\n",
+              o.cuda_graph ? "timed steps replay the captured step" : "off (eager steps)");
   std::printf("  parameters    %lld\n", static_cast<long long>(store.parameter_count()));
   std::printf("  steps %d (warm-up %d excluded)\n", o.steps, o.warmup);
   std::printf("  ms/step       median %.2f  mean %.2f\n", med, mean);
@@ -295,6 +311,7 @@ void run_bench(const BenchOptions& o) {
   j["device_model"] = model_name;
   j["precision"] = o.precision;
   j["branch_streams"] = o.branch_streams;
+  j["cuda_graph"] = o.cuda_graph;
   j["parameters"] = store.parameter_count();
   j["warmup"] = o.warmup;
   j["steps"] = o.steps;
@@ -350,6 +367,8 @@ void setup_bench(CLI::App& root) {
                 "print the cuDNN algorithm chosen for each convolution shape and direction");
   cmd->add_flag("--branch_streams", opt->branch_streams,
                 "queue the S1 branch's forward on a second stream (as cromss pretrain)");
+  cmd->add_flag("--cuda_graph", opt->cuda_graph,
+                "capture the step after the warm-up and time its replays (as cromss pretrain)");
   cmd->add_option("--json", opt->json_path, "also write the results as JSON here");
   cmd->callback([opt] { run_bench(*opt); });
 }

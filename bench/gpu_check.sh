@@ -7,8 +7,8 @@
 # chosen for every convolution (`--print_conv_algos`) and the step with --deterministic's
 # heuristic algorithms for comparison, run the kernel benchmarks, run the gpu tests under
 # compute-sanitizer (memcheck), and print one summary table. Every step has a time limit, so the
-# whole check fits a 10-minute lease on an H100/H200 (E2E_BATCHES="128", E2E_COMPILE=0 or
-# E2E_STREAMS=0 shorten it).
+# whole check fits a 10-minute lease on an H100/H200 (E2E_BATCHES="128", E2E_COMPILE=0,
+# E2E_STREAMS=0 or E2E_GRAPH=0 shorten it).
 #
 # Usage: bench/gpu_check.sh [LOG_DIR]                       build here with CUDA, then check
 #        CROMSS_BUNDLE=DIR bench/gpu_check.sh [LOG_DIR]     use the binaries of a bundle
@@ -113,6 +113,16 @@ if [ "${E2E_STREAMS:-1}" = 1 ]; then
     "$cromss" bench "${e2e[@]}" --fusion_type mid --device cuda --precision bf16 \
     --batch_size 128 --steps 10 --warmup 3 --branch_streams \
     --json "$e2e_dir/cromss_streams_b128_bf16.json"
+fi
+# The step captured as a CUDA graph and replayed (--cuda_graph; ratio cromss ms / this ms), at
+# batch 16 (where launch overhead weighs most) and 128, bf16. E2E_GRAPH=0 skips it.
+if [ "${E2E_GRAPH:-1}" = 1 ]; then
+  for batch in 16 128; do
+    step "cromss bench --cuda_graph (b${batch}_bf16)" "e2e/cromss_graph_b${batch}_bf16.log" 90 \
+      "$cromss" bench "${e2e[@]}" --fusion_type mid --device cuda --precision bf16 \
+      --batch_size "$batch" --steps 10 --warmup 3 --cuda_graph \
+      --json "$e2e_dir/cromss_graph_b${batch}_bf16.json"
+  done
 fi
 fp32_tag=b16_fp32
 step "cromss bench ($fp32_tag)" "e2e/cromss_$fp32_tag.log" 90 "$cromss" bench "${e2e[@]}" \

@@ -13,7 +13,17 @@ namespace {
 
 class CpuAllocator : public Allocator {
  public:
-  void* allocate(size_t bytes) override {
+  MemoryStats stats() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+  void reset_peak() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.peak = stats_.in_use;
+  }
+
+ protected:
+  void* raw_allocate(size_t bytes) override {
     size_t rounded = (bytes + 63) / 64 * 64;
     void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
     if (!p) CROMSS_THROW(ValueError, "out of host memory allocating {} bytes", bytes);
@@ -22,18 +32,10 @@ class CpuAllocator : public Allocator {
     if (stats_.in_use > stats_.peak) stats_.peak = stats_.in_use;
     return p;
   }
-  void deallocate(void* ptr, size_t bytes) noexcept override {
+  void raw_deallocate(void* ptr, size_t bytes) noexcept override {
     std::free(ptr);
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.in_use -= bytes;
-  }
-  MemoryStats stats() const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return stats_;
-  }
-  void reset_peak() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stats_.peak = stats_.in_use;
   }
 
  private:
@@ -63,6 +65,87 @@ class CudaStreamEvents : public StreamEvents {
 };
 
 }  // namespace
+
+void* Allocator::allocate(size_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (active_pool_ >= 0 && std::this_thread::get_id() == capturing_thread_) {
+      PrivatePool& pool = pools_[active_pool_];
+      const auto key = std::make_pair(current_stream(), caching_bucket_size(bytes));
+      if (auto it = pool.free_blocks.find(key); it != pool.free_blocks.end()) {
+        void* p = it->second;
+        pool.free_blocks.erase(it);
+        pool.blocks.at(p).in_use = true;
+        return p;
+      }
+      void* p = raw_allocate(key.second);
+      pool.blocks.emplace(p, PoolBlock{key.first, key.second, true});
+      pool_of_.emplace(p, active_pool_);
+      return p;
+    }
+  }
+  return raw_allocate(bytes);
+}
+
+void Allocator::deallocate(void* ptr, size_t bytes) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (auto owner = pool_of_.find(ptr); owner != pool_of_.end()) {
+      PrivatePool& pool = pools_[owner->second];
+      PoolBlock& block = pool.blocks.at(ptr);
+      block.in_use = false;
+      if (owner->second == active_pool_ && block.stream == current_stream())
+        pool.free_blocks.emplace(std::make_pair(block.stream, block.size), ptr);
+      return;
+    }
+    if (auto orphan = orphans_.find(ptr); orphan != orphans_.end()) {
+      bytes = orphan->second;
+      orphans_.erase(orphan);
+    }
+  }
+  raw_deallocate(ptr, bytes);
+}
+
+int Allocator::begin_private_pool() {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  CROMSS_CHECK(active_pool_ < 0, "begin_private_pool: a capture is already running");
+  active_pool_ = next_pool_++;
+  pools_[active_pool_];
+  capture_underway_ = true;
+  capturing_thread_ = std::this_thread::get_id();
+  return active_pool_;
+}
+
+void Allocator::end_private_pool() {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  active_pool_ = -1;
+  capture_underway_ = false;
+}
+
+void Allocator::release_private_pool(int pool_id) noexcept {
+  std::unique_lock<std::mutex> lock(pool_mutex_);
+  auto it = pools_.find(pool_id);
+  if (it == pools_.end()) return;
+  PrivatePool pool = std::move(it->second);
+  pools_.erase(it);
+  if (active_pool_ == pool_id) {
+    active_pool_ = -1;
+    capture_underway_ = false;
+  }
+  for (const auto& [ptr, block] : pool.blocks) {
+    pool_of_.erase(ptr);
+    if (block.in_use) orphans_.emplace(ptr, block.size);
+  }
+  lock.unlock();
+  for (const auto& [ptr, block] : pool.blocks)
+    if (!block.in_use) raw_deallocate(ptr, block.size);
+}
+
+size_t Allocator::private_pool_blocks(int pool_id) const {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  auto it = pools_.find(pool_id);
+  return it == pools_.end() ? 0 : it->second.blocks.size();
+}
 
 size_t caching_bucket_size(size_t bytes) {
   constexpr size_t kSmall = 512, kLarge = size_t{2} << 20, kSplit = size_t{1} << 20;
@@ -101,14 +184,15 @@ void CachingAllocator::wait_for_pending() {
   collect_completed();
 }
 
-void* CachingAllocator::allocate(size_t bytes) {
+void* CachingAllocator::raw_allocate(size_t bytes) {
   size_t size = caching_bucket_size(bytes);
   std::lock_guard<std::mutex> lock(mutex_);
   const Stream stream = current_stream();
   const auto key = std::make_pair(stream, size);
   void* p = nullptr;
   auto it = free_blocks_.find(key);
-  if (it == free_blocks_.end() && !pending_.empty()) {  // a miss: collect what completed first
+  if (it == free_blocks_.end() && !pending_.empty() && !capture_underway()) {
+    // A miss: collect what completed first.
     collect_completed();
     it = free_blocks_.find(key);
   }
@@ -132,7 +216,7 @@ void* CachingAllocator::allocate(size_t bytes) {
   return p;
 }
 
-void CachingAllocator::deallocate(void* ptr, size_t bytes) noexcept {
+void CachingAllocator::raw_deallocate(void* ptr, size_t bytes) noexcept {
   size_t size = caching_bucket_size(bytes);
   std::lock_guard<std::mutex> lock(mutex_);
   Stream owner = Stream::compute;

@@ -11,12 +11,14 @@
 // queued so far before writing a block it did not allocate (data/device_batch.cpp).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -32,13 +34,57 @@ struct MemoryStats {
   size_t cached = 0;  // bytes held in free lists (CUDA only)
 };
 
+// allocate()/deallocate() serve the calling thread's active private pool first (graph capture,
+// below) and the device's memory (raw_allocate/raw_deallocate) otherwise.
+//
+// Private pools (core/graph_capture.h): a captured graph bakes in the addresses of everything
+// it touches, so the memory its capture allocated must stay its own for as long as it may be
+// replayed. Between begin_private_pool() and end_private_pool(), allocations made by the
+// capturing thread come from a pool private to that capture; a block freed on its own stream
+// inside the capture may be reused by later allocations of the same capture (stream order makes
+// that safe, as in eager execution); any other free (another stream, or after the capture)
+// leaves the block reserved. release_private_pool() gives the pool's memory back once no replay
+// can run any more; a block still in use then (a tensor that outlived its graph) leaves the pool
+// and is freed normally when its owner lets go.
 class Allocator {
  public:
   virtual ~Allocator() = default;
-  virtual void* allocate(size_t bytes) = 0;
-  virtual void deallocate(void* ptr, size_t bytes) noexcept = 0;
+  void* allocate(size_t bytes);
+  void deallocate(void* ptr, size_t bytes) noexcept;
   virtual MemoryStats stats() const = 0;
   virtual void reset_peak() = 0;
+
+  int begin_private_pool();  // returns the pool's id; one capture at a time
+  void end_private_pool();
+  void release_private_pool(int pool) noexcept;
+  size_t private_pool_blocks(int pool) const;  // blocks the pool holds (in use or not)
+
+ protected:
+  virtual void* raw_allocate(size_t bytes) = 0;
+  virtual void raw_deallocate(void* ptr, size_t bytes) noexcept = 0;
+  virtual cuda_api::Stream current_stream() const { return cuda_api::Stream::compute; }
+  // True between begin_private_pool() and end_private_pool(): a CUDA capture forbids event
+  // queries, so the caching allocator leaves its pending blocks alone meanwhile.
+  bool capture_underway() const { return capture_underway_.load(); }
+
+ private:
+  struct PoolBlock {
+    cuda_api::Stream stream;
+    size_t size;
+    bool in_use;
+  };
+  struct PrivatePool {
+    std::multimap<std::pair<cuda_api::Stream, size_t>, void*> free_blocks;
+    std::unordered_map<void*, PoolBlock> blocks;
+  };
+  mutable std::mutex pool_mutex_;
+  std::map<int, PrivatePool> pools_;
+  std::unordered_map<void*, int> pool_of_;
+  std::unordered_map<void*, size_t> orphans_;  // in use at their pool's release: size to free
+  int active_pool_ = -1;
+  std::atomic<bool> capture_underway_{false};
+  int next_pool_ = 0;
+  std::thread::id capturing_thread_;
 };
 
 // The allocator serving a device; lives for the whole program.
@@ -74,8 +120,6 @@ class CachingAllocator : public Allocator {
   CachingAllocator(int device, RawAlloc raw_alloc, RawFree raw_free,
                    std::unique_ptr<StreamEvents> streams = nullptr);
   ~CachingAllocator() override;
-  void* allocate(size_t bytes) override;
-  void deallocate(void* ptr, size_t bytes) noexcept override;
   MemoryStats stats() const override;
   void reset_peak() override;
   void release_cached() noexcept;  // returns every cached block to the raw allocator
@@ -83,13 +127,15 @@ class CachingAllocator : public Allocator {
 
  private:
   using Stream = cuda_api::Stream;
+  void* raw_allocate(size_t bytes) override;
+  void raw_deallocate(void* ptr, size_t bytes) noexcept override;
   struct Pending {  // a block freed while `freed_on` was current, waiting for `event`
     void* ptr;
     size_t size;
     Stream owner;
     void* event;
   };
-  Stream current_stream() const;
+  Stream current_stream() const override;
   void collect_completed();  // moves pending blocks whose event completed to their owner's pool
   void wait_for_pending();   // the host waits for every pending block (out-of-memory path)
   void release_free_blocks() noexcept;

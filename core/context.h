@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
+#include <functional>
 
 #include "core/cuda_api.h"
 #include "core/device.h"
@@ -38,8 +40,18 @@ class Context {
   size_t workspace_bytes() const { return workspace_bytes_; }
   void synchronize() const;  // the host waits for stream()
 
+  // Graph capture (core/graph_capture.h). While one runs, host tasks of the step go to the
+  // graph's list (run_host_task), and on the CPU so does every kernel call (engine/dispatch.h
+  // appends to host_recording() instead of running it); host_recording() is null on CUDA, where
+  // the stream itself is captured. A deque: the CUDA graph's host nodes point into it.
+  using HostCalls = std::deque<std::function<void()>>;
+  bool capturing() const { return capture_calls_ != nullptr; }
+  HostCalls* host_recording() const { return device_.is_cpu() ? capture_calls_ : nullptr; }
+
  private:
   friend class StreamScope;
+  friend class CapturedGraph;
+  friend void run_host_task(Context& ctx, std::function<void()> task);
   void select_stream(cuda_api::Stream kind);  // also points the cuDNN handle at it
 
   Device device_;
@@ -49,6 +61,7 @@ class Context {
   void* cudnn_ = nullptr;
   void* cublaslt_ = nullptr;
   size_t workspace_bytes_ = 0;
+  HostCalls* capture_calls_ = nullptr;
 };
 
 // Runs the ops issued in its scope on a side stream of `ctx` (e.g. Stream::copy), restoring the

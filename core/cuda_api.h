@@ -47,4 +47,15 @@ bool event_query(void* event);  // true once the work before the record has run;
 void* timing_event_create(int device);
 float event_elapsed_ms(void* start, void* end);
 
+// CUDA graphs of one stream (core/graph_capture.h): capture in thread-local mode (other threads,
+// e.g. the loader's, may keep calling the runtime), end the capture and instantiate the graph
+// (an opaque cudaGraphExec_t), launch it, destroy it.
+void stream_begin_capture(int device, Stream stream);
+void* stream_end_capture(int device, Stream stream);
+void graph_launch(void* graph_exec, int device, Stream stream);
+void graph_destroy(void* graph_exec) noexcept;
+// fn(arg) on the host once the stream reaches this point (cudaLaunchHostFunc; a host node when
+// the stream is being captured). fn must not call CUDA.
+void launch_host_func(int device, Stream stream, void (*fn)(void*), void* arg);
+
 }  // namespace cromss::cuda_api

@@ -12,6 +12,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/copy.h"
+#include "kernels/shape.h"
 
 namespace cromss {
 
@@ -218,13 +219,15 @@ Tensor Tensor::dense_copy(MemoryFormat f) const {
   CROMSS_CHECK(dim() <= kMaxCopyDims, "copy: more than {} dims in {}", kMaxCopyDims, str());
   // The output read row-major is (N, C, H, W) for nchw and (N, H, W, C) for nhwc: walk the
   // source in that order.
-  Shape sizes = shape_, strides = strides_;
-  if (f == MemoryFormat::nhwc) {
-    sizes = {shape_[0], shape_[2], shape_[3], shape_[1]};
-    strides = {strides_[0], strides_[2], strides_[3], strides_[1]};
+  StridedLayout layout;
+  layout.ndim = static_cast<int>(dim());
+  const bool nhwc = f == MemoryFormat::nhwc;
+  for (int d = 0; d < layout.ndim; ++d) {
+    const int from = nhwc ? (d == 0 ? 0 : d == 3 ? 1 : d + 1) : d;  // nhwc: (N, H, W, C)
+    layout.sizes[d] = shape_[from];
+    layout.strides[d] = strides_[from];
   }
-  dispatch(kernels::strided_copy, device(), raw_data(), out.raw_data(), dtype_,
-           static_cast<int>(dim()), sizes.data(), strides.data(), numel());
+  dispatch(kernels::strided_copy, device(), raw_data(), out.raw_data(), dtype_, layout, numel());
   return out;
 }
 
@@ -265,11 +268,8 @@ void Tensor::copy_(const Tensor& src) {
   CROMSS_CHECK(is_contiguous(), "copy_: destination {} must be contiguous", str());
   Tensor converted = src.to(device()).to(dtype_).contiguous();
   if (numel() == 0 || converted.raw_data() == raw_data()) return;
-  if (device().is_cpu()) {
-    std::memcpy(raw_data(), converted.raw_data(), nbytes());
-  } else {
-    cuda_api::copy_device_to_device(raw_data(), converted.raw_data(), nbytes(), device().index);
-  }
+  dispatch(kernels::copy_2d, device(), raw_data(), nbytes(), converted.raw_data(), nbytes(),
+           nbytes(), int64_t{1});
 }
 
 void Tensor::zero_() {

@@ -1,6 +1,7 @@
 // BatchNorm2d layer (see batch_norm2d.h).
 #include "layers/batch_norm2d.h"
 
+#include "core/graph_capture.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/batch_norm_relu.h"
 #include "engine/ops/elementwise.h"
@@ -21,16 +22,22 @@ void BatchNorm2d::check_input(const Tensor& x) const {
                channels_, x.str());
 }
 
+void BatchNorm2d::count_batch(Device device) {
+  // A host counter; inside a graph capture the increment becomes part of the graph.
+  run_host_task(Context::get(device),
+                [counter = num_batches_tracked_.data<int64_t>()] { ++*counter; });
+}
+
 Tensor BatchNorm2d::forward(const Tensor& x) {
   check_input(x);
-  if (training()) ++num_batches_tracked_.data<int64_t>()[0];
+  if (training()) count_batch(x.device());
   return batch_norm2d(x, weight_, bias_, running_mean_, running_var_, training(), kMomentum, kEps);
 }
 
 Tensor BatchNorm2d::forward_relu(const Tensor& x, const Tensor& residual) {
   if (!training()) return relu(residual.defined() ? add(forward(x), residual) : forward(x));
   check_input(x);
-  ++num_batches_tracked_.data<int64_t>()[0];
+  count_batch(x.device());
   return batch_norm_relu(x, weight_, bias_, running_mean_, running_var_, true, residual, kMomentum,
                          kEps);
 }

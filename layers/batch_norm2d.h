@@ -2,7 +2,8 @@
 // "running_mean" = 0, "running_var" = 1, "num_batches_tracked" a 0-d int64), eps 1e-5,
 // momentum 0.1 (method-spec.md §1.1). Training mode normalises with batch statistics and updates
 // the running stats in place (engine/ops/batch_norm.h) and counts the batch; eval mode uses the
-// running stats. num_batches_tracked is a host counter: it never moves to a device.
+// running stats. num_batches_tracked is a host counter: it never moves to a device (a captured
+// step counts through a host task of its graph, core/graph_capture.h).
 // forward_relu(x[, residual]) = relu(forward(x) [+ residual]): in training one fused op
 // (engine/ops/batch_norm_relu.h, same numbers), in eval the three ops as before.
 #pragma once
@@ -23,6 +24,7 @@ class BatchNorm2d : public Layer {
 
  private:
   void check_input(const Tensor& x) const;
+  void count_batch(Device device);
 
   int64_t channels_;
   Tensor& weight_;

@@ -12,6 +12,15 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
   set_tests_properties(bench.step_json PROPERTIES LABELS cpu TIMEOUT 600)
   # bench/onednn_profile.py on two executions of one convolution (102.76 MFLOP each, 2.74 +
   # 2.0 ms: 43.3 GFLOP/s by hand) and a reorder, with a non-oneDNN line in between.
+  # --cuda_graph: the step captured after the warm-up and its replays timed (the CPU replays the
+  # recorded kernel calls; core/graph_capture.h), with no host sync.
+  add_test(NAME bench.cuda_graph
+           COMMAND $<TARGET_FILE:cromss> bench --model_type resnet18 --crop_size 32 --batch_size 2
+                   --steps 2 --warmup 1 --device cpu --cuda_graph)
+  set_tests_properties(
+    bench.cuda_graph
+    PROPERTIES LABELS cpu TIMEOUT 300 PASS_REGULAR_EXPRESSION
+               "graph +timed steps replay the captured step.*host syncs +0\\.0 per step")
   find_program(CROMSS_PYTHON3 python3 REQUIRED)
   add_test(NAME bench.onednn_profile
            COMMAND ${CROMSS_PYTHON3} ${PROJECT_SOURCE_DIR}/bench/onednn_profile.py

@@ -1,9 +1,10 @@
 # End-to-end tests of `cromss pretrain` (tests/pretrain/pretrain_test.sh): bit-exact resume,
-# SIGTERM checkpoint, model variants, the prior built in the step, --branch_streams, 2-rank MPI
-# vs gradient accumulation. cromss_ckpt_compare compares two checkpoints dataset by dataset.
+# SIGTERM checkpoint, model variants, the prior built in the step, --branch_streams, --cuda_graph,
+# 2-rank MPI vs gradient accumulation. cromss_ckpt_compare compares two checkpoints dataset by
+# dataset.
 add_executable(cromss_ckpt_compare ${CMAKE_CURRENT_SOURCE_DIR}/pretrain/compare_checkpoints.cpp)
 target_link_libraries(cromss_ckpt_compare PRIVATE cromss_engine)
-foreach(case resume sigterm variants prior streams mpi)
+foreach(case resume sigterm variants prior streams graph mpi)
   add_test(NAME pretrain_${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/pretrain/pretrain_test.sh ${case}
                    $<TARGET_FILE:cromss> $<TARGET_FILE:cromss_ckpt_compare>

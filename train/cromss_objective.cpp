@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/op_profiler.h"
+#include "engine/dispatch.h"
 #include "kernels/cromss_objective.h"
 #include "train/selection_schedule.h"
 
@@ -149,20 +149,25 @@ ObjectiveEvaluation::ObjectiveEvaluation(const Tensor& z1, const Tensor& z2, con
     a.weight_seg[d] = r.weight_seg[d].raw_data();
     a.weight_con[d] = r.weight_con[d].raw_data();
   }
-  const ObjectiveBackend& backend = *m.backend;
-  using op_profiler::profiled;  // the passes by name in `cromss bench --profile_ops`
-  profiled("objective_labels", dev, [&] { backend.labels(a, m.labels64.data<int64_t>()); });
-  profiled("objective_confidences", dev, [&] { backend.confidences(a, plan.conf); });
+  // Each pass holds its arguments by value: a CPU graph capture records it (engine/dispatch.h).
+  const ObjectiveBackend* backend = m.backend;
+  const int64_t* labels64 = m.labels64.data<int64_t>();
+  dispatch_pass("objective_labels", dev, [=] { backend->labels(a, labels64); });
+  dispatch_pass("objective_confidences", dev,
+                [=, conf = plan.conf] { backend->confidences(a, conf); });
   for (int d = 0; d < branches; ++d) {
     if (plan.weights.mode == SegWeightMode::thresholded)
-      profiled("objective_thresholds", dev,
-               [&] { backend.thresholds(a, d, plan.schedule.ratio, plan.ranks); });
-    profiled("objective_weights", dev, [&] { backend.weights(a, d, plan.weights); });
+      dispatch_pass("objective_thresholds", dev,
+                    [=, ratio = plan.schedule.ratio, ranks = plan.ranks] {
+                      backend->thresholds(a, d, ratio, ranks);
+                    });
+    dispatch_pass("objective_weights", dev, [=, w = plan.weights] { backend->weights(a, d, w); });
   }
   for (int d = 0; d < branches; ++d)
-    profiled("objective_sums", dev, [&] { backend.sums(a, d, plan.config.consist_loss_type); });
+    dispatch_pass("objective_sums", dev,
+                  [=, kind = plan.config.consist_loss_type] { backend->sums(a, d, kind); });
   if (plan.ranks) sum_over_ranks(m.state, C, *plan.ranks);
-  profiled("objective_reduce", dev, [&] { backend.reduce(a, plan.reduce); });
+  dispatch_pass("objective_reduce", dev, [=, args = plan.reduce] { backend->reduce(a, args); });
 }
 
 ObjectiveEvaluation::~ObjectiveEvaluation() = default;
@@ -187,10 +192,11 @@ Tensor ObjectiveEvaluation::gradient(int branch, const Tensor& upstream) const {
                  "objective gradient: upstream must have one element, got {}", upstream.str());
     up = upstream.to(a.device).contiguous().to(a.work);
   }
-  op_profiler::profiled("objective_gradient", a.device, [&] {
-    m.backend->gradient(a, branch, m.plan.config.consist_loss_type,
-                        up.defined() ? up.raw_data() : nullptr);
-  });
+  dispatch_pass("objective_gradient", a.device,
+                [a, backend = m.backend, branch, kind = m.plan.config.consist_loss_type,
+                 upstream = up.defined() ? up.raw_data() : nullptr] {
+                  backend->gradient(a, branch, kind, upstream);
+                });
   return grad;
 }
 

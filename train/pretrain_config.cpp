@@ -76,6 +76,11 @@ void PretrainConfig::validate() const {
                "--validation: expected 0 (none), a fraction <= 1 or a sample count > 1, got {}",
                validation);
   CROMSS_CHECK(batch_size >= 1, "--batch_size: expected >= 1, got {}", batch_size);
+  CROMSS_CHECK(!(cuda_graph && branch_streams),
+               "--cuda_graph with --branch_streams is not supported yet (docs/performance.md)");
+  CROMSS_CHECK(!(cuda_graph && global_selection),
+               "--cuda_graph with --global_selection: the selection state is summed over ranks "
+               "through the host, which a captured step cannot do");
   CROMSS_CHECK(test_batch_size >= 1, "--test_batch_size: expected >= 1, got {}", test_batch_size);
   CROMSS_CHECK(num_workers >= 0, "--num_workers: expected >= 0, got {}", num_workers);
   if (label_smoothing && multi_modal()) {

@@ -395,6 +395,13 @@ std::vector<Flag> make_table() {
        .group = run,
        .help = "Queue the S1 branch's forward on a second stream so that it overlaps the S2 "
                "branch's (GPU; same results; no effect on the CPU)"},
+      {.dest = "cuda_graph",
+       .names = "--cuda_graph",
+       .field = &C::cuda_graph,
+       .group = run,
+       .help = "Capture each micro-batch's forward, objective and backward as a graph once per "
+               "epoch and replay it (GPU: one launch per step; the CPU replays recorded kernel "
+               "calls); single process, without --branch_streams"},
       {.dest = "slurm",
        .names = "--slurm",
        .field = &C::slurm,

@@ -23,6 +23,7 @@
 #include "train/checkpoint.h"
 #include "train/cromss_loss.h"
 #include "train/finite_checks.h"
+#include "train/graphed_step.h"
 #include "train/pretrain_state.h"
 #include "train/progress.h"
 #include "train/resume_checks.h"
@@ -84,6 +85,10 @@ class PretrainLoop {
   void setup_device();
   void setup_model_and_state();
   void train_micro_batch(const data::Batch& b, int64_t epoch, bool last_of_window);
+  // Forward, objective and backward of one micro-batch; returns the loss read-out. With
+  // selection_stats (clean-label datasets, eager steps only) adds the selection precision.
+  Tensor forward_backward(const StepTensors& d, int64_t epoch, bool last_of_window,
+                          bool selection_stats);
   void optimizer_step();
   // Adds the read-outs of all but the newest `keep` queued micro-batches to the epoch sums,
   // after the checks they carry (labels in range, a finite loss, the fp16 scaler's health).
@@ -114,6 +119,7 @@ class PretrainLoop {
   // Each micro-batch's losses (and the fp16 scaler's state) reach the host a step late, with
   // the labels that name a bad label (engine/step_readout.h).
   std::unique_ptr<StepReadout> readout_;
+  std::unique_ptr<GraphedStep> graphed_;  // --cuda_graph
   struct PendingStep {
     Tensor labels;                // names a bad label
     int64_t epoch = 0, step = 0;  // name a non-finite loss, with the batch's dataset indices
@@ -142,6 +148,15 @@ void PretrainLoop::setup_model_and_state() {
   mc.validate();
   net_ = build_model(mc, static_cast<uint64_t>(cfg_.seed));
   net_->set_branch_streams(cfg_.branch_streams);
+  if (cfg_.cuda_graph) {
+    CROMSS_CHECK(!dist_.active(),
+                 "--cuda_graph: {} ranks; the gradient all-reduce is not captured yet, so "
+                 "graphs serve single-process runs only",
+                 dist_.world_size());
+    graphed_ = std::make_unique<GraphedStep>(device_, [this](const StepTensors& in, int64_t e) {
+      return forward_backward(in, e, true, false);
+    });
+  }
 
   const std::string resume =
       resolve_resume_checkpoint(cfg_.resume, run_dir_, dist_.is_main(), "cromss pretrain");
@@ -177,15 +192,27 @@ void broadcast_buffers(Distributed& dist, Module& net) {
 void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool last_of_window) {
   broadcast_buffers(dist_, *net_);
   StepTensors d = upload_batch(*uploader_, b, compute_);
+  const Tensor step_losses =
+      graphed_ ? graphed_->run(d, epoch) : forward_backward(d, epoch, last_of_window, true);
+  std::vector<Tensor> parts = {step_losses.contiguous()};
+  if (weights_->scaler().enabled()) parts.push_back(weights_->scaler().state());
+  readout_->push(parts);
+  pending_.push_back({d.labels, epoch, pos_.step + 1, b.indices});
+  consume_readouts(1);  // the previous micro-batch's values: the logs are one step late
+}
+
+Tensor PretrainLoop::forward_backward(const StepTensors& d, int64_t epoch, bool last_of_window,
+                                      bool selection_stats) {
   BranchLogits y = net_->forward(d.s1, d.s2);
   Tensor loss, step_losses;
   auto& s = pos_.epoch_sums;
   if (cfg_.multi_modal()) {
     // With clean labels (a diagnostic) the selection precision needs the weights on the host.
+    const bool stats = selection_stats && d.clean.defined();
     ObjectiveResult r;
     loss = cromss_loss(y.s1, y.s2, d.labels, d.prior, static_cast<int>(epoch), obj_,
-                       d.clean.defined() ? &r : nullptr, &step_losses);
-    if (d.clean.defined()) {
+                       stats ? &r : nullptr, &step_losses);
+    if (stats) {
       for (int k = 0; k < 2; ++k) {
         SelectionPrecision sp;
         sp.accumulate(r.weight_seg[k], d.labels, d.clean);
@@ -197,12 +224,8 @@ void PretrainLoop::train_micro_batch(const data::Batch& b, int64_t epoch, bool l
     loss = single_branch_loss(cfg_.input_type == "s1" ? y.s1 : y.s2, d.labels, Tensor(), obj_,
                               &step_losses);
   }
-  std::vector<Tensor> parts = {step_losses.contiguous()};
-  if (weights_->scaler().enabled()) parts.push_back(weights_->scaler().state());
-  readout_->push(parts);
-  pending_.push_back({d.labels, epoch, pos_.step + 1, b.indices});
-  consume_readouts(1);  // the previous micro-batch's values: the logs are one step late
   weights_->backward(loss, 1.0 / cfg_.accumulate_grad_batches, last_of_window);
+  return step_losses;
 }
 
 void PretrainLoop::consume_readouts(int keep) {

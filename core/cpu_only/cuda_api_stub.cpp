@@ -83,6 +83,19 @@ void* timing_event_create(int) {
 float event_elapsed_ms(void*, void*) {
   CROMSS_NO_CUDA();
 }
+void stream_begin_capture(int, Stream) {
+  CROMSS_NO_CUDA();
+}
+void* stream_end_capture(int, Stream) {
+  CROMSS_NO_CUDA();
+}
+void graph_launch(void*, int, Stream) {
+  CROMSS_NO_CUDA();
+}
+void graph_destroy(void*) noexcept {}
+void launch_host_func(int, Stream, void (*)(void*), void*) {
+  CROMSS_NO_CUDA();
+}
 }  // namespace cuda_api
 
 }  // namespace cromss

@@ -29,8 +29,15 @@ void set_device(int device) {
 
 void* malloc_device(size_t bytes, int device) {
   CUDA_CHECK(cudaSetDevice(device));
+  // cudaMalloc is not a stream operation, but a capture in thread-local mode counts it as
+  // "potentially unsafe": allow it for this call (a graph capture's private pool grows this way,
+  // core/graph_capture.h), as PyTorch's caching allocator does.
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  CUDA_CHECK(cudaThreadExchangeStreamCaptureMode(&mode));
   void* p = nullptr;
-  if (cudaMalloc(&p, bytes) != cudaSuccess) {
+  const cudaError_t status = cudaMalloc(&p, bytes);
+  CUDA_CHECK(cudaThreadExchangeStreamCaptureMode(&mode));
+  if (status != cudaSuccess) {
     cudaGetLastError();
     return nullptr;  // the caching allocator frees its cache and retries
   }
@@ -152,6 +159,36 @@ float event_elapsed_ms(void* start, void* end) {
   CUDA_CHECK(
       cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start), static_cast<cudaEvent_t>(end)));
   return ms;
+}
+
+void stream_begin_capture(int device, Stream stream) {
+  CUDA_CHECK(cudaSetDevice(device));
+  CUDA_CHECK(cudaStreamBeginCapture(stream_of(device, stream), cudaStreamCaptureModeThreadLocal));
+}
+
+void* stream_end_capture(int device, Stream stream) {
+  CUDA_CHECK(cudaSetDevice(device));
+  cudaGraph_t graph = nullptr;
+  CUDA_CHECK(cudaStreamEndCapture(stream_of(device, stream), &graph));
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t status = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  CUDA_CHECK(status);
+  return exec;
+}
+
+void graph_launch(void* graph_exec, int device, Stream stream) {
+  CUDA_CHECK(cudaSetDevice(device));
+  CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(graph_exec), stream_of(device, stream)));
+}
+
+void graph_destroy(void* graph_exec) noexcept {
+  if (graph_exec) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(graph_exec));
+}
+
+void launch_host_func(int device, Stream stream, void (*fn)(void*), void* arg) {
+  CUDA_CHECK(cudaSetDevice(device));
+  CUDA_CHECK(cudaLaunchHostFunc(stream_of(device, stream), fn, arg));
 }
 
 }  // namespace cuda_api

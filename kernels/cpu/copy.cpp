@@ -41,8 +41,11 @@ void convert_to(const void* src, DType src_type, T* dst, int64_t n) {
 
 }  // namespace
 
-void strided_copy(const void* src, void* dst, DType dtype, int ndim, const int64_t* sizes,
-                  const int64_t* strides, int64_t count, const Context&) {
+void strided_copy(const void* src, void* dst, DType dtype, const StridedLayout& layout,
+                  int64_t count, const Context&) {
+  const int ndim = layout.ndim;
+  const int64_t* sizes = layout.sizes;
+  const int64_t* strides = layout.strides;
   const size_t es = dtype_size(dtype);
   const char* base = static_cast<const char*>(src);
   std::vector<int64_t> idx(ndim, 0);

@@ -6,12 +6,6 @@
 namespace cromss::cuda_kernels {
 namespace {
 
-struct StridedLayout {
-  int ndim;
-  int64_t sizes[kMaxCopyDims];
-  int64_t strides[kMaxCopyDims];
-};
-
 template <class T>
 __global__ void strided_copy_kernel(const T* src, T* dst, StridedLayout layout, int64_t n) {
   CROMSS_GRID_STRIDE_LOOP(i, n) {
@@ -40,13 +34,8 @@ __global__ void fill_kernel(T* dst, acc_t<T> value, int64_t n) {
 
 }  // namespace
 
-void strided_copy(const void* src, void* dst, DType dtype, int ndim, const int64_t* sizes,
-                  const int64_t* strides, int64_t count, const Context& ctx) {
-  StridedLayout layout{ndim, {}, {}};
-  for (int d = 0; d < ndim; ++d) {
-    layout.sizes[d] = sizes[d];
-    layout.strides[d] = strides[d];
-  }
+void strided_copy(const void* src, void* dst, DType dtype, const StridedLayout& layout,
+                  int64_t count, const Context& ctx) {
   CUDA_CHECK(cudaSetDevice(ctx.index()));
   cudaStream_t s = stream_of(ctx);
   CROMSS_DISPATCH_CUDA_ALL(dtype, "strided_copy", [&] {

@@ -15,6 +15,9 @@
 #            differs (the prior reaches the loss).
 #   streams  --branch_streams (the S1 branch's forward on a second stream; one stream on the CPU)
 #            == without: last.h5 bit for bit after an epoch (3 steps) of mid fusion.
+#   graph    --cuda_graph (forward, objective and backward captured once per epoch and replayed;
+#            on the CPU the recorded kernel calls replay) == without: last.h5 bit for bit and the
+#            same logged training losses after 2 epochs (a warm-up step, a capture per epoch).
 #   mpi      `mpirun -np 2` one SGD step == one process accumulating the same two micro-batches
 #            (rank r's batch of 1 is micro-batch r: data/sampler.h deals every world_size-th
 #            sample to a rank); parameters within fp32 tolerance, BN buffers excluded (§9.31).
@@ -104,6 +107,20 @@ streams)
     fail "params.txt does not record --branch_streams"
   "$compare" "$work/no-branch_streams/checkpoints/last.h5" \
     "$work/branch_streams/checkpoints/last.h5" || fail "--branch_streams trains differently"
+  ;;
+graph)
+  for graph in cuda_graph no-cuda_graph; do
+    "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 2 --$graph \
+      --run_dir "$work/$graph" >/dev/null
+  done
+  grep -q '"cuda_graph": true' "$work/cuda_graph/params.txt" ||
+    fail "params.txt does not record --cuda_graph"
+  "$compare" "$work/no-cuda_graph/checkpoints/last.h5" "$work/cuda_graph/checkpoints/last.h5" ||
+    fail "--cuda_graph trains differently"
+  losses() { grep -o '"tr_loss": *[^,}]*' "$1/metrics.jsonl"; }
+  [[ "$(losses "$work/cuda_graph")" == "$(losses "$work/no-cuda_graph")" ]] ||
+    fail "--cuda_graph logs other losses: $(losses "$work/cuda_graph" | tr '\n' ' ')"
+  [[ $(losses "$work/cuda_graph" | wc -l) == 2 ]] || fail "expected 2 epochs of tr_loss"
   ;;
 mpi)
   one=(--crop_size 64 --batch_size 1 --test_batch_size 1 --optimizer sgd --learning_rate 0.01

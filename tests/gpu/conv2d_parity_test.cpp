@@ -75,15 +75,21 @@ TEST_P(Conv2dParity, ForwardAndBackward) {
   if (cs.bias) EXPECT_TRUE(test::nmse_close(bd.grad(), br.grad(), limit)) << "grad bias";
 }
 
+// "<case>_<dtype>_<format>"
+struct CaseDtypeFormatName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    return std::get<0>(info.param).name + "_" + dtype_name(std::get<1>(info.param)) + "_" +
+           memory_format_name(std::get<2>(info.param));
+  }
+};
+
 INSTANTIATE_TEST_SUITE_P(Table, Conv2dParity,
                          ::testing::Combine(::testing::ValuesIn(kCases),
                                             ::testing::Values(DType::f32, DType::bf16, DType::f16),
                                             ::testing::Values(MemoryFormat::nchw,
                                                               MemoryFormat::nhwc)),
-                         [](const auto& info) {  // "<case>_<dtype>_<format>"
-                           const auto& [cs, dt, format] = info.param;
-                           return cs.name + "_" + dtype_name(dt) + "_" + memory_format_name(format);
-                         });
+                         CaseDtypeFormatName());
 
 }  // namespace
 }  // namespace cromss

@@ -11,7 +11,9 @@
 // triple, one read of x. The apply and input-gradient passes run over 128-bit items when every
 // buffer is 16-byte aligned and no vector straddles two channels (NCHW: H*W a whole number of
 // vectors; NHWC: C a whole number of vectors, the item's channels consecutive)
-// (kernels/cuda/vector_access.cuh).
+// (kernels/cuda/vector_access.cuh). Their per-channel constants (1 / sqrt(var + eps), the
+// backward's means) come from a small kernel over the channels first, so each value costs loads
+// and a few multiply-adds, in NHWC too where every value of an item has its own channel.
 #include <algorithm>
 
 #include "core/cuda/context_cuda.h"
@@ -133,15 +135,33 @@ struct ApplyChannel {
   A mean, invstd, weight, bias;
 };
 
+// The per-channel constants of the element passes, computed once per channel so that the square
+// root and the divisions leave the per-element path: invstd = 1 / sqrt(var + eps) and, when
+// mean_dxhat is not null, mean(dxhat) = w * sum_g / count and mean(dxhat * xhat) =
+// w * sum_g_xhat / count (0 in eval, where the statistics are constants).
+template <class A>
+__global__ void channel_constants_kernel(const A* var, A eps, int64_t c, const A* weight,
+                                         const A* sum_g, const A* sum_g_xhat, A count,
+                                         bool training, A* invstd, A* mean_dxhat,
+                                         A* mean_dxhat_xhat) {
+  CROMSS_GRID_STRIDE_LOOP(ch, c) {
+    invstd[ch] = norm_invstd(var[ch], eps);
+    if (mean_dxhat != nullptr) {
+      const A w = weight ? weight[ch] : A(1);
+      mean_dxhat[ch] = training ? w * sum_g[ch] / count : A(0);
+      mean_dxhat_xhat[ch] = training ? w * sum_g_xhat[ch] / count : A(0);
+    }
+  }
+}
+
 template <class T>
 struct ApplyArgs {
   const T* x;
   const T* residual;  // optional
   const acc_t<T>* mean;
-  const acc_t<T>* var;
+  const acc_t<T>* invstd;
   const acc_t<T>* weight;  // optional
   const acc_t<T>* bias;    // optional
-  acc_t<T> eps;
   bool relu;
   T* y;
 };
@@ -149,8 +169,7 @@ struct ApplyArgs {
 template <class T>
 __device__ __forceinline__ ApplyChannel<acc_t<T>> apply_channel(const ApplyArgs<T>& a, int64_t ch) {
   using A = acc_t<T>;
-  return {a.mean[ch], norm_invstd(a.var[ch], a.eps), a.weight ? a.weight[ch] : A(1),
-          a.bias ? a.bias[ch] : A(0)};
+  return {a.mean[ch], a.invstd[ch], a.weight ? a.weight[ch] : A(1), a.bias ? a.bias[ch] : A(0)};
 }
 
 template <int W, bool kChannelsLast, class T, class I>
@@ -185,13 +204,10 @@ struct BackwardArgs {
   const T* relu_out;  // optional
   const T* x;
   const acc_t<T>* mean;
-  const acc_t<T>* var;
+  const acc_t<T>* invstd;
   const acc_t<T>* weight;  // optional
-  const acc_t<T>* sum_g;
-  const acc_t<T>* sum_g_xhat;
-  acc_t<T> eps;
-  acc_t<T> count;  // values per channel
-  bool training;
+  const acc_t<T>* mean_dxhat;
+  const acc_t<T>* mean_dxhat_xhat;
   T* grad_x;
   T* grad_residual;  // optional
 };
@@ -206,11 +222,8 @@ template <class T>
 __device__ __forceinline__ BackwardChannel<acc_t<T>> backward_channel(const BackwardArgs<T>& a,
                                                                       int64_t ch) {
   using A = acc_t<T>;
-  const A w = a.weight ? a.weight[ch] : A(1);
-  // dxhat = dy * w, so mean(dxhat) = w * sum_g / count and likewise for dxhat * xhat.
-  return {a.mean[ch], norm_invstd(a.var[ch], a.eps), w,
-          a.training ? w * a.sum_g[ch] / a.count : A(0),
-          a.training ? w * a.sum_g_xhat[ch] / a.count : A(0)};
+  return {a.mean[ch], a.invstd[ch], a.weight ? a.weight[ch] : A(1), a.mean_dxhat[ch],
+          a.mean_dxhat_xhat[ch]};
 }
 
 template <int W, bool kChannelsLast, class T, class I>
@@ -281,13 +294,18 @@ void apply(const void* x, const void* residual, const void* mean, const void* va
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "batch_norm apply", [&] {
     using T = scalar_t;
     using A = P<T>;
+    Scratch constants(ctx, v.channels * sizeof(A));
+    A* invstd = constants.as<A>();
+    channel_constants_kernel<A><<<blocks_for(v.channels), kThreads, 0, stream_of(ctx)>>>(
+        static_cast<const A*>(var), A(eps), v.channels, nullptr, nullptr, nullptr, A(0), false,
+        invstd, nullptr, nullptr);
+    CUDA_CHECK_LAUNCH();
     const ApplyArgs<T> args{static_cast<const T*>(x),
                             static_cast<const T*>(residual),
                             static_cast<const A*>(mean),
-                            static_cast<const A*>(var),
+                            invstd,
                             static_cast<const A*>(weight),
                             static_cast<const A*>(bias),
-                            A(eps),
                             relu,
                             static_cast<T*>(y)};
     launch_per_element<T>(v, {x, residual, y},
@@ -339,17 +357,24 @@ void backward_x(const void* grad_out, const void* relu_out, const void* x, const
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "batch_norm backward", [&] {
     using T = scalar_t;
     using A = P<T>;
+    Scratch constants(ctx, 3 * v.channels * sizeof(A));
+    A* invstd = constants.as<A>();
+    A* mean_dxhat = invstd + v.channels;
+    A* mean_dxhat_xhat = mean_dxhat + v.channels;
+    // dxhat = dy * w, so mean(dxhat) = w * sum_g / count and likewise for dxhat * xhat.
+    channel_constants_kernel<A><<<blocks_for(v.channels), kThreads, 0, stream_of(ctx)>>>(
+        static_cast<const A*>(var), A(eps), v.channels, static_cast<const A*>(weight),
+        static_cast<const A*>(sum_g), static_cast<const A*>(sum_g_xhat), A(v.per_channel()),
+        training, invstd, mean_dxhat, mean_dxhat_xhat);
+    CUDA_CHECK_LAUNCH();
     const BackwardArgs<T> args{static_cast<const T*>(grad_out),
                                static_cast<const T*>(relu_out),
                                static_cast<const T*>(x),
                                static_cast<const A*>(mean),
-                               static_cast<const A*>(var),
+                               invstd,
                                static_cast<const A*>(weight),
-                               static_cast<const A*>(sum_g),
-                               static_cast<const A*>(sum_g_xhat),
-                               A(eps),
-                               A(v.per_channel()),
-                               training,
+                               mean_dxhat,
+                               mean_dxhat_xhat,
                                static_cast<T*>(grad_x),
                                static_cast<T*>(grad_residual)};
     launch_per_element<T>(v, {grad_out, relu_out, x, grad_x, grad_residual},

@@ -11,10 +11,12 @@
 // one over all pixels in NHWC.
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "core/error.h"
 #include "kernels/onednn/onednn.h"
@@ -212,6 +214,27 @@ void pointwise_backward_weight(const Conv2dGeometry& g, const float* x, const fl
           grad_weight);
 }
 
+// sums[c] = sum over r of m[r, c] for a row-major (rows, cols) matrix (an NHWC gradient): chunks
+// of kColumnSumRows rows, read row by row, give partial sums in parallel, added in chunk order,
+// so the result does not depend on the thread count.
+constexpr int64_t kColumnSumRows = 256;
+
+void column_sums(const float* m, int64_t rows, int64_t cols, float* sums) {
+  const int64_t chunks = (rows + kColumnSumRows - 1) / kColumnSumRows;
+  std::vector<float> partial(chunks * cols, 0.0f);
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < chunks; ++j) {
+    float* p = partial.data() + j * cols;
+    for (int64_t r = j * kColumnSumRows; r < std::min(rows, (j + 1) * kColumnSumRows); ++r)
+      for (int64_t c = 0; c < cols; ++c) p[c] += m[r * cols + c];
+  }
+  for (int64_t c = 0; c < cols; ++c) {
+    float acc = 0;
+    for (int64_t j = 0; j < chunks; ++j) acc += partial[j * cols + c];
+    sums[c] = acc;
+  }
+}
+
 }  // namespace
 
 void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* weight, const float* bias,
@@ -302,6 +325,7 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
 
 void conv2d_backward_bias(const Conv2dGeometry& g, const float* grad_y, float* grad_bias) {
   const ChannelView v = g.y_channels();
+  if (v.inner == 1) return column_sums(grad_y, v.outer, v.channels, grad_bias);
 #pragma omp parallel for schedule(static)
   for (int64_t k = 0; k < g.k; ++k) {
     float acc = 0;

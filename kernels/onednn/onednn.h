@@ -24,7 +24,8 @@ void conv2d_backward_input(const Conv2dGeometry& g, const float* grad_y, const f
                            float* grad_x);
 void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* grad_y,
                             float* grad_weight);
-// Sum of grad_y over N, OH, OW per output channel: one thread per channel, fixed order.
+// Sum of grad_y over N, OH, OW per output channel in a fixed order whatever the thread count:
+// NCHW one thread per channel; NHWC chunks of pixels in parallel, their partials added in order.
 void conv2d_backward_bias(const Conv2dGeometry& g, const float* grad_y, float* grad_bias);
 
 // Row-major c (m, n) = op(a) op(b) (kernels/matmul.h) through dnnl_sgemm.

@@ -157,6 +157,18 @@ TEST(OnednnConv, BitRepeatableForAFixedThreadCount) {
   }
 }
 
+// The NHWC bias gradient sums chunks of pixels in parallel and adds the chunks in order: the same
+// bits for 1 and 2 threads (2 x 31 x 29 output pixels: several chunks).
+TEST(OnednnConv, NhwcBiasGradientIsTheSameForAnyThreadCount) {
+  Conv2dGeometry g = geometry(cases()[1]);
+  g.format = MemoryFormat::nhwc;
+  const std::vector<float> dy = uniform(g.n * g.k * g.oh * g.ow, 1350);
+  std::vector<float> one(g.k), two(g.k);
+  with_threads(1, [&] { onednn_kernels::conv2d_backward_bias(g, dy.data(), one.data()); });
+  with_threads(2, [&] { onednn_kernels::conv2d_backward_bias(g, dy.data(), two.data()); });
+  EXPECT_EQ(one, two);
+}
+
 struct GemmCase {
   int64_t m, n, k;
   bool ta, tb;

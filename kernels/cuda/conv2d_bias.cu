@@ -1,9 +1,11 @@
 // Bias of the CUDA convolution (see kernels/conv2d.h) in both memory formats, over y seen per
 // channel (Conv2dGeometry::y_channels, core/memory_format.h): y[n, k, :, :] += bias[k] after
 // cuDNN's forward, 128-bit vectors of y when aligned (in nhwc it is y[e] += bias[e % K]), and
-// grad_bias[k] = sum over n, oh, ow of grad_y[n, k, oh, ow]: each channel split into chunks over
-// many blocks (kernels/channel_reduce.cuh), one partial sum per block, the partials of a channel
-// added in chunk order by a second kernel (deterministic); fp32 accumulation for bf16/f16.
+// grad_bias[k] = sum over n, oh, ow of grad_y[n, k, oh, ow], split over many blocks
+// (kernels/channel_reduce.cuh): NCHW each channel in chunks, NHWC (inner == 1) row tiles of the
+// [N*OH*OW, K] matrix with threads along K reading consecutive channels (ChannelsLastPlan); one
+// partial per block and channel, the partials of a channel added in chunk order by a second
+// kernel (deterministic, no atomics); fp32 accumulation for bf16/f16.
 #include <algorithm>
 
 #include "core/cuda/context_cuda.h"
@@ -59,6 +61,62 @@ __global__ void bias_grad_partial_kernel(const T* grad_y, I channels, I inner, I
   if (threadIdx.x == 0) partial[block] = acc;
 }
 
+// grad_y as a row-major [rows, channels] matrix: block b sums the plan's channel run over row
+// tile plan.tile(b); the row lanes of each channel are merged by a fixed tree in shared memory
+// (threads_r is a power of two) and partial[ch * row_tiles + tile] written.
+template <class T, class I>
+__global__ void __launch_bounds__(256)
+    bias_grad_rows_kernel(const T* grad_y, ChannelsLastPlan plan, acc_t<T>* partial) {
+  using A = acc_t<T>;
+  __shared__ A shared[kChannelsLastThreads];
+  const int64_t block = blockIdx.x;
+  const int thread = static_cast<int>(threadIdx.x), threads_c = static_cast<int>(plan.threads_c);
+  const int lane_r = thread / threads_c;
+  const I channels = I(plan.channels), ch = I(plan.first_channel(block, thread));
+  const I step = I(plan.threads_r), end = I(plan.tile_end(block));
+  A acc = 0;
+  if (ch < channels)
+    for (I r = I(plan.first_row(block, thread)); r < end; r += step)
+      acc += load(grad_y, r * channels + ch);
+  shared[thread] = acc;
+  for (int s = static_cast<int>(plan.threads_r) / 2; s > 0; s >>= 1) {
+    __syncthreads();
+    if (lane_r < s) shared[thread] += shared[thread + s * threads_c];
+  }
+  if (lane_r == 0 && ch < channels)
+    partial[ch * plan.row_tiles + plan.tile(block)] = shared[thread];
+}
+
+// The first passes, writing partial[ch * chunks + j]: NCHW-style views (inner > 1) in chunks of
+// each channel, channels-last ones (inner == 1) in row tiles.
+template <class T>
+void bias_grad_chunks(const ChannelView& v, const T* grad_y, const ChannelReducePlan& plan,
+                      acc_t<T>* partials, const Context& ctx) {
+  const auto launch = [&](auto index) {
+    using I = decltype(index);
+    bias_grad_partial_kernel<<<plan.blocks, kChannelReduceThreads, 0, stream_of(ctx)>>>(
+        grad_y, I(v.channels), I(v.inner), I(plan.count), I(plan.chunks), partials);
+  };
+  if (index_fits_int32(v.outer * v.channels * v.inner, kChannelReduceThreads))
+    launch(int32_t{});
+  else
+    launch(int64_t{});
+}
+
+template <class T>
+void bias_grad_rows(const ChannelView& v, const T* grad_y, const ChannelsLastPlan& plan,
+                    acc_t<T>* partials, const Context& ctx) {
+  const auto launch = [&](auto index) {
+    bias_grad_rows_kernel<T, decltype(index)>
+        <<<static_cast<unsigned>(plan.blocks()), kChannelsLastThreads, 0, stream_of(ctx)>>>(
+            grad_y, plan, partials);
+  };
+  if (index_fits_int32(v.outer * v.channels, plan.threads_r * v.channels))
+    launch(int32_t{});
+  else
+    launch(int64_t{});
+}
+
 }  // namespace
 
 void conv2d_add_bias(const Conv2dGeometry& g, const void* bias, void* y, DType dtype,
@@ -86,25 +144,24 @@ void conv2d_backward_bias(const Conv2dGeometry& g, const void* grad_y, void* gra
                           const Context& ctx) {
   if (g.k == 0) return;
   const ChannelView v = g.y_channels();
-  const ChannelReducePlan plan = plan_channel_reduce(v.outer, v.channels, v.inner, ctx);
+  const bool channels_last = v.inner == 1;
+  const ChannelsLastPlan rows_plan =
+      plan_channels_last(v.outer, v.channels, 1, multiprocessor_count(ctx));
+  const ChannelReducePlan chunks_plan = plan_channel_reduce(v.outer, v.channels, v.inner, ctx);
+  const int64_t chunks = channels_last ? rows_plan.row_tiles : chunks_plan.chunks;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "conv2d_backward_bias", [&] {
     using T = scalar_t;
     using A = acc_t<T>;
-    Scratch partials(ctx, plan.blocks * sizeof(A));
-    const auto first_pass = [&](auto index) {
-      using I = decltype(index);
-      bias_grad_partial_kernel<<<plan.blocks, kChannelReduceThreads, 0, stream_of(ctx)>>>(
-          static_cast<const T*>(grad_y), I(g.k), I(v.inner), I(plan.count), I(plan.chunks),
-          partials.as<A>());
-    };
-    if (index_fits_int32(v.outer * v.channels * v.inner, kChannelReduceThreads))
-      first_pass(int32_t{});
+    Scratch partials(ctx, v.channels * chunks * sizeof(A));
+    const T* dy = static_cast<const T*>(grad_y);
+    if (channels_last)
+      bias_grad_rows(v, dy, rows_plan, partials.as<A>(), ctx);
     else
-      first_pass(int64_t{});
+      bias_grad_chunks(v, dy, chunks_plan, partials.as<A>(), ctx);
     CUDA_CHECK_LAUNCH();
     sum_partials_kernel<<<blocks_for(g.k), kThreads, 0, stream_of(ctx)>>>(
         partials.as<A>(), static_cast<T*>(grad_bias), static_cast<const A*>(nullptr),
-        static_cast<T*>(nullptr), g.k, plan.chunks);
+        static_cast<T*>(nullptr), g.k, chunks);
     CUDA_CHECK_LAUNCH();
   });
 }

@@ -11,8 +11,8 @@
 #include "core/sync_counts.h"
 #include "tests/gpu_test.h"
 #include "tests/graph_step.h"
-#include "train/cromss_loss.h"
 #include "tests/tolerance.h"
+#include "train/cromss_loss.h"
 
 namespace cromss {
 namespace {

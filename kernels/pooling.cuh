@@ -19,7 +19,7 @@ namespace cromss {
 
 struct PoolGeometry {
   int64_t n = 0, c = 0, h = 0, w = 0, oh = 0, ow = 0;
-  int64_t kernel = 1, stride = 1, pad = 0;  // max pool only
+  int64_t kernel = 1, stride = 1, pad = 0;   // max pool only
   MemoryFormat format = MemoryFormat::nchw;  // of input, output (and max pool's indices)
   CROMSS_HD int64_t planes() const { return n * c; }
   CROMSS_HD DensePlanes input() const { return {format, n, c, h, w}; }

@@ -16,9 +16,9 @@ namespace cromss {
 
 CROMSS_KERNEL(upsample_nearest2x_forward,
               void(const void* x, DType dtype, const DensePlanes& in, void* y, const Context& ctx));
-CROMSS_KERNEL(upsample_nearest2x_backward, void(const void* grad_out, DType dtype,
-                                                const DensePlanes& in, void* grad_x,
-                                                const Context& ctx));
+CROMSS_KERNEL(upsample_nearest2x_backward,
+              void(const void* grad_out, DType dtype, const DensePlanes& in, void* grad_x,
+                   const Context& ctx));
 CROMSS_KERNEL(resize_bilinear_forward,
               void(const void* x, DType dtype, const DensePlanes& in, int64_t out_h, int64_t out_w,
                    bool align_corners, void* y, const Context& ctx));

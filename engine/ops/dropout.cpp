@@ -37,10 +37,8 @@ Tensor dropout_impl(const char* op, const Tensor& x, double p, bool training, ui
   Tensor out = apply_mask(x, format, group, seed, pf);
   if (any_requires_grad({&x}))
     record_op(op, out, {&x},
-              [format, group, seed, pf](const Tensor& g,
-                                        const std::vector<bool>&) -> std::vector<Tensor> {
-                return {apply_mask(g, format, group, seed, pf)};
-              });
+              [format, group, seed, pf](const Tensor& g, const std::vector<bool>&)
+                  -> std::vector<Tensor> { return {apply_mask(g, format, group, seed, pf)}; });
   return out;
 }
 

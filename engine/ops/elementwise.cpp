@@ -33,11 +33,11 @@ Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::add, "add", a, b);
   if (any_requires_grad({&a, &b})) {
     const MemoryFormat fa = activation_format(a), fb = activation_format(b);
-    record_op("add", out, {&a, &b},
-              [fa, fb](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return {needs[0] ? g.contiguous(fa) : Tensor(),
-                        needs[1] ? g.contiguous(fb) : Tensor()};
-              });
+    record_op(
+        "add", out, {&a, &b},
+        [fa, fb](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
+          return {needs[0] ? g.contiguous(fa) : Tensor(), needs[1] ? g.contiguous(fb) : Tensor()};
+        });
   }
   return out;
 }
@@ -74,10 +74,8 @@ Tensor scale(const Tensor& x, double alpha) {
   dispatch(kernels::scale, x.device(), x.raw_data(), alpha, out.raw_data(), x.dtype(), x.numel());
   if (any_requires_grad({&x}))
     record_op("scale", out, {&x},
-              [alpha, f = activation_format(x)](const Tensor& g,
-                                        const std::vector<bool>&) -> std::vector<Tensor> {
-                return {scale(g.contiguous(f), alpha)};
-              });
+              [alpha, f = activation_format(x)](const Tensor& g, const std::vector<bool>&)
+                  -> std::vector<Tensor> { return {scale(g.contiguous(f), alpha)}; });
   return out;
 }
 

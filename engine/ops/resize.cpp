@@ -54,8 +54,8 @@ Tensor resize_bilinear(const Tensor& x, int64_t out_h, int64_t out_w, bool align
                                                 const std::vector<bool>&) -> std::vector<Tensor> {
                 Tensor gy = g.contiguous(in.format);
                 Tensor gx = empty_planes(in, gy);
-                dispatch(kernels::resize_bilinear_backward, gy.device(), gy.raw_data(),
-                         gy.dtype(), in, out_h, out_w, align_corners, gx.raw_data());
+                dispatch(kernels::resize_bilinear_backward, gy.device(), gy.raw_data(), gy.dtype(),
+                         in, out_h, out_w, align_corners, gx.raw_data());
                 return {gx};
               });
   }

@@ -17,8 +17,8 @@ __global__ void dropout_kernel(const T* x, T* out, DensePlanes layout, int64_t n
 
 }  // namespace
 
-void dropout_apply(const void* x, void* out, DType dtype, const DensePlanes& layout,
-                   int64_t group, uint64_t seed, float p, const Context& ctx) {
+void dropout_apply(const void* x, void* out, DType dtype, const DensePlanes& layout, int64_t group,
+                   uint64_t seed, float p, const Context& ctx) {
   const int64_t n = layout.numel();
   if (n == 0) return;
   CROMSS_DISPATCH_CUDA_FLOAT(dtype, "dropout", [&] {

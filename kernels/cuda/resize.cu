@@ -2,9 +2,9 @@
 // accumulation type A (fp32, f64 for f64 data); plane addressing (nchw or nhwc) from
 // kernels/dense_planes.cuh, threads in memory order. Forward kernels and the nearest backward
 // gather (one thread per written element). The bilinear backward scatters each output gradient
-// to its four taps with atomicAdd into an A buffer (the gradient itself for f32/f64, a stream-ordered
-// fp32 scratch for bf16/f16 that is then rounded once), so its fp32 summation order may vary
-// between runs: it refuses to run under --deterministic (core/determinism.h).
+// to its four taps with atomicAdd into an A buffer (the gradient itself for f32/f64, a
+// stream-ordered fp32 scratch for bf16/f16 that is then rounded once), so its fp32 summation order
+// may vary between runs: it refuses to run under --deterministic (core/determinism.h).
 #include <type_traits>
 
 #include "core/cuda/context_cuda.h"
@@ -44,8 +44,8 @@ __global__ void nearest2x_backward_kernel(const T* g, DensePlanes in, int64_t to
 
 template <class T>
 __global__ void bilinear_forward_kernel(const T* x, DensePlanes in, int64_t out_h, int64_t out_w,
-                                        acc_t<T> sh, acc_t<T> sw, bool align_corners,
-                                        int64_t total, T* y) {
+                                        acc_t<T> sh, acc_t<T> sw, bool align_corners, int64_t total,
+                                        T* y) {
   using A = acc_t<T>;
   const DensePlanes out = in.resized(out_h, out_w);
   CROMSS_GRID_STRIDE_LOOP(i, total) {

@@ -395,6 +395,12 @@ std::vector<Flag> make_table() {
        .group = run,
        .help = "Queue the S1 branch's forward on a second stream so that it overlaps the S2 "
                "branch's (GPU; same results; no effect on the CPU)"},
+      {.dest = "channels_last",
+       .names = "--channels_last",
+       .field = &C::channels_last,
+       .group = run,
+       .help = "Run the network's activations in nhwc (channels_last): the GPU's fast path for "
+               "tensor-core convolutions; same results up to rounding"},
       {.dest = "slurm",
        .names = "--slurm",
        .field = &C::slurm,

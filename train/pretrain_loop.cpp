@@ -142,6 +142,7 @@ void PretrainLoop::setup_model_and_state() {
   mc.validate();
   net_ = build_model(mc, static_cast<uint64_t>(cfg_.seed));
   net_->set_branch_streams(cfg_.branch_streams);
+  net_->set_memory_format(network_memory_format(compute_flags(cfg_)));
 
   const std::string resume =
       resolve_resume_checkpoint(cfg_.resume, run_dir_, dist_.is_main(), "cromss pretrain");

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "core/memory_format.h"
 #include "kernels/batch_norm.cuh"
 #include "kernels/elementwise.cuh"
 #include "kernels/kernel_table.h"
@@ -21,16 +22,16 @@ namespace cromss {
 
 CROMSS_KERNEL(batch_norm_relu_forward,
               void(const void* x, const void* residual, const void* mean, const void* var,
-                   const void* weight, const void* bias, double eps, DType dtype, int64_t n,
-                   int64_t c, int64_t hw, void* y, const Context& ctx));
+                   const void* weight, const void* bias, double eps, DType dtype, ChannelView v,
+                   void* y, const Context& ctx));
 CROMSS_KERNEL(batch_norm_relu_channel_sums,
               void(const void* grad_out, const void* y, const void* x, const void* mean,
-                   const void* var, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
-                   void* sum_g, void* sum_g_xhat, const Context& ctx));
+                   const void* var, double eps, DType dtype, ChannelView v, void* sum_g,
+                   void* sum_g_xhat, const Context& ctx));
 CROMSS_KERNEL(batch_norm_relu_backward_x,
               void(const void* grad_out, const void* y, const void* x, const void* mean,
                    const void* var, const void* weight, const void* sum_g, const void* sum_g_xhat,
-                   double eps, bool training, DType dtype, int64_t n, int64_t c, int64_t hw,
-                   void* grad_x, void* grad_residual, const Context& ctx));
+                   double eps, bool training, DType dtype, ChannelView v, void* grad_x,
+                   void* grad_residual, const Context& ctx));
 
 }  // namespace cromss

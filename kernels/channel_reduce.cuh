@@ -1,5 +1,5 @@
-// Per-channel reductions over contiguous NCHW data split across many thread blocks, with a
-// deterministic second pass. Shared by the CUDA kernels (kernels/cuda/batch_norm_passes.cuh,
+// Per-channel reductions over dense NCHW or NHWC data split across many thread blocks, with a
+// deterministic second pass. Shared by the CUDA kernels (kernels/cuda/batch_norm.cu,
 // kernels/cuda/conv2d_bias.cu) and tested on the CPU (tests/cpu/channel_reduce_test.cpp).
 //
 // Channel ch of an [n, c, hw] tensor holds count = n * hw values; its i-th value (0 <= i < count)
@@ -9,6 +9,14 @@
 // chunk order 0, 1, ..., chunks - 1. The chunk count depends only on the shape and the device's
 // SM count, and no float atomics are used, so a fixed shape on a fixed device gives the same
 // bits every run.
+//
+// NHWC ("channels last", and any NCHW tensor with H = W = 1) is a row-major [rows, C] matrix with
+// rows = N * H * W pixels: a channel is a strided column, so one block per channel would read one
+// value per 2*C bytes. There a block reduces a tile of rows for a run of channels instead
+// (ChannelsLastPlan below): threads along C read consecutive channels of a row (coalesced, one
+// 128-bit load of `width` channels each), threads along the rows step through the tile. The row
+// tiles of a channel are the chunks above (chunk_begin over count = rows), the partial of tile j
+// of channel ch goes to partial[ch * tiles + j], so the second pass is the NCHW path's.
 //
 // Partials are either plain sums (BN backward sums, the conv bias gradient) or, for the BN
 // statistics, a (count, mean, M2) triple merged with Chan et al.'s parallel formula, which stays
@@ -98,6 +106,63 @@ CROMSS_HD A combine_sums(const A* partial, int64_t chunks) {
   A total = 0;
   for (int64_t j = 0; j < chunks; ++j) total += partial[j];
   return total;
+}
+
+// --- Channels-last split (see the header comment) ---
+
+// Threads of a channels-last first-pass block.
+constexpr int64_t kChannelsLastThreads = 256;
+// A row tile gives each thread at least this many rows, so that the block's tree merge of its
+// threads' partials stays small against its loads.
+constexpr int64_t kMinTileRowsPerThread = 8;
+
+// Block b = tile * channel_blocks + channel_block; thread t = row_lane * threads_c + channel_lane.
+// Thread t of block b reduces channels first_channel .. first_channel + width - 1 (those below C)
+// over rows first_row, first_row + threads_r, ... below the tile's end.
+struct ChannelsLastPlan {
+  int64_t rows = 0, channels = 0;
+  int64_t width = 1;           // consecutive channels per thread (the 128-bit vector width or 1)
+  int64_t threads_c = 1;       // threads along C: a power of two, at most 32
+  int64_t threads_r = 1;       // threads along the rows: kChannelsLastThreads / threads_c
+  int64_t channel_blocks = 1;  // blocks along C
+  int64_t row_tiles = 1;       // tiles along the rows = chunks per channel of the second pass
+  CROMSS_HD int64_t blocks() const { return channel_blocks * row_tiles; }
+  CROMSS_HD int64_t tile(int64_t block) const { return block / channel_blocks; }
+  CROMSS_HD int64_t first_channel(int64_t block, int64_t thread) const {
+    return (block % channel_blocks * threads_c + thread % threads_c) * width;
+  }
+  CROMSS_HD int64_t tile_begin(int64_t block) const {
+    return chunk_begin(rows, row_tiles, tile(block));
+  }
+  CROMSS_HD int64_t tile_end(int64_t block) const {
+    return chunk_begin(rows, row_tiles, tile(block) + 1);
+  }
+  CROMSS_HD int64_t first_row(int64_t block, int64_t thread) const {
+    return tile_begin(block) + thread / threads_c;
+  }
+};
+
+// The plan for a [rows, channels] matrix on a device with `sm_count` SMs; `width` divides
+// `channels` (the caller's vectorisation choice, 1 when C or the buffers do not allow vectors).
+// As for NCHW: kChannelBlocksPerSm blocks per SM in all, no tile below kMinTileRowsPerThread rows
+// per thread, at most kMaxChunksPerChannel tiles.
+CROMSS_HD ChannelsLastPlan plan_channels_last(int64_t rows, int64_t channels, int64_t width,
+                                              int64_t sm_count) {
+  ChannelsLastPlan p;
+  p.rows = rows;
+  p.channels = channels;
+  p.width = width > 0 ? width : 1;
+  const int64_t lanes = (channels + p.width - 1) / p.width;
+  while (p.threads_c < lanes && p.threads_c < 32) p.threads_c *= 2;
+  p.threads_r = kChannelsLastThreads / p.threads_c;
+  p.channel_blocks = lanes > 0 ? (lanes + p.threads_c - 1) / p.threads_c : 1;
+  const int64_t target_blocks = (sm_count > 0 ? sm_count : 1) * kChannelBlocksPerSm;
+  int64_t tiles = (target_blocks + p.channel_blocks - 1) / p.channel_blocks;
+  const int64_t by_size = rows / (p.threads_r * kMinTileRowsPerThread);
+  if (tiles > by_size) tiles = by_size;
+  if (tiles > kMaxChunksPerChannel) tiles = kMaxChunksPerChannel;
+  p.row_tiles = tiles < 1 ? 1 : tiles;
+  return p;
 }
 
 }  // namespace cromss

@@ -1,6 +1,7 @@
-// batch_norm2d: device dispatch and backward (see batch_norm.h). Statistics, affine parameters
-// and their gradients are in the parameter dtype (f32, or f64 for f64 x); the kernels accumulate
-// in that type or wider.
+// batch_norm2d: device dispatch and backward (see batch_norm.h), for NCHW and NHWC x: the
+// kernels see x through its ChannelView, y and the input gradient are written in x's format.
+// Statistics, affine parameters and their gradients are in the parameter dtype (f32, or f64 for f64
+// x); the kernels accumulate in that type or wider.
 #include "engine/ops/batch_norm.h"
 
 #include "engine/autograd.h"
@@ -21,14 +22,14 @@ std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const 
   const DType pt = mean.dtype();
   Tensor sum_g = Tensor::empty({d.c}, pt, x.device());
   Tensor sum_g_xhat = Tensor::empty({d.c}, pt, x.device());
-  Tensor gx = needs[0] ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
+  Tensor gx = needs[0] ? Tensor::empty_like(x) : Tensor();
   dispatch(kernels::batch_norm_channel_sums, x.device(), g.raw_data(), x.raw_data(),
-           mean.raw_data(), var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw, sum_g.raw_data(),
+           mean.raw_data(), var.raw_data(), eps, x.dtype(), d.view, sum_g.raw_data(),
            sum_g_xhat.raw_data());
   if (needs[0])
     dispatch(kernels::batch_norm_backward_x, x.device(), g.raw_data(), x.raw_data(),
              mean.raw_data(), var.raw_data(), weight.defined() ? weight.raw_data() : nullptr,
-             sum_g.raw_data(), sum_g_xhat.raw_data(), eps, training, x.dtype(), d.n, d.c, d.hw,
+             sum_g.raw_data(), sum_g_xhat.raw_data(), eps, training, x.dtype(), d.view,
              gx.raw_data());
   return {gx, needs[1] ? sum_g_xhat : Tensor(), needs[2] ? sum_g : Tensor()};
 }
@@ -53,8 +54,8 @@ void check_param(const char* op, const Tensor& p, const char* what, const Tensor
 BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const Tensor& weight,
                                           const Tensor& bias, Tensor& running_mean,
                                           Tensor& running_var, bool training, double momentum) {
-  check_float_inputs(op, {&x});
-  check_dim(op, x, 4, "x (NCHW)");
+  const MemoryFormat format = check_float_activations(op, {&x});
+  check_dim(op, x, 4, "x (N, C, H, W)");
   check_param(op, weight, "weight", x, true);
   check_param(op, bias, "bias", x, true);
   check_param(op, running_mean, "running_mean", x, training);
@@ -62,10 +63,10 @@ BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const
   CROMSS_CHECK(running_mean.defined() == running_var.defined(),
                "{}: pass both running_mean and running_var or neither", op);
   BatchNormStatistics st;
-  st.n = x.size(0);
+  st.format = format;
   st.c = x.size(1);
-  st.hw = x.size(2) * x.size(3);
-  const int64_t count = st.n * st.hw;
+  st.view = channel_view(format, x.size(0), st.c, x.size(2) * x.size(3));
+  const int64_t count = st.view.per_channel();
   CROMSS_CHECK(!training || count > 1, "{}: training needs more than one value per channel, got {}",
                op, x.str());
   if (!training) {
@@ -76,7 +77,7 @@ BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const
   const DType pt = param_dtype_for(x.dtype());
   st.mean = Tensor::empty({st.c}, pt, x.device());
   st.var = Tensor::empty({st.c}, pt, x.device());
-  dispatch(kernels::batch_norm_stats, x.device(), x.raw_data(), x.dtype(), st.n, st.c, st.hw,
+  dispatch(kernels::batch_norm_stats, x.device(), x.raw_data(), x.dtype(), st.view,
            st.mean.raw_data(), st.var.raw_data());
   if (running_mean.defined())
     dispatch(kernels::batch_norm_update_running, x.device(), st.mean.raw_data(), st.var.raw_data(),
@@ -88,18 +89,18 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
                     Tensor& running_var, bool training, double momentum, double eps) {
   const BatchNormStatistics st = batch_norm_statistics(
       "batch_norm2d", x, weight, bias, running_mean, running_var, training, momentum);
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device(), st.format);
   dispatch(kernels::batch_norm_forward, x.device(), x.raw_data(), st.mean.raw_data(),
            st.var.raw_data(), weight.defined() ? weight.raw_data() : nullptr,
-           bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(), st.n, st.c, st.hw,
-           y.raw_data());
+           bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(), st.view, y.raw_data());
 
   if (any_requires_grad({&x, &weight, &bias})) {
     Tensor sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();
     record_op("batch_norm2d", y, {&x, &weight, &bias},
               [sx, sw, st, eps, training](const Tensor& g,
                                           const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return batch_norm_backward(g.contiguous(), sx, sw, st, eps, training, needs);
+                return batch_norm_backward(g.contiguous(st.format), sx, sw, st, eps, training,
+                                           needs);
               });
   }
   return y;

@@ -1,4 +1,5 @@
-// Differentiable 2-D batch normalisation over (N, H, W) per channel, PyTorch semantics.
+// Differentiable 2-D batch normalisation over (N, H, W) per channel, PyTorch semantics. x is
+// (N, C, H, W), dense NCHW or NHWC (channels_last); y and x's gradient come in x's format.
 // Training: normalise with the batch mean and biased variance, and update the running stats in
 // place: running = (1 - momentum) * running + momentum * batch, using the unbiased variance
 // (n/(n-1)) for running_var. Eval: normalise with the running stats.

@@ -1,5 +1,6 @@
-// batch_norm_relu: device dispatch and backward (see batch_norm_relu.h). The forward's output y
-// is kept for the backward: the ReLU mask is y > 0.
+// batch_norm_relu: device dispatch and backward (see batch_norm_relu.h), for NCHW and NHWC x (the
+// residual in x's format). The forward's output y is kept for the backward: the ReLU mask is
+// y > 0. y and the input gradients are written in x's format.
 #include "engine/ops/batch_norm_relu.h"
 
 #include "engine/autograd.h"
@@ -20,16 +21,16 @@ std::vector<Tensor> batch_norm_relu_backward(const Tensor& g, const Tensor& y, c
   Tensor sum_g = Tensor::empty({st.c}, pt, x.device());
   Tensor sum_g_xhat = Tensor::empty({st.c}, pt, x.device());
   dispatch(kernels::batch_norm_relu_channel_sums, x.device(), g.raw_data(), y.raw_data(),
-           x.raw_data(), st.mean.raw_data(), st.var.raw_data(), eps, x.dtype(), st.n, st.c, st.hw,
+           x.raw_data(), st.mean.raw_data(), st.var.raw_data(), eps, x.dtype(), st.view,
            sum_g.raw_data(), sum_g_xhat.raw_data());
   Tensor gx, gr;
   if (needs[0] || needs[3]) {
-    gx = Tensor::empty(x.shape(), x.dtype(), x.device());
-    if (needs[3]) gr = Tensor::empty(x.shape(), x.dtype(), x.device());
+    gx = Tensor::empty_like(x);
+    if (needs[3]) gr = Tensor::empty_like(x);
     dispatch(kernels::batch_norm_relu_backward_x, x.device(), g.raw_data(), y.raw_data(),
              x.raw_data(), st.mean.raw_data(), st.var.raw_data(),
              weight.defined() ? weight.raw_data() : nullptr, sum_g.raw_data(),
-             sum_g_xhat.raw_data(), eps, training, x.dtype(), st.n, st.c, st.hw, gx.raw_data(),
+             sum_g_xhat.raw_data(), eps, training, x.dtype(), st.view, gx.raw_data(),
              gr.defined() ? gr.raw_data() : nullptr);
   }
   return {needs[0] ? gx : Tensor(), needs[1] ? sum_g_xhat : Tensor(), needs[2] ? sum_g : Tensor(),
@@ -43,25 +44,24 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias
                        const Tensor& residual, double momentum, double eps) {
   const char* op = residual.defined() ? "batch_norm_add_relu" : "batch_norm_relu";
   if (residual.defined()) {
-    check_float_inputs(op, {&x, &residual});
+    check_float_activations(op, {&x, &residual});
     check_same_shape(op, x, residual);
   }
   const BatchNormStatistics st =
       batch_norm_statistics(op, x, weight, bias, running_mean, running_var, training, momentum);
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device(), st.format);
   dispatch(kernels::batch_norm_relu_forward, x.device(), x.raw_data(),
            residual.defined() ? residual.raw_data() : nullptr, st.mean.raw_data(),
            st.var.raw_data(), weight.defined() ? weight.raw_data() : nullptr,
-           bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(), st.n, st.c, st.hw,
-           y.raw_data());
+           bias.defined() ? bias.raw_data() : nullptr, eps, x.dtype(), st.view, y.raw_data());
 
   if (any_requires_grad({&x, &weight, &bias, &residual})) {
     Tensor sy = y.detach(), sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();
     record_op(op, y, {&x, &weight, &bias, &residual},
               [sy, sx, sw, st, eps, training](
                   const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return batch_norm_relu_backward(g.contiguous(), sy, sx, sw, st, eps, training,
-                                                needs);
+                return batch_norm_relu_backward(g.contiguous(st.format), sy, sx, sw, st, eps,
+                                                training, needs);
               });
   }
   return y;

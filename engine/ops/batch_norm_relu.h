@@ -4,7 +4,8 @@
 // with batch_norm2d's semantics, checks and running-statistics update (engine/ops/batch_norm.h),
 // in one forward pass and batch norm's two backward passes (kernels/batch_norm_relu.h) instead
 // of three separate ops. Gradients flow to x, weight, bias and residual. residual, when given,
-// has x's shape, dtype and device.
+// has x's shape, dtype, device and memory format (NCHW or NHWC); outputs and input gradients
+// come in x's format.
 #pragma once
 
 #include "engine/tensor.h"

@@ -1,7 +1,7 @@
 // What batch_norm2d and batch_norm_relu share (engine/ops/batch_norm.h,
 // engine/ops/batch_norm_relu.h): the argument checks, and the statistics to normalise with —
 // the batch's mean and biased variance in training (updating the running statistics in place),
-// copies of the running statistics in eval.
+// copies of the running statistics in eval. x may be dense NCHW or NHWC (check_float_activations).
 #pragma once
 
 #include "engine/tensor.h"
@@ -9,8 +9,10 @@
 namespace cromss {
 
 struct BatchNormStatistics {
-  Tensor mean, var;  // [c] in the parameter dtype (f32, or f64 for f64 x)
-  int64_t n, c, hw;  // x viewed as [n, c, hw]
+  Tensor mean, var;     // [c] in the parameter dtype (f32, or f64 for f64 x)
+  MemoryFormat format;  // x's (nchw or nhwc); outputs and input gradients are written in it
+  ChannelView view;     // x as (outer, c, inner), core/memory_format.h
+  int64_t c;
 };
 
 // `op` names the caller in error messages.

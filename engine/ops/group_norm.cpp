@@ -1,4 +1,5 @@
-// group_norm: device dispatch and backward (see group_norm.h). Per-(sample, group) statistics,
+// group_norm: device dispatch and backward (see group_norm.h), for NCHW and NHWC x; y and the
+// input gradient are written in x's format. Per-(sample, group) statistics,
 // the affine parameters and their gradients are in the parameter dtype (f32, or f64 for f64 x).
 #include "engine/ops/group_norm.h"
 
@@ -12,6 +13,7 @@ namespace {
 
 struct Dims {
   int64_t n, c, hw, groups;
+  MemoryFormat format;  // x's; y and the input gradient are written in it
 };
 
 void check_param(const Tensor& p, const char* what, const Tensor& x) {
@@ -31,17 +33,17 @@ std::vector<Tensor> group_norm_backward(const Tensor& g, const Tensor& x, const 
                                         const Tensor& mean, const Tensor& var, double eps, Dims d,
                                         const std::vector<bool>& needs) {
   const DType pt = mean.dtype();
-  Tensor gx = needs[0] ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
+  Tensor gx = needs[0] ? Tensor::empty_like(x) : Tensor();
   Tensor gw = needs[1] ? Tensor::empty({d.c}, pt, x.device()) : Tensor();
   Tensor gb = needs[2] ? Tensor::empty({d.c}, pt, x.device()) : Tensor();
   if (needs[1] || needs[2])
     dispatch(kernels::group_norm_param_grads, x.device(), g.raw_data(), x.raw_data(),
-             mean.raw_data(), var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw, d.groups,
+             mean.raw_data(), var.raw_data(), eps, x.dtype(), d.n, d.c, d.hw, d.groups, d.format,
              raw_or_null(gw), raw_or_null(gb));
   if (needs[0])
     dispatch(kernels::group_norm_backward_x, x.device(), g.raw_data(), x.raw_data(),
              mean.raw_data(), var.raw_data(), raw_or_null(weight), eps, x.dtype(), d.n, d.c, d.hw,
-             d.groups, gx.raw_data());
+             d.groups, d.format, gx.raw_data());
   return {gx, gw, gb};
 }
 
@@ -49,7 +51,7 @@ std::vector<Tensor> group_norm_backward(const Tensor& g, const Tensor& x, const 
 
 Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias,
                   double eps) {
-  check_float_inputs("group_norm", {&x});
+  const MemoryFormat format = check_float_activations("group_norm", {&x});
   CROMSS_CHECK(x.dim() >= 2, "group_norm: x must be [N, C, ...], got {}", x.str());
   CROMSS_CHECK(num_groups > 0 && x.size(1) % num_groups == 0,
                "group_norm: num_groups {} must divide the {} channels of {}", num_groups, x.size(1),
@@ -58,23 +60,24 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, con
   check_param(bias, "bias", x);
   int64_t hw = 1;
   for (int64_t k = 2; k < x.dim(); ++k) hw *= x.size(k);
-  const Dims d{x.size(0), x.size(1), hw, num_groups};
+  const Dims d{x.size(0), x.size(1), hw, num_groups, format};
   const DType pt = x.dtype() == DType::f64 ? DType::f64 : DType::f32;
   Tensor mean = Tensor::empty({d.n * d.groups}, pt, x.device());
   Tensor var = Tensor::empty({d.n * d.groups}, pt, x.device());
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  Tensor y = Tensor::empty_like(x);
   dispatch(kernels::group_norm_stats, x.device(), x.raw_data(), x.dtype(), d.n, d.c, d.hw, d.groups,
-           mean.raw_data(), var.raw_data());
+           d.format, mean.raw_data(), var.raw_data());
   dispatch(kernels::group_norm_forward, x.device(), x.raw_data(), mean.raw_data(), var.raw_data(),
            raw_or_null(weight), raw_or_null(bias), eps, x.dtype(), d.n, d.c, d.hw, d.groups,
-           y.raw_data());
+           d.format, y.raw_data());
 
   if (any_requires_grad({&x, &weight, &bias})) {
     Tensor sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();
     record_op("group_norm", y, {&x, &weight, &bias},
               [sx, sw, mean, var, eps, d](const Tensor& g,
                                           const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return group_norm_backward(g.contiguous(), sx, sw, mean, var, eps, d, needs);
+                return group_norm_backward(g.contiguous(d.format), sx, sw, mean, var, eps, d,
+                                           needs);
               });
   }
   return y;

@@ -1,5 +1,6 @@
-// Differentiable group normalisation of NCHW (FPN decoder), PyTorch semantics: statistics per
-// (sample, group) over C/G channels and H x W, biased variance, then per-channel affine.
+// Differentiable group normalisation of [N, C, ...] (FPN decoder), PyTorch semantics: statistics
+// per (sample, group) over C/G channels and H x W, biased variance, then per-channel affine. A 4-D
+// x may be NCHW or NHWC (channels_last); y and x's gradient come in x's format.
 // weight and bias are f32 for f32/bf16/f16 inputs and f64 for f64 inputs.
 #pragma once
 

@@ -1,8 +1,11 @@
-// CPU reference of the batch-normalisation kernels (see kernels/batch_norm.h). Sums accumulate
-// in double; the per-element math comes from kernels/batch_norm.cuh. Channels (and samples) run
-// in parallel with OpenMP; each channel's sums are one thread's sequential loop, so the results
-// do not depend on the thread count. The backward passes run the fused kernels' CPU reference
-// (kernels/cpu/batch_norm_relu.cpp) without the ReLU mask.
+// CPU reference of the batch-normalisation kernels (see kernels/batch_norm.h), one loop over the
+// ChannelView for NCHW and NHWC. Sums accumulate in double; the per-element math comes from
+// kernels/batch_norm.cuh. Channels (and rows) run in parallel with OpenMP; each channel's sums
+// are one thread's sequential loop over the pixels in (n, h, w) order in either format, so the
+// results depend neither on the thread count nor on the memory format. The backward passes run
+// the fused kernels' CPU reference (kernels/cpu/batch_norm_relu.cpp) without the ReLU mask.
+#include <vector>
+
 #include "kernels/batch_norm.h"
 #include "kernels/batch_norm_relu.h"
 #include "kernels/cpu/float_dispatch.h"
@@ -18,18 +21,18 @@ T weight_or_one(const T* weight, int64_t ch) {
 }  // namespace
 
 template <class T>
-void batch_norm_stats(const T* x, int64_t n, int64_t c, int64_t hw, T* mean, T* var) {
-  const double count = static_cast<double>(n * hw);
+void batch_norm_stats(const T* x, ChannelView v, T* mean, T* var) {
+  const double count = static_cast<double>(v.per_channel());
 #pragma omp parallel for schedule(static)
-  for (int64_t ch = 0; ch < c; ++ch) {
+  for (int64_t ch = 0; ch < v.channels; ++ch) {
     double sum = 0;
-    for (int64_t s = 0; s < n; ++s)
-      for (int64_t j = 0; j < hw; ++j) sum += x[(s * c + ch) * hw + j];
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (int64_t i = 0; i < v.inner; ++i) sum += x[v.offset(o, ch, i)];
     const double m = sum / count;
     double sq = 0;
-    for (int64_t s = 0; s < n; ++s)
-      for (int64_t j = 0; j < hw; ++j) {
-        const double d = x[(s * c + ch) * hw + j] - m;
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (int64_t i = 0; i < v.inner; ++i) {
+        const double d = x[v.offset(o, ch, i)] - m;
         sq += d * d;
       }
     mean[ch] = static_cast<T>(m);
@@ -49,25 +52,26 @@ void batch_norm_update_running(const T* mean, const T* var, int64_t c, int64_t c
 
 template <class T>
 void batch_norm_forward(const T* x, const T* mean, const T* var, const T* weight, const T* bias,
-                        double eps, int64_t n, int64_t c, int64_t hw, T* y) {
+                        double eps, ChannelView v, T* y) {
+  std::vector<T> invstd(
+      static_cast<size_t>(v.channels));  // once per channel: an NHWC row is 1 value
+  for (int64_t ch = 0; ch < v.channels; ++ch) invstd[size_t(ch)] = norm_invstd(var[ch], T(eps));
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t s = 0; s < n; ++s)
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t ch = 0; ch < v.channels; ++ch) {
       const T w = weight_or_one(weight, ch), b = bias ? bias[ch] : T(0);
-      const int64_t base = (s * c + ch) * hw;
-      for (int64_t j = 0; j < hw; ++j)
-        y[base + j] = norm_affine(x[base + j], mean[ch], invstd, w, b);
+      const int64_t base = v.offset(o, ch, 0);
+      for (int64_t i = 0; i < v.inner; ++i)
+        y[base + i] = norm_affine(x[base + i], mean[ch], invstd[size_t(ch)], w, b);
     }
 }
 
 // The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
 
-void batch_norm_stats(const void* x, DType dtype, int64_t n, int64_t c, int64_t hw, void* mean,
-                      void* var, const Context&) {
+void batch_norm_stats(const void* x, DType dtype, ChannelView v, void* mean, void* var,
+                      const Context&) {
   CROMSS_CPU_FLOAT(dtype, "batch_norm_stats", [&] {
-    batch_norm_stats<scalar_t>(typed<scalar_t>(x), n, c, hw, typed<scalar_t>(mean),
-                               typed<scalar_t>(var));
+    batch_norm_stats<scalar_t>(typed<scalar_t>(x), v, typed<scalar_t>(mean), typed<scalar_t>(var));
   });
 }
 
@@ -82,29 +86,29 @@ void batch_norm_update_running(const void* mean, const void* var, DType dtype, i
 }
 
 void batch_norm_forward(const void* x, const void* mean, const void* var, const void* weight,
-                        const void* bias, double eps, DType dtype, int64_t n, int64_t c, int64_t hw,
-                        void* y, const Context&) {
+                        const void* bias, double eps, DType dtype, ChannelView v, void* y,
+                        const Context&) {
   CROMSS_CPU_FLOAT(dtype, "batch_norm_forward", [&] {
     batch_norm_forward<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(mean), typed<scalar_t>(var),
-                                 typed<scalar_t>(weight), typed<scalar_t>(bias), eps, n, c, hw,
+                                 typed<scalar_t>(weight), typed<scalar_t>(bias), eps, v,
                                  typed<scalar_t>(y));
   });
 }
 
 // The backward passes are the fused kernels' without a ReLU mask (y = null, no residual).
 void batch_norm_channel_sums(const void* grad_out, const void* x, const void* mean, const void* var,
-                             double eps, DType dtype, int64_t n, int64_t c, int64_t hw, void* sum_g,
-                             void* sum_g_xhat, const Context& ctx) {
-  batch_norm_relu_channel_sums(grad_out, nullptr, x, mean, var, eps, dtype, n, c, hw, sum_g,
-                               sum_g_xhat, ctx);
+                             double eps, DType dtype, ChannelView v, void* sum_g, void* sum_g_xhat,
+                             const Context& ctx) {
+  batch_norm_relu_channel_sums(grad_out, nullptr, x, mean, var, eps, dtype, v, sum_g, sum_g_xhat,
+                               ctx);
 }
 
 void batch_norm_backward_x(const void* grad_out, const void* x, const void* mean, const void* var,
                            const void* weight, const void* sum_g, const void* sum_g_xhat,
-                           double eps, bool training, DType dtype, int64_t n, int64_t c, int64_t hw,
-                           void* grad_x, const Context& ctx) {
+                           double eps, bool training, DType dtype, ChannelView v, void* grad_x,
+                           const Context& ctx) {
   batch_norm_relu_backward_x(grad_out, nullptr, x, mean, var, weight, sum_g, sum_g_xhat, eps,
-                             training, dtype, n, c, hw, grad_x, nullptr, ctx);
+                             training, dtype, v, grad_x, nullptr, ctx);
 }
 
 }  // namespace cromss::cpu_kernels

@@ -2,7 +2,10 @@
 // kernels/batch_norm_relu.h), written as the unfused composition per element: batch norm's
 // affine, the add, the ReLU; backward: the ReLU's mask, then batch norm's backward. Sums
 // accumulate in double like kernels/cpu/batch_norm.cpp, so f32/f64 results equal the unfused ops',
-// and are parallel over channels the same way (results independent of the thread count).
+// and are parallel over channels the same way (results independent of the thread count). Loops
+// run over the ChannelView, so NCHW and NHWC give the same sums in the same order.
+#include <vector>
+
 #include "kernels/batch_norm_relu.h"
 #include "kernels/cpu/float_dispatch.h"
 
@@ -10,33 +13,34 @@ namespace cromss::cpu_kernels {
 
 template <class T>
 void batch_norm_relu_forward(const T* x, const T* residual, const T* mean, const T* var,
-                             const T* weight, const T* bias, double eps, int64_t n, int64_t c,
-                             int64_t hw, T* y) {
+                             const T* weight, const T* bias, double eps, ChannelView v, T* y) {
+  std::vector<T> invstd(
+      static_cast<size_t>(v.channels));  // once per channel: an NHWC row is 1 value
+  for (int64_t ch = 0; ch < v.channels; ++ch) invstd[size_t(ch)] = norm_invstd(var[ch], T(eps));
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t s = 0; s < n; ++s)
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t ch = 0; ch < v.channels; ++ch) {
       const T w = weight ? weight[ch] : T(1), b = bias ? bias[ch] : T(0);
-      const int64_t base = (s * c + ch) * hw;
-      for (int64_t j = 0; j < hw; ++j) {
-        T v = norm_affine(x[base + j], mean[ch], invstd, w, b);
-        if (residual) v += residual[base + j];
-        y[base + j] = relu_forward(v);
+      const int64_t base = v.offset(o, ch, 0);
+      for (int64_t i = 0; i < v.inner; ++i) {
+        T val = norm_affine(x[base + i], mean[ch], invstd[size_t(ch)], w, b);
+        if (residual) val += residual[base + i];
+        y[base + i] = relu_forward(val);
       }
     }
 }
 
 template <class T>
 void batch_norm_relu_channel_sums(const T* grad_out, const T* y, const T* x, const T* mean,
-                                  const T* var, double eps, int64_t n, int64_t c, int64_t hw,
-                                  T* sum_g, T* sum_g_xhat) {
+                                  const T* var, double eps, ChannelView v, T* sum_g,
+                                  T* sum_g_xhat) {
 #pragma omp parallel for schedule(static)
-  for (int64_t ch = 0; ch < c; ++ch) {
+  for (int64_t ch = 0; ch < v.channels; ++ch) {
     const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
     double sg = 0, sgx = 0;
-    for (int64_t s = 0; s < n; ++s)
-      for (int64_t j = 0; j < hw; ++j) {
-        const int64_t i = (s * c + ch) * hw + j;
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (int64_t j = 0; j < v.inner; ++j) {
+        const int64_t i = v.offset(o, ch, j);
         const T dy = y ? relu_backward(grad_out[i], y[i]) : grad_out[i];
         sg += dy;
         sgx += static_cast<double>(dy) * ((x[i] - mean[ch]) * invstd);
@@ -49,21 +53,29 @@ void batch_norm_relu_channel_sums(const T* grad_out, const T* y, const T* x, con
 template <class T>
 void batch_norm_relu_backward_x(const T* grad_out, const T* y, const T* x, const T* mean,
                                 const T* var, const T* weight, const T* sum_g, const T* sum_g_xhat,
-                                double eps, bool training, int64_t n, int64_t c, int64_t hw,
-                                T* grad_x, T* grad_residual) {
-  const T count = static_cast<T>(n * hw);
+                                double eps, bool training, ChannelView v, T* grad_x,
+                                T* grad_residual) {
+  const T count = static_cast<T>(v.per_channel());
+  // Per-channel constants once: an NHWC row is a single value.
+  std::vector<T> invstd(size_t(v.channels)), mean_dxhat(size_t(v.channels)),
+      mean_dxhat_xhat(size_t(v.channels));
+  for (int64_t ch = 0; ch < v.channels; ++ch) {
+    const T w = weight ? weight[ch] : T(1);
+    invstd[size_t(ch)] = norm_invstd(var[ch], static_cast<T>(eps));
+    mean_dxhat[size_t(ch)] = training ? w * sum_g[ch] / count : T(0);
+    mean_dxhat_xhat[size_t(ch)] = training ? w * sum_g_xhat[ch] / count : T(0);
+  }
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t s = 0; s < n; ++s)
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t ch = 0; ch < v.channels; ++ch) {
       const T w = weight ? weight[ch] : T(1);
-      const T mean_dxhat = training ? w * sum_g[ch] / count : T(0);
-      const T mean_dxhat_xhat = training ? w * sum_g_xhat[ch] / count : T(0);
-      const int64_t base = (s * c + ch) * hw;
-      for (int64_t j = 0; j < hw; ++j) {
+      const T is = invstd[size_t(ch)], md = mean_dxhat[size_t(ch)],
+              mdx = mean_dxhat_xhat[size_t(ch)];
+      const int64_t base = v.offset(o, ch, 0);
+      for (int64_t j = 0; j < v.inner; ++j) {
         const T dy = y ? relu_backward(grad_out[base + j], y[base + j]) : grad_out[base + j];
-        const T xhat = (x[base + j] - mean[ch]) * invstd;
-        grad_x[base + j] = norm_grad_input(dy * w, xhat, invstd, mean_dxhat, mean_dxhat_xhat);
+        const T xhat = (x[base + j] - mean[ch]) * is;
+        grad_x[base + j] = norm_grad_input(dy * w, xhat, is, md, mdx);
         if (grad_residual) grad_residual[base + j] = dy;
       }
     }
@@ -73,35 +85,34 @@ void batch_norm_relu_backward_x(const T* grad_out, const T* y, const T* x, const
 
 void batch_norm_relu_forward(const void* x, const void* residual, const void* mean, const void* var,
                              const void* weight, const void* bias, double eps, DType dtype,
-                             int64_t n, int64_t c, int64_t hw, void* y, const Context&) {
+                             ChannelView v, void* y, const Context&) {
   CROMSS_CPU_FLOAT(dtype, "batch_norm_relu_forward", [&] {
     batch_norm_relu_forward<scalar_t>(
         typed<scalar_t>(x), typed<scalar_t>(residual), typed<scalar_t>(mean), typed<scalar_t>(var),
-        typed<scalar_t>(weight), typed<scalar_t>(bias), eps, n, c, hw, typed<scalar_t>(y));
+        typed<scalar_t>(weight), typed<scalar_t>(bias), eps, v, typed<scalar_t>(y));
   });
 }
 
 void batch_norm_relu_channel_sums(const void* grad_out, const void* y, const void* x,
                                   const void* mean, const void* var, double eps, DType dtype,
-                                  int64_t n, int64_t c, int64_t hw, void* sum_g, void* sum_g_xhat,
-                                  const Context&) {
+                                  ChannelView v, void* sum_g, void* sum_g_xhat, const Context&) {
   CROMSS_CPU_FLOAT(dtype, "batch_norm_relu_channel_sums", [&] {
     batch_norm_relu_channel_sums<scalar_t>(
         typed<scalar_t>(grad_out), typed<scalar_t>(y), typed<scalar_t>(x), typed<scalar_t>(mean),
-        typed<scalar_t>(var), eps, n, c, hw, typed<scalar_t>(sum_g), typed<scalar_t>(sum_g_xhat));
+        typed<scalar_t>(var), eps, v, typed<scalar_t>(sum_g), typed<scalar_t>(sum_g_xhat));
   });
 }
 
 void batch_norm_relu_backward_x(const void* grad_out, const void* y, const void* x,
                                 const void* mean, const void* var, const void* weight,
                                 const void* sum_g, const void* sum_g_xhat, double eps,
-                                bool training, DType dtype, int64_t n, int64_t c, int64_t hw,
-                                void* grad_x, void* grad_residual, const Context&) {
+                                bool training, DType dtype, ChannelView v, void* grad_x,
+                                void* grad_residual, const Context&) {
   CROMSS_CPU_FLOAT(dtype, "batch_norm_relu_backward_x", [&] {
     batch_norm_relu_backward_x<scalar_t>(
         typed<scalar_t>(grad_out), typed<scalar_t>(y), typed<scalar_t>(x), typed<scalar_t>(mean),
         typed<scalar_t>(var), typed<scalar_t>(weight), typed<scalar_t>(sum_g),
-        typed<scalar_t>(sum_g_xhat), eps, training, n, c, hw, typed<scalar_t>(grad_x),
+        typed<scalar_t>(sum_g_xhat), eps, training, v, typed<scalar_t>(grad_x),
         typed<scalar_t>(grad_residual));
   });
 }

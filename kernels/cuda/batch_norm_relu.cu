@@ -9,26 +9,24 @@ namespace cromss::cuda_kernels {
 
 void batch_norm_relu_forward(const void* x, const void* residual, const void* mean, const void* var,
                              const void* weight, const void* bias, double eps, DType dtype,
-                             int64_t n, int64_t c, int64_t hw, void* y, const Context& ctx) {
-  batch_norm_passes::apply(x, residual, mean, var, weight, bias, eps, true, dtype, n, c, hw, y,
-                           ctx);
+                             ChannelView v, void* y, const Context& ctx) {
+  batch_norm_passes::apply(x, residual, mean, var, weight, bias, eps, true, dtype, v, y, ctx);
 }
 
 void batch_norm_relu_channel_sums(const void* grad_out, const void* y, const void* x,
                                   const void* mean, const void* var, double eps, DType dtype,
-                                  int64_t n, int64_t c, int64_t hw, void* sum_g, void* sum_g_xhat,
+                                  ChannelView v, void* sum_g, void* sum_g_xhat,
                                   const Context& ctx) {
-  batch_norm_passes::channel_sums(grad_out, y, x, mean, var, eps, dtype, n, c, hw, sum_g,
-                                  sum_g_xhat, ctx);
+  batch_norm_passes::channel_sums(grad_out, y, x, mean, var, eps, dtype, v, sum_g, sum_g_xhat, ctx);
 }
 
 void batch_norm_relu_backward_x(const void* grad_out, const void* y, const void* x,
                                 const void* mean, const void* var, const void* weight,
                                 const void* sum_g, const void* sum_g_xhat, double eps,
-                                bool training, DType dtype, int64_t n, int64_t c, int64_t hw,
-                                void* grad_x, void* grad_residual, const Context& ctx) {
+                                bool training, DType dtype, ChannelView v, void* grad_x,
+                                void* grad_residual, const Context& ctx) {
   batch_norm_passes::backward_x(grad_out, y, x, mean, var, weight, sum_g, sum_g_xhat, eps, training,
-                                dtype, n, c, hw, grad_x, grad_residual, ctx);
+                                dtype, v, grad_x, grad_residual, ctx);
 }
 
 }  // namespace cromss::cuda_kernels

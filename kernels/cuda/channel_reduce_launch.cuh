@@ -1,6 +1,8 @@
 // Launch side of the split per-channel reductions (kernels/channel_reduce.cuh): the device's SM
-// count, the plan of one reduction (blocks = channels x chunks, block b = ch * chunks + j reduces
-// chunk j of channel ch into partial[b]), and the second pass over plain-sum partials.
+// count, the plan of one NCHW reduction (blocks = channels x chunks, block b = ch * chunks + j
+// reduces chunk j of channel ch into partial[b]), and the second passes over the partials
+// partial[ch * chunks + j] (either layout's first pass writes them so): plain sums, and the
+// (mean, M2) triples of the batch-norm statistics.
 #pragma once
 
 #include <atomic>
@@ -50,6 +52,19 @@ __global__ void sum_partials_kernel(const A* part0, Out* out0, const A* part1, O
   CROMSS_GRID_STRIDE_LOOP(ch, c) {
     store(out0, ch, combine_sums(part0 + ch * chunks, chunks));
     if (part1 != nullptr) store(out1, ch, combine_sums(part1 + ch * chunks, chunks));
+  }
+}
+
+// mean[ch] and biased var[ch] of `count` values per channel from the (mean, M2) partials of its
+// chunks, merged in chunk order. One thread per channel.
+template <class A>
+__global__ void mean_var_partials_kernel(const A* part_mean, const A* part_m2, int64_t c,
+                                         int64_t count, int64_t chunks, A* mean, A* var) {
+  CROMSS_GRID_STRIDE_LOOP(ch, c) {
+    const MeanM2<A> r =
+        combine_mean_m2(part_mean + ch * chunks, part_m2 + ch * chunks, count, chunks);
+    mean[ch] = r.mean;
+    var[ch] = r.m2 / A(count);
   }
 }
 

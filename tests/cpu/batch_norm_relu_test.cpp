@@ -113,30 +113,35 @@ TEST(BatchNormRelu, ResidualOfAnotherShapeIsAClearError) {
 }
 
 // Seeds 900-905. The CPU kernels run channels in parallel; each channel's sums stay one thread's
-// loop.
+// loop, in NCHW and in NHWC (where the per-element passes run over (pixel, channel) rows). x is
+// two leaves, so that no gradient needs accumulating.
 TEST(BatchNormRelu, ResultsDoNotDependOnThreadCount) {
-  auto run = [](int threads) {
+  auto run = [](int threads, MemoryFormat format) {
     omp_set_num_threads(threads);
     const Shape shape{3, 7, 9, 11};
-    Tensor x = Tensor::normal(shape, 0.3, 1.2, 900).set_requires_grad(true);
-    Tensor r = Tensor::normal(shape, 0.0, 1.0, 901).set_requires_grad(true);
+    const Tensor x0 = Tensor::normal(shape, 0.3, 1.2, 900).contiguous(format);
+    Tensor x = x0.clone().set_requires_grad(true), xp = x0.clone().set_requires_grad(true);
+    Tensor r = Tensor::normal(shape, 0.0, 1.0, 901).contiguous(format).set_requires_grad(true);
     Tensor w = Tensor::uniform({7}, 0.5, 1.5, 902).set_requires_grad(true);
     Tensor b = Tensor::uniform({7}, -0.5, 0.5, 903).set_requires_grad(true);
     Tensor rm = Tensor::zeros({7}), rv = Tensor::full({7}, 1.0);
     Tensor fused = batch_norm_relu(x, w, b, rm, rv, true, r);
-    Tensor plain = batch_norm2d(x, w, b, rm, rv, true);
-    fused.backward(Tensor::uniform(shape, -1, 1, 904));
-    plain.backward(Tensor::uniform(shape, -1, 1, 905));
+    Tensor plain = batch_norm2d(xp, w, b, rm, rv, true);
+    fused.backward(Tensor::uniform(shape, -1, 1, 904).contiguous(format));
+    plain.backward(Tensor::uniform(shape, -1, 1, 905).contiguous(format));
     return std::vector<std::vector<float>>{
         fused.to_vector<float>(),    plain.to_vector<float>(),    rm.to_vector<float>(),
-        rv.to_vector<float>(),       x.grad().to_vector<float>(), r.grad().to_vector<float>(),
-        w.grad().to_vector<float>(), b.grad().to_vector<float>()};
+        rv.to_vector<float>(),       x.grad().to_vector<float>(), xp.grad().to_vector<float>(),
+        r.grad().to_vector<float>(), w.grad().to_vector<float>(), b.grad().to_vector<float>()};
   };
   const int saved = omp_get_max_threads();
   std::printf("seeds 900-905\n");
-  const auto one = run(1), two = run(2);
+  for (MemoryFormat format : {MemoryFormat::nchw, MemoryFormat::nhwc}) {
+    SCOPED_TRACE(memory_format_name(format));
+    const auto one = run(1, format), two = run(2, format);
+    EXPECT_EQ(one, two);
+  }
   omp_set_num_threads(saved);
-  EXPECT_EQ(one, two);
 }
 
 }  // namespace

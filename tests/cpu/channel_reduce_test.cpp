@@ -2,7 +2,11 @@
 // statistics, BN backward sums and conv bias gradient run on): the partition covers every value
 // of an NCHW tensor exactly once, the chunk count fills the device, and combining chunk partials
 // in chunk order matches a one-pass double reference written here, for any chunk count, with the
-// same bits whenever the chunk count is fixed.
+// same bits whenever the chunk count is fixed. The channels-last (NHWC) plan: its blocks and
+// threads cover every value of a [rows, C] matrix exactly once, each thread's channels are one
+// aligned vector inside a row, warps read consecutive addresses, the block count fills the device,
+// and the first pass simulated on the CPU block by block, combined by the NCHW second pass,
+// matches the one-pass reference.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -190,6 +194,117 @@ TEST(ChannelCombine, SumsMatchOnePassForAnyChunkCount) {
     const test::Tolerance tol = test::tolerance_for(DType::f32);
     EXPECT_NEAR(total, reference, (tol.atol + tol.rtol * std::fabs(reference)) * double(chunks))
         << "chunks " << chunks;
+  }
+}
+
+// Visits every (block, thread, channel, row) of a channels-last plan in the order the device
+// assigns them: fn(block, thread, ch, row).
+template <class Fn>
+void for_each_channels_last_value(const ChannelsLastPlan& p, const Fn& fn) {
+  for (int64_t block = 0; block < p.blocks(); ++block)
+    for (int64_t thread = 0; thread < kChannelsLastThreads; ++thread) {
+      const int64_t ch0 = p.first_channel(block, thread);
+      if (ch0 >= p.channels) continue;
+      for (int64_t row = p.first_row(block, thread); row < p.tile_end(block); row += p.threads_r)
+        for (int64_t w = 0; w < p.width; ++w) fn(block, thread, ch0 + w, row);
+    }
+}
+
+TEST(ChannelsLastPlan, EveryValueExactlyOnceWithAlignedChannelRuns) {
+  struct Case {
+    int64_t rows, channels, width, sms;
+  };
+  // C a multiple of the bf16 vector (8), of the f32 one (4), odd C scalar, C beyond one block's
+  // run, and rows that split into many uneven tiles.
+  for (const Case& k : {Case{1000, 16, 8, 132}, Case{20000, 64, 8, 132}, Case{777, 12, 4, 132},
+                        Case{5000, 3, 1, 132}, Case{3000, 2056, 8, 132}, Case{9, 4, 4, 132},
+                        Case{100003, 33, 1, 7}}) {
+    SCOPED_TRACE(::testing::Message()
+                 << "rows " << k.rows << " channels " << k.channels << " width " << k.width);
+    const ChannelsLastPlan p = plan_channels_last(k.rows, k.channels, k.width, k.sms);
+    EXPECT_EQ(p.threads_c * p.threads_r, kChannelsLastThreads);
+    EXPECT_LE(p.threads_c, 32);
+    EXPECT_EQ(32 % p.threads_c, 0);  // a warp holds whole rows of the channel run
+    std::vector<int> hits(static_cast<size_t>(k.rows * k.channels), 0);
+    for_each_channels_last_value(p, [&](int64_t, int64_t, int64_t ch, int64_t row) {
+      ASSERT_LT(ch, k.channels);
+      ASSERT_LT(row, k.rows);
+      ++hits[static_cast<size_t>(row * k.channels + ch)];
+    });
+    EXPECT_TRUE(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
+    for (int64_t thread = 0; thread < kChannelsLastThreads; ++thread)
+      EXPECT_EQ(p.first_channel(0, thread) % k.width, 0) << "thread " << thread;
+    // Lanes 0..31 of warp 0 read consecutive vectors: threads_c vectors of a row, then the next
+    // row, contiguous when the run covers the whole row.
+    if (p.channel_blocks == 1 && p.threads_c * k.width == k.channels)
+      for (int64_t lane = 1; lane < 32 && lane < kChannelsLastThreads; ++lane) {
+        const int64_t prev = (p.first_row(0, lane - 1) * k.channels + p.first_channel(0, lane - 1));
+        const int64_t here = (p.first_row(0, lane) * k.channels + p.first_channel(0, lane));
+        if (p.first_row(0, lane) < p.tile_end(0))
+          EXPECT_EQ(here - prev, k.width) << "lane " << lane;
+      }
+  }
+}
+
+TEST(ChannelsLastPlan, BlockCountFillsTheDeviceWithoutTinyTiles) {
+  const int64_t sms = 132;
+  // The decoder's 16-channel bf16 layer at 128 x 128, batch 128: two threads cover a row, 128
+  // row lanes, one channel block, 528 tiles.
+  const ChannelsLastPlan a = plan_channels_last(int64_t(128) * 128 * 128, 16, 8, sms);
+  EXPECT_EQ(a.threads_c, 2);
+  EXPECT_EQ(a.threads_r, 128);
+  EXPECT_EQ(a.channel_blocks, 1);
+  EXPECT_EQ(a.row_tiles, sms * kChannelBlocksPerSm);
+  // 2048 channels in f32 on 1024 rows: 32 threads x 4 channels per block, 16 channel blocks; the
+  // device wants 33 tiles, but 8 row lanes x 8 rows per tile allow only 16.
+  const ChannelsLastPlan b = plan_channels_last(int64_t(16) * 8 * 8, 2048, 4, sms);
+  EXPECT_EQ(b.threads_c, 32);
+  EXPECT_EQ(b.channel_blocks, 16);
+  EXPECT_EQ(b.row_tiles, 16);
+  // Few rows: one tile; a huge matrix stops at kMaxChunksPerChannel tiles.
+  EXPECT_EQ(plan_channels_last(100, 64, 8, sms).row_tiles, 1);
+  EXPECT_EQ(plan_channels_last(int64_t(1) << 30, 8, 8, 1000).row_tiles, kMaxChunksPerChannel);
+  for (int64_t rows : {int64_t(1), int64_t(5000), int64_t(1) << 22})
+    for (int64_t channels : {8, 64, 1024}) {
+      const ChannelsLastPlan p = plan_channels_last(rows, channels, 8, sms);
+      EXPECT_GE(p.row_tiles, 1);
+      if (p.row_tiles > 1) EXPECT_GE(rows / p.row_tiles, p.threads_r * kMinTileRowsPerThread);
+    }
+}
+
+// The first pass simulated block by block: each thread merges its rows in order, the block's
+// threads of one channel are merged here in thread order (the device's tree order differs but is
+// as fixed), partials go to [ch * tiles + j]; the NCHW second pass combines them.
+TEST(ChannelsLastPlan, SimulatedPartialsCombineToTheOnePassStatistics) {
+  const uint64_t seed = 41;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  const int64_t rows = 30011, channels = 24;
+  const ChannelsLastPlan p = plan_channels_last(rows, channels, 8, 20);
+  ASSERT_GT(p.row_tiles, 1);
+  const std::vector<double> values = channel_values(rows * channels, 1.5, seed);
+  std::vector<MeanM2<double>> partial(size_t(channels * p.row_tiles), MeanM2<double>{});
+  for_each_channels_last_value(p, [&](int64_t block, int64_t, int64_t ch, int64_t row) {
+    MeanM2<double>& part = partial[size_t(ch * p.row_tiles + p.tile(block))];
+    part = merge_mean_m2(part, MeanM2<double>{1, values[size_t(row * channels + ch)], 0.0});
+  });
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    std::vector<double> mean(size_t(p.row_tiles)), m2(size_t(p.row_tiles));
+    for (int64_t j = 0; j < p.row_tiles; ++j) {
+      const MeanM2<double>& part = partial[size_t(ch * p.row_tiles + j)];
+      EXPECT_EQ(part.count,
+                chunk_begin(rows, p.row_tiles, j + 1) - chunk_begin(rows, p.row_tiles, j));
+      mean[size_t(j)] = part.mean;
+      m2[size_t(j)] = part.m2;
+    }
+    const MeanM2<double> r = combine_mean_m2(mean.data(), m2.data(), rows, p.row_tiles);
+    double sum = 0, sq = 0;
+    for (int64_t row = 0; row < rows; ++row) sum += values[size_t(row * channels + ch)];
+    const double mu = sum / double(rows);
+    for (int64_t row = 0; row < rows; ++row)
+      sq += (values[size_t(row * channels + ch)] - mu) * (values[size_t(row * channels + ch)] - mu);
+    const test::Comparison cmp = test::compare_elementwise(
+        {r.mean, r.m2 / double(rows)}, {mu, sq / double(rows)}, test::tolerance_for(DType::f64));
+    EXPECT_TRUE(cmp.ok) << cmp.summary("channel " + std::to_string(ch));
   }
 }
 

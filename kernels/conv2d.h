@@ -1,7 +1,10 @@
-// Convolution kernels on contiguous NCHW buffers (geometry in kernels/conv2d.cuh). bias and
-// grad-bias pointers may be null (no bias). cpu_kernels:: run f32/f64 (the im2col + GEMM
-// reference); cuda_kernels:: run f32, f64, bf16 and f16 through cuDNN with fp32 accumulation for
-// the 16-bit types. Every kernel overwrites its output.
+// Convolution kernels on dense buffers in the geometry's memory format: NCHW x / y with a
+// (K, C/groups, kh, kw) weight, or NHWC x / y with a (K, kh, kw, C/groups) weight (layouts in
+// kernels/conv2d.cuh; engine/ops/conv2d.cpp converts the weight parameter, which stays
+// (K, C/groups, kh, kw), and its gradient). bias and grad-bias pointers may be null (no bias).
+// cpu_kernels:: run f32/f64 (the im2col + GEMM reference); cuda_kernels:: run f32, f64, bf16 and
+// f16 through cuDNN with fp32 accumulation for the 16-bit types. Every kernel overwrites its
+// output.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,10 @@
 // conv2d: argument checks, device dispatch and backward (see conv2d.h). The backward computes
 // only the gradients that are needed: input (GEMM + col2im / cuDNN backward data), weight
-// (GEMM / cuDNN backward filter) and bias (sum of grad_y over N, H, W).
+// (GEMM / cuDNN backward filter) and bias (sum of grad_y over N, H, W). With an nhwc input the
+// kernels get the weight as KRSC, (K, kh, kw, C/groups) row-major, which is what
+// weight.contiguous(nhwc) holds for a 4-D weight, and write grad_weight in that layout into a
+// (K, C/groups, kh, kw) tensor with nhwc strides, returned as a contiguous copy: the parameter,
+// its gradient, checkpoints and optimizer buffers keep one layout whatever the activations'.
 #include "engine/ops/conv2d.h"
 
 #include "engine/autograd.h"
@@ -13,8 +17,11 @@ namespace {
 
 Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor& bias,
                                const Conv2dParams& p) {
-  check_float_inputs("conv2d", {&x, &weight, &bias});
   check_dim("conv2d", x, 4, "input (N, C, H, W)");
+  const MemoryFormat format = check_float_activations("conv2d", {&x});
+  check_float_inputs("conv2d", {&weight, &bias});
+  CROMSS_CHECK(weight.device() == x.device() && weight.dtype() == x.dtype(),
+               "conv2d: input {} and weight {} must share device and dtype", x.str(), weight.str());
   check_dim("conv2d", weight, 4, "weight (C_out, C_in/groups, kH, kW)");
   CROMSS_CHECK(p.stride_h >= 1 && p.stride_w >= 1 && p.dilation_h >= 1 && p.dilation_w >= 1 &&
                    p.pad_h >= 0 && p.pad_w >= 0 && p.groups >= 1,
@@ -26,6 +33,7 @@ Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tens
   g.k = weight.size(0), g.kh = weight.size(2), g.kw = weight.size(3);
   g.stride_h = p.stride_h, g.stride_w = p.stride_w, g.pad_h = p.pad_h, g.pad_w = p.pad_w;
   g.dilation_h = p.dilation_h, g.dilation_w = p.dilation_w, g.groups = p.groups;
+  g.format = format;
   CROMSS_CHECK(g.c % g.groups == 0 && g.k % g.groups == 0,
                "conv2d: groups {} must divide input channels {} and output channels {}", g.groups,
                g.c, g.k);
@@ -43,8 +51,13 @@ Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tens
   return g;
 }
 
+// The weight in the layout the kernels read for g.format (a view when it already is).
+Tensor kernel_weight(const Conv2dGeometry& g, const Tensor& weight) {
+  return weight.contiguous(g.format);
+}
+
 Tensor conv2d_grad_input(const Conv2dGeometry& g, const Tensor& grad_y, const Tensor& weight) {
-  Tensor gx = Tensor::empty({g.n, g.c, g.h, g.w}, grad_y.dtype(), grad_y.device());
+  Tensor gx = Tensor::empty({g.n, g.c, g.h, g.w}, grad_y.dtype(), grad_y.device(), g.format);
   if (gx.numel() == 0) return gx;
   dispatch(kernels::conv2d_backward_input, grad_y.device(), g, grad_y.raw_data(), weight.raw_data(),
            gx.raw_data(), grad_y.dtype());
@@ -54,10 +67,10 @@ Tensor conv2d_grad_input(const Conv2dGeometry& g, const Tensor& grad_y, const Te
 Tensor conv2d_grad_weight(const Conv2dGeometry& g, const Tensor& x, const Tensor& grad_y) {
   const Shape shape{g.k, g.c_per_group(), g.kh, g.kw};
   if (g.n == 0) return Tensor::zeros(shape, grad_y.dtype(), grad_y.device());
-  Tensor gw = Tensor::empty(shape, grad_y.dtype(), grad_y.device());
+  Tensor gw = Tensor::empty(shape, grad_y.dtype(), grad_y.device(), g.format);
   dispatch(kernels::conv2d_backward_weight, grad_y.device(), g, x.raw_data(), grad_y.raw_data(),
            gw.raw_data(), grad_y.dtype());
-  return gw;
+  return gw.contiguous(MemoryFormat::nchw);
 }
 
 Tensor conv2d_grad_bias(const Conv2dGeometry& g, const Tensor& grad_y) {
@@ -77,16 +90,17 @@ int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p) {
   const Conv2dGeometry g = conv2d_geometry(x, weight, bias, p);
-  Tensor y = Tensor::empty({g.n, g.k, g.oh, g.ow}, x.dtype(), x.device());
+  const Tensor w = kernel_weight(g, weight.detach());
+  Tensor y = Tensor::empty({g.n, g.k, g.oh, g.ow}, x.dtype(), x.device(), g.format);
   if (y.numel() > 0) {
-    dispatch(kernels::conv2d_forward, x.device(), g, x.raw_data(), weight.raw_data(),
+    dispatch(kernels::conv2d_forward, x.device(), g, x.raw_data(), w.raw_data(),
              bias.defined() ? bias.raw_data() : nullptr, y.raw_data(), x.dtype());
   }
   if (any_requires_grad({&x, &weight, &bias})) {
-    Tensor sx = x.detach(), sw = weight.detach();
+    Tensor sx = x.detach(), sw = w;
     record_op("conv2d", y, {&x, &weight, &bias},
               [g, sx, sw](const Tensor& gy, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                Tensor grad_y = gy.contiguous();
+                Tensor grad_y = gy.contiguous(g.format);
                 return {needs[0] ? conv2d_grad_input(g, grad_y, sw) : Tensor(),
                         needs[1] ? conv2d_grad_weight(g, sx, grad_y) : Tensor(),
                         needs[2] ? conv2d_grad_bias(g, grad_y) : Tensor()};

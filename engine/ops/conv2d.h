@@ -1,7 +1,11 @@
-// Differentiable 2-D convolution, NCHW input, weight (C_out, C_in/groups, kH, kW), optional bias
-// (C_out). CPU: f32 on oneDNN, f64 on the im2col + GEMM reference. CUDA: cuDNN with algorithms
-// cached under a key that holds every property of the convolution (shapes, strides, dtype, padding,
-// stride, dilation, groups). x, weight and bias share one dtype.
+// Differentiable 2-D convolution: input (N, C_in, H, W) dense in either memory format (nchw or
+// nhwc, core/memory_format.h), weight (C_out, C_in/groups, kH, kW) contiguous, optional bias
+// (C_out). The output and the input gradient come in the input's format; for an nhwc input the
+// weight is handed to the kernels as (C_out, kH, kW, C_in/groups) (kernels/conv2d.cuh) and its
+// gradient returned contiguous like the weight. CPU: f32 on oneDNN, f64 on the im2col + GEMM
+// reference. CUDA: cuDNN with algorithms cached under a key that holds every property of the
+// convolution (shapes, strides, format, dtype, padding, stride, dilation, groups). x, weight and
+// bias share one dtype.
 #pragma once
 
 #include <cstdint>

@@ -1,13 +1,14 @@
-// CPU reference of the batch-normalisation kernels (see kernels/batch_norm.h), one loop over the
-// ChannelView for NCHW and NHWC. Sums accumulate in double; the per-element math comes from
-// kernels/batch_norm.cuh. Channels (and rows) run in parallel with OpenMP; each channel's sums
-// are one thread's sequential loop over the pixels in (n, h, w) order in either format, so the
-// results depend neither on the thread count nor on the memory format. The backward passes run
+// CPU reference of the batch-normalisation kernels (see kernels/batch_norm.h) for NCHW and NHWC
+// (ChannelView; NHWC, inner == 1, has its own row-major loops). Sums accumulate in double; the
+// per-element math comes from kernels/batch_norm.cuh. Channels (and rows) run in parallel with
+// OpenMP; each channel's sums are one thread's sequential loop over the pixels in (n, h, w) order
+// in either format, so the results do not depend on the thread count. The backward passes run
 // the fused kernels' CPU reference (kernels/cpu/batch_norm_relu.cpp) without the ReLU mask.
 #include <vector>
 
 #include "kernels/batch_norm.h"
 #include "kernels/batch_norm_relu.h"
+#include "kernels/cpu/channel_blocks.h"
 #include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
@@ -20,8 +21,36 @@ T weight_or_one(const T* weight, int64_t ch) {
 
 }  // namespace
 
+// NHWC (inner == 1): blocks of channels over the rows in order (kernels/cpu/channel_blocks.h).
+template <class T>
+void batch_norm_stats_rows(const T* x, int64_t rows, int64_t c, T* mean, T* var) {
+  const double count = static_cast<double>(rows);
+#pragma omp parallel for schedule(static)
+  for (int64_t block = 0; block < channel_block_count(c); ++block) {
+    const ChannelBlock b = channel_block(block, c);
+    double sum[kChannelBlock] = {}, m[kChannelBlock], sq[kChannelBlock] = {};
+    for (int64_t o = 0; o < rows; ++o) {
+      const T* row = x + o * c + b.first;
+      for (int64_t k = 0; k < b.size; ++k) sum[k] += row[k];
+    }
+    for (int64_t k = 0; k < b.size; ++k) m[k] = sum[k] / count;
+    for (int64_t o = 0; o < rows; ++o) {
+      const T* row = x + o * c + b.first;
+      for (int64_t k = 0; k < b.size; ++k) {
+        const double d = row[k] - m[k];
+        sq[k] += d * d;
+      }
+    }
+    for (int64_t k = 0; k < b.size; ++k) {
+      mean[b.first + k] = static_cast<T>(m[k]);
+      var[b.first + k] = static_cast<T>(sq[k] / count);
+    }
+  }
+}
+
 template <class T>
 void batch_norm_stats(const T* x, ChannelView v, T* mean, T* var) {
+  if (v.inner == 1) return batch_norm_stats_rows(x, v.outer, v.channels, mean, var);
   const double count = static_cast<double>(v.per_channel());
 #pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < v.channels; ++ch) {
@@ -53,9 +82,22 @@ void batch_norm_update_running(const T* mean, const T* var, int64_t c, int64_t c
 template <class T>
 void batch_norm_forward(const T* x, const T* mean, const T* var, const T* weight, const T* bias,
                         double eps, ChannelView v, T* y) {
-  std::vector<T> invstd(
-      static_cast<size_t>(v.channels));  // once per channel: an NHWC row is 1 value
-  for (int64_t ch = 0; ch < v.channels; ++ch) invstd[size_t(ch)] = norm_invstd(var[ch], T(eps));
+  const size_t c = static_cast<size_t>(v.channels);
+  std::vector<T> invstd(c), w(c), b(c);  // once per channel: an NHWC row is 1 value per channel
+  for (size_t ch = 0; ch < c; ++ch) {
+    invstd[ch] = norm_invstd(var[ch], T(eps));
+    w[ch] = weight_or_one(weight, int64_t(ch));
+    b[ch] = bias ? bias[ch] : T(0);
+  }
+  if (v.inner == 1) {  // NHWC: a row of C values per thread iteration
+#pragma omp parallel for schedule(static)
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (size_t ch = 0; ch < c; ++ch) {
+        const size_t i = size_t(o) * c + ch;
+        y[i] = norm_affine(x[i], mean[ch], invstd[ch], w[ch], b[ch]);
+      }
+    return;
+  }
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t ch = 0; ch < v.channels; ++ch) {

@@ -3,10 +3,12 @@
 // affine, the add, the ReLU; backward: the ReLU's mask, then batch norm's backward. Sums
 // accumulate in double like kernels/cpu/batch_norm.cpp, so f32/f64 results equal the unfused ops',
 // and are parallel over channels the same way (results independent of the thread count). Loops
-// run over the ChannelView, so NCHW and NHWC give the same sums in the same order.
+// run over the ChannelView (NHWC, inner == 1, row by row), each channel summed in pixel order in
+// both formats.
 #include <vector>
 
 #include "kernels/batch_norm_relu.h"
+#include "kernels/cpu/channel_blocks.h"
 #include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
@@ -14,9 +16,24 @@ namespace cromss::cpu_kernels {
 template <class T>
 void batch_norm_relu_forward(const T* x, const T* residual, const T* mean, const T* var,
                              const T* weight, const T* bias, double eps, ChannelView v, T* y) {
-  std::vector<T> invstd(
-      static_cast<size_t>(v.channels));  // once per channel: an NHWC row is 1 value
-  for (int64_t ch = 0; ch < v.channels; ++ch) invstd[size_t(ch)] = norm_invstd(var[ch], T(eps));
+  const size_t c = static_cast<size_t>(v.channels);
+  std::vector<T> invstd(c), w(c), b(c);  // once per channel: an NHWC row is 1 value per channel
+  for (size_t ch = 0; ch < c; ++ch) {
+    invstd[ch] = norm_invstd(var[ch], T(eps));
+    w[ch] = weight ? weight[ch] : T(1);
+    b[ch] = bias ? bias[ch] : T(0);
+  }
+  if (v.inner == 1) {  // NHWC: a row of C values per thread iteration
+#pragma omp parallel for schedule(static)
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (size_t ch = 0; ch < c; ++ch) {
+        const size_t i = size_t(o) * c + ch;
+        T val = norm_affine(x[i], mean[ch], invstd[ch], w[ch], b[ch]);
+        if (residual) val += residual[i];
+        y[i] = relu_forward(val);
+      }
+    return;
+  }
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t ch = 0; ch < v.channels; ++ch) {
@@ -30,10 +47,39 @@ void batch_norm_relu_forward(const T* x, const T* residual, const T* mean, const
     }
 }
 
+// NHWC (inner == 1): blocks of channels over the rows in order (kernels/cpu/channel_blocks.h).
+template <class T>
+void batch_norm_relu_channel_sums_rows(const T* grad_out, const T* y, const T* x, const T* mean,
+                                       const T* var, double eps, int64_t rows, int64_t c, T* sum_g,
+                                       T* sum_g_xhat) {
+#pragma omp parallel for schedule(static)
+  for (int64_t block = 0; block < channel_block_count(c); ++block) {
+    const ChannelBlock b = channel_block(block, c);
+    T invstd[kChannelBlock];
+    double sg[kChannelBlock] = {}, sgx[kChannelBlock] = {};
+    for (int64_t k = 0; k < b.size; ++k)
+      invstd[k] = norm_invstd(var[b.first + k], static_cast<T>(eps));
+    for (int64_t o = 0; o < rows; ++o)
+      for (int64_t k = 0; k < b.size; ++k) {
+        const int64_t i = o * c + b.first + k;
+        const T dy = y ? relu_backward(grad_out[i], y[i]) : grad_out[i];
+        sg[k] += dy;
+        sgx[k] += static_cast<double>(dy) * ((x[i] - mean[b.first + k]) * invstd[k]);
+      }
+    for (int64_t k = 0; k < b.size; ++k) {
+      sum_g[b.first + k] = static_cast<T>(sg[k]);
+      sum_g_xhat[b.first + k] = static_cast<T>(sgx[k]);
+    }
+  }
+}
+
 template <class T>
 void batch_norm_relu_channel_sums(const T* grad_out, const T* y, const T* x, const T* mean,
                                   const T* var, double eps, ChannelView v, T* sum_g,
                                   T* sum_g_xhat) {
+  if (v.inner == 1)
+    return batch_norm_relu_channel_sums_rows(grad_out, y, x, mean, var, eps, v.outer, v.channels,
+                                             sum_g, sum_g_xhat);
 #pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < v.channels; ++ch) {
     const T invstd = norm_invstd(var[ch], static_cast<T>(eps));
@@ -64,6 +110,20 @@ void batch_norm_relu_backward_x(const T* grad_out, const T* y, const T* x, const
     invstd[size_t(ch)] = norm_invstd(var[ch], static_cast<T>(eps));
     mean_dxhat[size_t(ch)] = training ? w * sum_g[ch] / count : T(0);
     mean_dxhat_xhat[size_t(ch)] = training ? w * sum_g_xhat[ch] / count : T(0);
+  }
+  if (v.inner == 1) {  // NHWC: a row of C values per thread iteration
+    const size_t c = static_cast<size_t>(v.channels);
+#pragma omp parallel for schedule(static)
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (size_t ch = 0; ch < c; ++ch) {
+        const size_t i = size_t(o) * c + ch;
+        const T w = weight ? weight[ch] : T(1);
+        const T dy = y ? relu_backward(grad_out[i], y[i]) : grad_out[i];
+        const T xhat = (x[i] - mean[ch]) * invstd[ch];
+        grad_x[i] = norm_grad_input(dy * w, xhat, invstd[ch], mean_dxhat[ch], mean_dxhat_xhat[ch]);
+        if (grad_residual) grad_residual[i] = dy;
+      }
+    return;
   }
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t o = 0; o < v.outer; ++o)

@@ -4,7 +4,9 @@
 // Data types: x, weight and y in the tensor's dtype; compute type FLOAT for f32, bf16 and f16
 // (fp32 accumulation, DESIGN.md "Mixed precision"), DOUBLE for f64. bf16/f16 may use tensor
 // cores (CUDNN_TENSOR_OP_MATH); f32 uses CUDNN_FMA_MATH so that no TF32 rounding makes it drift
-// from the CPU reference. Groups go through cudnnSetConvolutionGroupCount.
+// from the CPU reference. Groups go through cudnnSetConvolutionGroupCount. Layouts: NCHW tensors
+// with a KCRS filter, or NHWC tensors with a KRSC filter (CUDNN_TENSOR_NHWC for both), which the
+// tensor-core kernels read without transposing (kernels/conv2d.cuh).
 //
 // Algorithms are chosen once per configuration (Conv2dAlgoKey: every property of the
 // convolution, and --deterministic) by kernels/conv2d_algo_cache.h: without --deterministic
@@ -53,16 +55,18 @@ class ConvDescriptors {
  public:
   ConvDescriptors(const Conv2dGeometry& g, DType dtype) {
     const cudnnDataType_t dt = data_type(dtype);
+    // nhwc: x and y NHWC, the filter (K, kh, kw, C/groups) (kernels/conv2d.cuh).
+    const cudnnTensorFormat_t layout =
+        g.format == MemoryFormat::nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
     CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
     CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, dt, to_int(g.n, "N"),
-                                           to_int(g.c, "C"), to_int(g.h, "H"), to_int(g.w, "W")));
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, dt, to_int(g.n, "N"),
-                                           to_int(g.k, "K"), to_int(g.oh, "OH"),
-                                           to_int(g.ow, "OW")));
-    CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, dt, CUDNN_TENSOR_NCHW, to_int(g.k, "K"),
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, layout, dt, to_int(g.n, "N"), to_int(g.c, "C"),
+                                           to_int(g.h, "H"), to_int(g.w, "W")));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, layout, dt, to_int(g.n, "N"), to_int(g.k, "K"),
+                                           to_int(g.oh, "OH"), to_int(g.ow, "OW")));
+    CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, dt, layout, to_int(g.k, "K"),
                                            to_int(g.c_per_group(), "C/groups"), to_int(g.kh, "kH"),
                                            to_int(g.kw, "kW")));
     CUDNN_CHECK(cudnnSetConvolution2dDescriptor(

@@ -1,17 +1,22 @@
 // Convolutions on oneDNN (see kernels/onednn/onednn.h). Per geometry and thread count one entry
 // holds the three primitive descriptors (forward, backward data, backward weights), created on
 // first use with format_tag::any so oneDNN picks its blocked layouts, their primitives, and the
-// reorders between the caller's plain NCHW / (K, C/groups, kh, kw) buffers and those layouts.
+// reorders between the caller's plain buffers and those layouts. The plain buffers are NCHW with
+// a (K, C/groups, kh, kw) weight, or NHWC with a (K, kh, kw, C/groups) weight (oneDNN's nhwc and
+// ohwi tags; kernels/conv2d.cuh).
 // A call reorders its plain inputs into per-thread scratch buffers (kernels/onednn/runtime.h),
 // runs the primitive, and reorders the output back; a layout oneDNN keeps plain needs no copy.
 // Weights are reordered on every call: they change with every optimizer step. Pointwise
-// convolutions skip the primitives and run as one dnnl_sgemm per sample (runs_as_gemm).
+// convolutions skip the primitives and run as dnnl_sgemm (runs_as_gemm): one per sample in NCHW,
+// one over all pixels in NHWC.
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "core/error.h"
 #include "kernels/onednn/onednn.h"
@@ -29,13 +34,14 @@ struct PlainDescs {
 };
 
 PlainDescs plain_descs(const Conv2dGeometry& g) {
+  const bool nhwc = g.format == MemoryFormat::nhwc;
   PlainDescs d;
-  d.x = memory::desc({g.n, g.c, g.h, g.w}, kF32, Tag::nchw);
-  d.y = memory::desc({g.n, g.k, g.oh, g.ow}, kF32, Tag::nchw);
+  d.x = memory::desc({g.n, g.c, g.h, g.w}, kF32, nhwc ? Tag::nhwc : Tag::nchw);
+  d.y = memory::desc({g.n, g.k, g.oh, g.ow}, kF32, nhwc ? Tag::nhwc : Tag::nchw);
   d.b = memory::desc({g.k}, kF32, Tag::x);
-  d.w = g.groups == 1 ? memory::desc({g.k, g.c, g.kh, g.kw}, kF32, Tag::oihw)
+  d.w = g.groups == 1 ? memory::desc({g.k, g.c, g.kh, g.kw}, kF32, nhwc ? Tag::ohwi : Tag::oihw)
                       : memory::desc({g.groups, g.k_per_group(), g.c_per_group(), g.kh, g.kw}, kF32,
-                                     Tag::goihw);
+                                     nhwc ? Tag::gohwi : Tag::goihw);
   return d;
 }
 
@@ -136,12 +142,13 @@ ConvKey key_of(const Conv2dGeometry& g, bool with_bias) {
           g.groups,
           with_bias,
           omp_get_max_threads(),
-          0,
+          static_cast<int64_t>(g.format),
           0};
 }
 
 // Per-thread cache (no locks). The bias flag is part of the key because the forward
-// descriptor, which the backward ones take as a hint, includes it.
+// descriptor, which the backward ones take as a hint, includes it; the memory format because
+// the plain descriptors and reorders depend on it.
 ConvEntry& entry_for(const Conv2dGeometry& g, bool with_bias) {
   thread_local std::map<ConvKey, ConvEntry> cache;
   auto it = cache.find(key_of(g, with_bias));
@@ -149,10 +156,11 @@ ConvEntry& entry_for(const Conv2dGeometry& g, bool with_bias) {
   return it->second;
 }
 
-// A pointwise convolution (1x1, stride 1, no padding, one group) is a GEMM per sample on the
-// plain NCHW buffers: y_n (K, HW) = W (K, C) x_n (C, HW). dnnl_sgemm needs no layout reorders,
-// which makes it 10-25 % faster than the 1x1 convolution primitive at ResNet-50's shapes
-// (measured with one thread, reorders included).
+// A pointwise convolution (1x1, stride 1, no padding, one group) is a GEMM on the plain buffers:
+// per sample in NCHW, y_n (K, HW) = W (K, C) x_n (C, HW); over all pixels in NHWC,
+// y (NHW, K) = x (NHW, C) W^T. dnnl_sgemm needs no layout reorders, which makes it 10-25 %
+// faster than the 1x1 convolution primitive at ResNet-50's shapes (measured in NCHW with one
+// thread, reorders included).
 bool runs_as_gemm(const Conv2dGeometry& g) {
   return g.is_pointwise() && g.groups == 1;
 }
@@ -172,31 +180,59 @@ void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, 
 void pointwise_forward(const Conv2dGeometry& g, const float* x, const float* weight,
                        const float* bias, float* y) {
   const int64_t hw = g.h * g.w;
-  for (int64_t n = 0; n < g.n; ++n)
-    sgemm(false, false, g.k, hw, g.c, weight, x + n * g.c * hw, 0.0f, y + n * g.k * hw);
+  if (g.format == MemoryFormat::nhwc) {
+    sgemm(false, true, g.n * hw, g.k, g.c, x, weight, 0.0f, y);
+  } else {
+    for (int64_t n = 0; n < g.n; ++n)
+      sgemm(false, false, g.k, hw, g.c, weight, x + n * g.c * hw, 0.0f, y + n * g.k * hw);
+  }
   if (!bias) return;
+  const ChannelView v = g.y_channels();
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t n = 0; n < g.n; ++n)
-    for (int64_t k = 0; k < g.k; ++k) {
-      float* yk = y + (n * g.k + k) * hw;
-      for (int64_t q = 0; q < hw; ++q) yk[q] += bias[k];
-    }
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t k = 0; k < g.k; ++k)
+      for (int64_t i = 0; i < v.inner; ++i) y[v.offset(o, k, i)] += bias[k];
 }
 
 void pointwise_backward_input(const Conv2dGeometry& g, const float* grad_y, const float* weight,
                               float* grad_x) {
   const int64_t hw = g.h * g.w;
+  if (g.format == MemoryFormat::nhwc)
+    return sgemm(false, false, g.n * hw, g.c, g.k, grad_y, weight, 0.0f, grad_x);
   for (int64_t n = 0; n < g.n; ++n)
     sgemm(true, false, g.c, hw, g.k, weight, grad_y + n * g.k * hw, 0.0f, grad_x + n * g.c * hw);
 }
 
-// dW = sum over samples, in order, of dy_n x_n^T.
+// NCHW: dW = sum over samples, in order, of dy_n x_n^T; NHWC: dW = dy^T x.
 void pointwise_backward_weight(const Conv2dGeometry& g, const float* x, const float* grad_y,
                                float* grad_weight) {
   const int64_t hw = g.h * g.w;
+  if (g.format == MemoryFormat::nhwc)
+    return sgemm(true, false, g.k, g.c, g.n * hw, grad_y, x, 0.0f, grad_weight);
   for (int64_t n = 0; n < g.n; ++n)
     sgemm(false, true, g.k, g.c, hw, grad_y + n * g.k * hw, x + n * g.c * hw, n == 0 ? 0.0f : 1.0f,
           grad_weight);
+}
+
+// sums[c] = sum over r of m[r, c] for a row-major (rows, cols) matrix (an NHWC gradient): chunks
+// of kColumnSumRows rows, read row by row, give partial sums in parallel, added in chunk order,
+// so the result does not depend on the thread count.
+constexpr int64_t kColumnSumRows = 256;
+
+void column_sums(const float* m, int64_t rows, int64_t cols, float* sums) {
+  const int64_t chunks = (rows + kColumnSumRows - 1) / kColumnSumRows;
+  std::vector<float> partial(chunks * cols, 0.0f);
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < chunks; ++j) {
+    float* p = partial.data() + j * cols;
+    for (int64_t r = j * kColumnSumRows; r < std::min(rows, (j + 1) * kColumnSumRows); ++r)
+      for (int64_t c = 0; c < cols; ++c) p[c] += m[r * cols + c];
+  }
+  for (int64_t c = 0; c < cols; ++c) {
+    float acc = 0;
+    for (int64_t j = 0; j < chunks; ++j) acc += partial[j * cols + c];
+    sums[c] = acc;
+  }
 }
 
 }  // namespace
@@ -288,14 +324,13 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
 }
 
 void conv2d_backward_bias(const Conv2dGeometry& g, const float* grad_y, float* grad_bias) {
-  const int64_t plane = g.oh * g.ow;
+  const ChannelView v = g.y_channels();
+  if (v.inner == 1) return column_sums(grad_y, v.outer, v.channels, grad_bias);
 #pragma omp parallel for schedule(static)
   for (int64_t k = 0; k < g.k; ++k) {
     float acc = 0;
-    for (int64_t n = 0; n < g.n; ++n) {
-      const float* dyk = grad_y + (n * g.k + k) * plane;
-      for (int64_t q = 0; q < plane; ++q) acc += dyk[q];
-    }
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (int64_t i = 0; i < v.inner; ++i) acc += grad_y[v.offset(o, k, i)];
     grad_bias[k] = acc;
   }
 }

@@ -3,12 +3,13 @@
 // the f64 path (gradient checks) and the reference tests/cpu/onednn_test.cpp compares against.
 //
 // Same typed-pointer contract as the cpu_kernels:: functions (kernels/conv2d.h,
-// kernels/matmul.h): contiguous NCHW / (K, C/groups, kh, kw) / row-major buffers, outputs
-// overwritten, bias may be null. Internally oneDNN picks its blocked layouts (format_tag::any);
-// the plain buffers are reordered in and out. Primitives and reorders are cached per shape and
-// thread count (kernels/onednn/primitive_cache.h). Threads: oneDNN's OpenMP runtime, so the
-// engine's one OpenMP pool (omp_set_num_threads) sets the count. For a fixed thread count the
-// results are bit-repeatable.
+// kernels/matmul.h): dense buffers in the geometry's memory format (NCHW with a KCRS weight or
+// NHWC with a KRSC weight, kernels/conv2d.cuh) / row-major buffers, outputs overwritten, bias
+// may be null. Internally oneDNN picks its blocked layouts (format_tag::any); the plain buffers
+// are reordered in and out. Primitives and reorders are cached per shape, format and thread count
+// (kernels/onednn/primitive_cache.h). Threads: oneDNN's OpenMP runtime, so the engine's one OpenMP
+// pool (omp_set_num_threads) sets the count. For a fixed thread count the results are
+// bit-repeatable.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ void conv2d_backward_input(const Conv2dGeometry& g, const float* grad_y, const f
                            float* grad_x);
 void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* grad_y,
                             float* grad_weight);
-// Sum of grad_y over N, OH, OW per output channel: one thread per channel, fixed order.
+// Sum of grad_y over N, OH, OW per output channel in a fixed order whatever the thread count:
+// NCHW one thread per channel; NHWC chunks of pixels in parallel, their partials added in order.
 void conv2d_backward_bias(const Conv2dGeometry& g, const float* grad_y, float* grad_bias);
 
 // Row-major c (m, n) = op(a) op(b) (kernels/matmul.h) through dnnl_sgemm.

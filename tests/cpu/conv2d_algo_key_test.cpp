@@ -1,7 +1,7 @@
 // The cuDNN algorithm cache key (kernels/conv2d_algo_key.h): equal only when every property of
 // the convolution is equal, so an algorithm found for one configuration is never reused for
-// another (a different dtype, stride, padding, dilation, groups, direction, device or shape, or a
-// deterministic choice for a measured one).
+// another (a different dtype, memory format, stride, padding, dilation, groups, direction, device
+// or shape, or a deterministic choice for a measured one).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -40,13 +40,21 @@ TEST(Conv2dAlgoKey, EveryPropertyChangesTheKey) {
       [&] { return make_conv2d_algo_key(g, DType::f32, ConvDirection::forward, 0, true); },
   };
   std::vector<std::function<void(Conv2dGeometry&)>> edits = {
-      [](Conv2dGeometry& e) { e.n = 3; },          [](Conv2dGeometry& e) { e.c = 32; },
-      [](Conv2dGeometry& e) { e.h = 57; },         [](Conv2dGeometry& e) { e.w = 55; },
-      [](Conv2dGeometry& e) { e.k = 128; },        [](Conv2dGeometry& e) { e.kh = 1; },
-      [](Conv2dGeometry& e) { e.kw = 1; },         [](Conv2dGeometry& e) { e.stride_h = 2; },
-      [](Conv2dGeometry& e) { e.stride_w = 2; },   [](Conv2dGeometry& e) { e.pad_h = 0; },
-      [](Conv2dGeometry& e) { e.pad_w = 0; },      [](Conv2dGeometry& e) { e.dilation_h = 2; },
-      [](Conv2dGeometry& e) { e.dilation_w = 2; }, [](Conv2dGeometry& e) { e.groups = 2; },
+      [](Conv2dGeometry& e) { e.n = 3; },
+      [](Conv2dGeometry& e) { e.c = 32; },
+      [](Conv2dGeometry& e) { e.h = 57; },
+      [](Conv2dGeometry& e) { e.w = 55; },
+      [](Conv2dGeometry& e) { e.k = 128; },
+      [](Conv2dGeometry& e) { e.kh = 1; },
+      [](Conv2dGeometry& e) { e.kw = 1; },
+      [](Conv2dGeometry& e) { e.stride_h = 2; },
+      [](Conv2dGeometry& e) { e.stride_w = 2; },
+      [](Conv2dGeometry& e) { e.pad_h = 0; },
+      [](Conv2dGeometry& e) { e.pad_w = 0; },
+      [](Conv2dGeometry& e) { e.dilation_h = 2; },
+      [](Conv2dGeometry& e) { e.dilation_w = 2; },
+      [](Conv2dGeometry& e) { e.groups = 2; },
+      [](Conv2dGeometry& e) { e.format = MemoryFormat::nhwc; },
   };
   for (auto& edit : edits)
     variants.push_back([&g, edit] {
@@ -67,6 +75,14 @@ TEST(Conv2dAlgoKey, InputStridesArePartOfTheKey) {
   Conv2dAlgoKey b = a;
   b.x_strides = {a.x_strides[0], 1, a.x_strides[2] * a.c, a.c};  // channels-last layout
   EXPECT_NE(a, b);
+}
+
+TEST(Conv2dAlgoKey, NhwcKeyCarriesTheFormatAndChannelsLastStrides) {
+  Conv2dGeometry g = base_geometry();
+  g.format = MemoryFormat::nhwc;
+  const auto key = make_conv2d_algo_key(g, DType::bf16, ConvDirection::forward, 0, false);
+  EXPECT_EQ(key.format, static_cast<int64_t>(MemoryFormat::nhwc));
+  EXPECT_EQ(key.x_strides, (std::array<int64_t, 4>{g.h * g.w * g.c, 1, g.w * g.c, g.c}));
 }
 
 }  // namespace

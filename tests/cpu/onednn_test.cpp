@@ -1,9 +1,10 @@
 // The oneDNN f32 CPU path (kernels/onednn/) against the readable reference (kernels/cpu/) run in
 // f64 on the same values: convolution forward (with and without bias), backward data, backward
-// weights, backward bias and GEMM, under the NMSE policy of tests/tolerance.h (summation orders
-// differ). The table covers the gradient checks' awkward shapes: 31/32/33 channels, a 255x257
-// image, batch 1, stride 2, dilation, groups and depthwise, 1x1, the 7x7/2 stem, a kernel wider
-// than the image. For a fixed thread count every result is bit-repeatable.
+// weights, backward bias in both memory formats, and GEMM, under the NMSE policy of
+// tests/tolerance.h (summation orders differ). The table covers the gradient checks' awkward
+// shapes: 31/32/33 channels, a 255x257 image, batch 1, stride 2, dilation, groups and depthwise,
+// 1x1, the 7x7/2 stem, a kernel wider than the image. For a fixed thread count every result is
+// bit-repeatable.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -97,11 +98,11 @@ void run_onednn(const Conv2dGeometry& g, ConvRun& r) {
   onednn_kernels::conv2d_backward_bias(g, r.dy.data(), r.db.data());
 }
 
-class OnednnConv : public ::testing::TestWithParam<ConvCase> {};
-
-TEST_P(OnednnConv, MatchesReferenceInEveryDirection) {
-  const ConvCase& cs = GetParam();
-  const Conv2dGeometry g = geometry(cs);
+// oneDNN's four kernels against the f64 reference on the same flat buffers, read in `format`
+// (NCHW with a KCRS weight, or NHWC with a KRSC weight: kernels/conv2d.cuh).
+void expect_matches_reference(const ConvCase& cs, MemoryFormat format) {
+  Conv2dGeometry g = geometry(cs);
+  g.format = format;
   const uint64_t seed = 1200;
   std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
   ConvRun r = make_run(cs, g, seed);
@@ -117,6 +118,15 @@ TEST_P(OnednnConv, MatchesReferenceInEveryDirection) {
   expect_close("backward data", r.dx, dx);
   expect_close("backward weights", r.dw, dw);
   expect_close("backward bias", r.db, db);
+}
+
+class OnednnConv : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(OnednnConv, MatchesReferenceInEveryDirection) {
+  for (MemoryFormat format : {MemoryFormat::nchw, MemoryFormat::nhwc}) {
+    SCOPED_TRACE(memory_format_name(format));
+    expect_matches_reference(GetParam(), format);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, OnednnConv, ::testing::ValuesIn(cases()),
@@ -145,6 +155,18 @@ TEST(OnednnConv, BitRepeatableForAFixedThreadCount) {
     EXPECT_EQ(first.dw, second.dw);
     EXPECT_EQ(first.db, second.db);
   }
+}
+
+// The NHWC bias gradient sums chunks of pixels in parallel and adds the chunks in order: the same
+// bits for 1 and 2 threads (2 x 31 x 29 output pixels: several chunks).
+TEST(OnednnConv, NhwcBiasGradientIsTheSameForAnyThreadCount) {
+  Conv2dGeometry g = geometry(cases()[1]);
+  g.format = MemoryFormat::nhwc;
+  const std::vector<float> dy = uniform(g.n * g.k * g.oh * g.ow, 1350);
+  std::vector<float> one(g.k), two(g.k);
+  with_threads(1, [&] { onednn_kernels::conv2d_backward_bias(g, dy.data(), one.data()); });
+  with_threads(2, [&] { onednn_kernels::conv2d_backward_bias(g, dy.data(), two.data()); });
+  EXPECT_EQ(one, two);
 }
 
 struct GemmCase {

@@ -1,7 +1,10 @@
-// CUDA (cuDNN) vs CPU parity of conv2d forward and all three gradients in f32, bf16 and f16,
-// table-driven over the parameter combinations the models use, with guard bytes around every
-// buffer. The CPU reference runs in f64 on the device inputs rounded to the dtype; outputs and
-// gradients are compared by NMSE (summation orders differ) with nmse_limit_for(dtype).
+// CUDA (cuDNN) vs CPU parity of conv2d forward and all three gradients in f32, bf16 and f16 and
+// in both memory formats (nchw, and nhwc with cuDNN's NHWC tensors and KRSC filter), table-driven
+// over the parameter combinations the models use, with guard bytes around every buffer. The CPU
+// reference runs in f64 on the device inputs rounded to the dtype, in the same format; outputs
+// and gradients are compared by logical value with NMSE (summation orders differ) and
+// nmse_limit_for(dtype), and must come back in the input's format (the weight gradient
+// contiguous like the weight).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -36,21 +39,22 @@ const std::vector<ConvCase> kCases = {
     {"head1x1_bias_chunks", 4, 16, 96, 96, 2, 1, 1, Conv2dParams::square(1, 0), true},
 };
 
-class Conv2dParity : public ::testing::TestWithParam<std::tuple<ConvCase, DType>> {};
+class Conv2dParity : public ::testing::TestWithParam<std::tuple<ConvCase, DType, MemoryFormat>> {};
 
 TEST_P(Conv2dParity, ForwardAndBackward) {
   CROMSS_REQUIRE_CUDA_DEVICE();
-  const auto& [cs, dt] = GetParam();
+  const auto& [cs, dt, format] = GetParam();
   const uint64_t seed = 7;
-  std::printf("seed %llu dtype %s case %s\n", static_cast<unsigned long long>(seed), dtype_name(dt),
-              cs.name.c_str());
+  std::printf("seed %llu dtype %s format %s case %s\n", static_cast<unsigned long long>(seed),
+              dtype_name(dt), memory_format_name(format), cs.name.c_str());
   test::GuardBytesScope guard;
-  // Device tensors in dt; the reference gets the same (rounded) values in f64.
-  auto pair = [&](const Shape& s, uint64_t sd) {
-    Tensor d = Tensor::uniform(s, -1, 1, sd).to(dt).to(Device::cuda());
+  // Device tensors in dt, dense in format f; the reference gets the same (rounded) values in f64.
+  // Activations are in `format`, the weight parameter is always contiguous.
+  auto pair = [&](const Shape& s, uint64_t sd, MemoryFormat f = MemoryFormat::nchw) {
+    Tensor d = Tensor::uniform(s, -1, 1, sd).to(dt).to(Device::cuda()).contiguous(f);
     return std::make_pair(d, d.to(Device::cpu()).to(DType::f64));
   };
-  auto [xd, xr] = pair({cs.n, cs.c, cs.h, cs.w}, seed);
+  auto [xd, xr] = pair({cs.n, cs.c, cs.h, cs.w}, seed, format);
   auto [wd, wr] = pair({cs.k, cs.c / cs.p.groups, cs.kh, cs.kw}, seed + 1);
   Tensor bd, br;
   if (cs.bias) std::tie(bd, br) = pair({cs.k}, seed + 2);
@@ -60,18 +64,32 @@ TEST_P(Conv2dParity, ForwardAndBackward) {
   Tensor yd = conv2d(xd, wd, bd, cs.p), yr = conv2d(xr, wr, br, cs.p);
   const double limit = test::nmse_limit_for(dt);
   EXPECT_TRUE(test::nmse_close(yd, yr, limit)) << "forward";
-  auto [gd, gr] = pair(yr.shape(), seed + 3);
+  EXPECT_TRUE(yd.is_contiguous(format)) << yd.str();
+  auto [gd, gr] = pair(yr.shape(), seed + 3, format);
   yd.backward(gd.detach());
   yr.backward(gr.detach());
   EXPECT_TRUE(test::nmse_close(xd.grad(), xr.grad(), limit)) << "grad input";
   EXPECT_TRUE(test::nmse_close(wd.grad(), wr.grad(), limit)) << "grad weight";
+  EXPECT_TRUE(xd.grad().is_contiguous(format)) << xd.grad().str();
+  EXPECT_TRUE(wd.grad().is_contiguous()) << wd.grad().str();
   if (cs.bias) EXPECT_TRUE(test::nmse_close(bd.grad(), br.grad(), limit)) << "grad bias";
 }
 
+// "<case>_<dtype>_<format>"
+struct CaseDtypeFormatName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    return std::get<0>(info.param).name + "_" + dtype_name(std::get<1>(info.param)) + "_" +
+           memory_format_name(std::get<2>(info.param));
+  }
+};
+
 INSTANTIATE_TEST_SUITE_P(Table, Conv2dParity,
                          ::testing::Combine(::testing::ValuesIn(kCases),
-                                            ::testing::Values(DType::f32, DType::bf16, DType::f16)),
-                         test::CaseDtypeName());
+                                            ::testing::Values(DType::f32, DType::bf16, DType::f16),
+                                            ::testing::Values(MemoryFormat::nchw,
+                                                              MemoryFormat::nhwc)),
+                         CaseDtypeFormatName());
 
 }  // namespace
 }  // namespace cromss

@@ -78,6 +78,7 @@ struct BenchOptions {
   bool print_conv_algos = false;
   bool branch_streams = false;  // the S1 branch's forward on a second stream
   bool cuda_graph = false;      // time replays of the captured step
+  bool channels_last = false;   // activations in nhwc between the input and the logits
   std::string json_path;
 };
 
@@ -205,6 +206,7 @@ void run_bench(const BenchOptions& o) {
   auto net = build_model(mc, o.seed);
   net->train(true);
   net->set_branch_streams(o.branch_streams);
+  net->set_memory_format(o.channels_last ? MemoryFormat::nhwc : MemoryFormat::nchw);
   ParameterStore store(*net);
   store.to(device);
   std::unique_ptr<MixedPrecisionWeights> mixed;
@@ -275,6 +277,7 @@ void run_bench(const BenchOptions& o) {
               o.branch_streams ? "on (S1 forward on a second stream)" : "off");
   std::printf("  graph         %s\n",
               o.cuda_graph ? "timed steps replay the captured step" : "off (eager steps)");
+  std::printf("  channels last %s\n", o.channels_last ? "on (nhwc activations)" : "off (nchw)");
   std::printf("  parameters    %lld\n", static_cast<long long>(store.parameter_count()));
   std::printf("  steps %d (warm-up %d excluded)\n", o.steps, o.warmup);
   std::printf("  ms/step       median %.2f  mean %.2f\n", med, mean);
@@ -312,6 +315,7 @@ void run_bench(const BenchOptions& o) {
   j["precision"] = o.precision;
   j["branch_streams"] = o.branch_streams;
   j["cuda_graph"] = o.cuda_graph;
+  j["channels_last"] = o.channels_last;
   j["parameters"] = store.parameter_count();
   j["warmup"] = o.warmup;
   j["steps"] = o.steps;
@@ -369,6 +373,9 @@ void setup_bench(CLI::App& root) {
                 "queue the S1 branch's forward on a second stream (as cromss pretrain)");
   cmd->add_flag("--cuda_graph", opt->cuda_graph,
                 "capture the step after the warm-up and time its replays (as cromss pretrain)");
+  cmd->add_flag("--channels_last,!--no-channels_last", opt->channels_last,
+                "run the network's activations in nhwc (channels_last), as cromss pretrain "
+                "--channels_last");
   cmd->add_option("--json", opt->json_path, "also write the results as JSON here");
   cmd->callback([opt] { run_bench(*opt); });
 }

@@ -16,6 +16,7 @@ struct EvaluateOptions {
   std::string ckpt, dataset, test_path, input_type, json, confusion_png, device = "cpu";
   int64_t test_batch_size = 0;  // 0: upstream's per-dataset value (DFC 300, DW/OSM 100)
   bool strict = false;
+  bool channels_last = false;
 };
 
 void run_evaluate(const EvaluateOptions& o) {
@@ -25,6 +26,7 @@ void run_evaluate(const EvaluateOptions& o) {
                built_with_cuda() ? "" : "; this build has no CUDA backend");
   const data::DownstreamKind kind = data::parse_downstream_kind(o.dataset);
   FinetunedModel model = load_finetuned_model(o.ckpt, o.input_type);
+  model.net->set_memory_format(o.channels_last ? MemoryFormat::nhwc : MemoryFormat::nchw);
   data::DownstreamDataset test(kind, o.test_path);
   const int64_t batch =
       o.test_batch_size > 0 ? o.test_batch_size : (kind == data::DownstreamKind::DFC ? 300 : 100);
@@ -63,6 +65,8 @@ void setup_evaluate(CLI::App& root) {
   cmd->add_option("--confusion_png", opts->confusion_png,
                   "also write the row-normalised confusion matrix as a PNG here");
   cmd->add_option("--device", opts->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_flag("--channels_last,!--no-channels_last", opts->channels_last,
+                "nhwc activations (the GPU's fast path; same scores up to rounding)");
   cmd->callback([opts] { run_evaluate(*opts); });
 }
 

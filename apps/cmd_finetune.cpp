@@ -136,6 +136,8 @@ void add_flags(CLI::App& cmd, FinetuneCommand& c) {
   cmd.add_option("--precision", f.precision, "auto | bf16 | fp16 | fp32")->capture_default_str();
   cmd.add_option("--device", f.device, "cpu | cuda | cuda:N (default: from --accelerator)");
   cmd.add_flag("--deterministic", f.deterministic, "deterministic kernels");
+  cmd.add_flag("--channels_last,!--no-channels_last", f.channels_last,
+               "nhwc activations (the GPU's fast path; same results up to rounding)");
   cmd.add_option("--run_dir", c.run.run_dir, "write the run here instead of under --save_dir");
   cmd.add_option("--max_steps", c.run.max_steps, "stop after N optimizer steps (0: no limit)");
   cmd.add_flag("--overwrite", c.run.overwrite, "start over in a run dir that holds checkpoints");

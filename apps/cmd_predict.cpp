@@ -15,6 +15,7 @@ namespace {
 struct PredictCommand {
   PredictOptions options;
   std::string device = "cpu";
+  bool channels_last = false;
 };
 
 void setup_predict(CLI::App& root) {
@@ -33,8 +34,11 @@ void setup_predict(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--preview", o.preview, "also write a PNG preview (Dynamic World palette)");
   cmd->add_option("--device", c->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_flag("--channels_last,!--no-channels_last", c->channels_last,
+                "nhwc activations (the GPU's fast path; same class map up to rounding)");
   cmd->callback([c] {
     c->options.device = Device::parse(c->device);
+    c->options.memory_format = c->channels_last ? MemoryFormat::nhwc : MemoryFormat::nchw;
     CROMSS_CHECK(c->options.device.is_cpu() || c->options.device.index < cuda_device_count(),
                  "--device {}: no such CUDA device ({} visible)", c->device, cuda_device_count());
     const PredictReport r = predict_scene(c->options);

@@ -1,5 +1,6 @@
 // conv2d throughput at ResNet-50-like shapes: 3x3 64->64 at 64x64, 1x1 256->64 at 64x64, and
-// the 7x7/2 stem on a 3-band 256x256 patch, for N = 1 and 2. The rate counter GFLOP reads as
+// the 7x7/2 stem on a 3-band 256x256 patch, for N = 1 and 2, with NCHW and NHWC (channels_last)
+// activations (the last benchmark argument: 0 NCHW, 1 NHWC). The rate counter GFLOP reads as
 // GFLOP/s, counting 2 FLOP per multiply-add; forward+backward counts 3 passes (forward, grad
 // input, grad weight). CPU runs (oneDNN) time wall clock (OpenMP uses every core). The CUDA
 // variants exist only in a CUDA build and register only when a device is present; they time the
@@ -38,9 +39,10 @@ struct ConvRun {
   double forward_flops = 0;
 };
 
-ConvRun make_run(const BenchShape& s, int64_t n, DType dtype, Device device, bool backward) {
+ConvRun make_run(const BenchShape& s, int64_t n, MemoryFormat format, DType dtype, Device device,
+                 bool backward) {
   ConvRun r;
-  r.x = Tensor::uniform({n, s.c, s.h, s.w}, -1, 1, 1, dtype, device);
+  r.x = Tensor::uniform({n, s.c, s.h, s.w}, -1, 1, 1, dtype, device).contiguous(format);
   r.w = Tensor::uniform({s.k, s.c, s.kernel, s.kernel}, -0.1, 0.1, 2, dtype, device);
   r.b = Tensor::uniform({s.k}, -0.1, 0.1, 3, dtype, device);
   const int64_t oh = conv_output_size(s.h, s.kernel, s.p.stride_h, s.p.pad_h, s.p.dilation_h);
@@ -50,7 +52,7 @@ ConvRun make_run(const BenchShape& s, int64_t n, DType dtype, Device device, boo
     r.x.set_requires_grad(true);
     r.w.set_requires_grad(true);
     r.b.set_requires_grad(true);
-    r.grad_y = Tensor::uniform({n, s.k, oh, ow}, -1, 1, 4, dtype, device);
+    r.grad_y = Tensor::uniform({n, s.k, oh, ow}, -1, 1, 4, dtype, device).contiguous(format);
   }
   return r;
 }
@@ -72,17 +74,23 @@ void set_gflops(benchmark::State& state, const ConvRun& r, bool backward) {
       benchmark::Counter(flops * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
 }
 
+MemoryFormat format_arg(const benchmark::State& state) {
+  return state.range(2) == 1 ? MemoryFormat::nhwc : MemoryFormat::nchw;
+}
+
 void BM_ConvCpu(benchmark::State& state, bool backward) {
   const BenchShape& s = kShapes[state.range(0)];
-  state.SetLabel(std::string(s.name) + " N=" + std::to_string(state.range(1)));
-  ConvRun r = make_run(s, state.range(1), DType::f32, Device::cpu(), backward);
+  state.SetLabel(std::string(s.name) + " N=" + std::to_string(state.range(1)) + " " +
+                 memory_format_name(format_arg(state)));
+  ConvRun r = make_run(s, state.range(1), format_arg(state), DType::f32, Device::cpu(), backward);
   for (auto _ : state) step(s, r, backward);
   set_gflops(state, r, backward);
 }
 
 void cpu_args(benchmark::internal::Benchmark* b) {
   for (int64_t shape = 0; shape < static_cast<int64_t>(kShapes.size()); ++shape)
-    for (int64_t n : {1, 2}) b->Args({shape, n});
+    for (int64_t n : {1, 2})
+      for (int64_t format : {0, 1}) b->Args({shape, n, format});
   b->UseRealTime()->Unit(benchmark::kMillisecond);
 }
 
@@ -93,8 +101,8 @@ BENCHMARK_CAPTURE(BM_ConvCpu, forward_backward, true)->Apply(cpu_args);
 void BM_ConvCuda(benchmark::State& state, DType dtype, bool backward) {
   const BenchShape& s = kShapes[state.range(0)];
   state.SetLabel(std::string(s.name) + " N=" + std::to_string(state.range(1)) + " " +
-                 dtype_name(dtype));
-  ConvRun r = make_run(s, state.range(1), dtype, Device::cuda(), backward);
+                 dtype_name(dtype) + " " + memory_format_name(format_arg(state)));
+  ConvRun r = make_run(s, state.range(1), format_arg(state), dtype, Device::cuda(), backward);
   Context& ctx = Context::get(Device::cuda());
   cudaStream_t stream = stream_of(ctx);
   cudaEvent_t start, stop;
@@ -125,7 +133,8 @@ const bool kCudaRegistered = [] {
       auto* b = benchmark::RegisterBenchmark(
           name.c_str(), [dt, backward](benchmark::State& st) { BM_ConvCuda(st, dt, backward); });
       for (int64_t shape = 0; shape < static_cast<int64_t>(kShapes.size()); ++shape)
-        for (int64_t n : {1, 2, 16}) b->Args({shape, n});
+        for (int64_t n : {1, 2, 16})
+          for (int64_t format : {0, 1}) b->Args({shape, n, format});
       b->UseManualTime()->Unit(benchmark::kMicrosecond);
     }
   return true;

@@ -2,14 +2,17 @@
 """Prints the end-to-end step table of bench/gpu_check.sh from the JSON files it wrote: for each
 (batch, precision), cromss's ms/step, pairs/s, MFU, peak memory, host syncs and dispatches
 (kernel-table calls) per step, then cromss with --branch_streams and with --cuda_graph where
-they ran (ratio cromss ms / its ms: > 1, the option helps), cromss with --deterministic (heuristic cuDNN algorithms)
-where it ran, and each PyTorch variant (eager NCHW, eager channels_last, torch.compile
+they ran (ratio cromss ms / its ms: > 1, the option helps), cromss with --channels_last and with
+--channels_last --cuda_graph where they ran (ratio PyTorch eager channels_last ms / its ms: > 1,
+cromss is faster), cromss with --deterministic (heuristic cuDNN algorithms) where it ran, and each PyTorch variant (eager NCHW, eager channels_last, torch.compile
 channels_last), each with the ratio its ms / cromss ms (> 1: cromss is faster). Missing runs
 print as '-'.
 
 Usage: python3 bench/e2e_table.py DIR      (DIR holds cromss_b<batch>_<precision>.json,
                                              cromss_streams_b<batch>_<precision>.json,
                                              cromss_graph_b<batch>_<precision>.json,
+                                             cromss_nhwc_b<batch>_<precision>.json,
+                                             cromss_nhwc_graph_b<batch>_<precision>.json,
                                              cromss_det_b<batch>_<precision>.json and
                                              pytorch_<variant>_b<batch>_<precision>.json)
 """
@@ -39,7 +42,8 @@ def main():
                    if (m := re.search(r"_(b\d+_\w+)\.json$", p.name))},
                   key=lambda t: (int(t[1:].split("_")[0]), t))
     print("end-to-end step (ResNet-50 mid fusion, 13 bands, 256², median ms/step; ratio = "
-          "PyTorch ms / cromss ms; for --branch_streams and --cuda_graph, cromss ms / its ms)")
+          "PyTorch ms / cromss ms; for --branch_streams and --cuda_graph, cromss ms / its ms; for "
+          "--channels_last, PyTorch eager channels_last ms / its ms)")
     header = f"  {'batch precision':<16} {'run':<36} {'ms/step':>9} {'pairs/s':>9} {'MFU %':>6} " \
              f"{'peak MiB':>9} {'syncs':>6} {'dispatch':>9} {'ratio':>6}"
     print(header)
@@ -50,6 +54,9 @@ def main():
         rows = [("cromss", ours),
                 ("cromss --branch_streams", load(root / f"cromss_streams_{tag}.json")),
                 ("cromss --cuda_graph", load(root / f"cromss_graph_{tag}.json")),
+                ("cromss --channels_last", load(root / f"cromss_nhwc_{tag}.json")),
+                ("cromss --channels_last --cuda_graph",
+                 load(root / f"cromss_nhwc_graph_{tag}.json")),
                 ("cromss --deterministic", load(root / f"cromss_det_{tag}.json"))]
         rows += [(name, load(root / f"pytorch_{key}_{tag}.json")) for key, name in VARIANTS]
         for name, r in rows:
@@ -61,6 +68,10 @@ def main():
             ratio = ms / ours_ms if ms and ours_ms and name != "cromss" else None
             if name in ("cromss --branch_streams", "cromss --cuda_graph"):  # > 1: it helps
                 ratio = ours_ms / ms if ms and ours_ms else None
+            if name.startswith("cromss --channels_last"):  # > 1: faster than PyTorch eager NHWC
+                torch_nhwc = load(root / f"pytorch_nhwc_{tag}.json") or {}
+                torch_ms = torch_nhwc.get("ms_per_step_median")
+                ratio = torch_ms / ms if ms and torch_ms else None
             print(f"  {batch + ' ' + precision:<16} {name:<36} {fmt(ms, '.2f'):>9} "
                   f"{fmt(r.get('pairs_per_s'), '.1f'):>9} {fmt(mfu and 100 * mfu, '.1f'):>6} "
                   f"{fmt(r.get('peak_memory_mib'), '.0f'):>9} "

@@ -5,10 +5,11 @@
 # eager NCHW / channels_last / torch.compile; bench/e2e_table.py prints the ratios), at batch 128
 # print the per-op-type time table (bf16, `cromss bench --profile_ops`), the cuDNN algorithm
 # chosen for every convolution (`--print_conv_algos`) and the step with --deterministic's
-# heuristic algorithms for comparison, run the kernel benchmarks, run the gpu tests under
+# heuristic algorithms for comparison, the bf16 step with the network in nhwc (--channels_last)
+# at both batches, run the kernel benchmarks, run the gpu tests under
 # compute-sanitizer (memcheck), and print one summary table. Every step has a time limit, so the
 # whole check fits a 10-minute lease on an H100/H200 (E2E_BATCHES="128", E2E_COMPILE=0,
-# E2E_STREAMS=0 or E2E_GRAPH=0 shorten it).
+# E2E_STREAMS=0, E2E_GRAPH=0 or E2E_NHWC=0 shorten it).
 #
 # Usage: bench/gpu_check.sh [LOG_DIR]                       build here with CUDA, then check
 #        CROMSS_BUNDLE=DIR bench/gpu_check.sh [LOG_DIR]     use the binaries of a bundle
@@ -93,6 +94,14 @@ for batch in ${E2E_BATCHES:-16 128}; do
         --batch_size "$batch" --steps "$steps" --warmup 3 --deterministic \
         --json "$e2e_dir/cromss_det_$tag.json"
     fi
+    # bf16 again with the network in nhwc (--channels_last; e2e_table.py's ratio for it is
+    # PyTorch eager channels_last ms / its ms). E2E_NHWC=0 skips it.
+    if [ "${E2E_NHWC:-1}" = 1 ] && [ "$precision" = bf16 ]; then
+      step "cromss bench --channels_last ($tag)" "e2e/cromss_nhwc_$tag.log" 120 "$cromss" bench \
+        "${e2e[@]}" --fusion_type mid --device cuda --precision "$precision" \
+        --batch_size "$batch" --steps "$steps" --warmup 3 --channels_last \
+        --json "$e2e_dir/cromss_nhwc_$tag.json"
+    fi
     [ "$have_torch" = 1 ] || continue
     base=(python3 tools/pytorch_baseline.py "${e2e[@]}" --device cuda --amp "$precision"
           --batch_size "$batch" --steps "$steps")
@@ -115,13 +124,18 @@ if [ "${E2E_STREAMS:-1}" = 1 ]; then
     --json "$e2e_dir/cromss_streams_b128_bf16.json"
 fi
 # The step captured as a CUDA graph and replayed (--cuda_graph; ratio cromss ms / this ms), at
-# batch 16 (where launch overhead weighs most) and 128, bf16. E2E_GRAPH=0 skips it.
+# batch 16 (where launch overhead weighs most) and 128, bf16, alone and with --channels_last (the
+# fastest configuration; ratio PyTorch eager channels_last ms / its ms). E2E_GRAPH=0 skips it.
 if [ "${E2E_GRAPH:-1}" = 1 ]; then
   for batch in 16 128; do
     step "cromss bench --cuda_graph (b${batch}_bf16)" "e2e/cromss_graph_b${batch}_bf16.log" 90 \
       "$cromss" bench "${e2e[@]}" --fusion_type mid --device cuda --precision bf16 \
       --batch_size "$batch" --steps 10 --warmup 3 --cuda_graph \
       --json "$e2e_dir/cromss_graph_b${batch}_bf16.json"
+    step "cromss bench --channels_last --cuda_graph (b${batch}_bf16)" \
+      "e2e/cromss_nhwc_graph_b${batch}_bf16.log" 90 "$cromss" bench "${e2e[@]}" --fusion_type mid \
+      --device cuda --precision bf16 --batch_size "$batch" --steps 10 --warmup 3 --channels_last \
+      --cuda_graph --json "$e2e_dir/cromss_nhwc_graph_b${batch}_bf16.json"
   done
 fi
 fp32_tag=b16_fp32

@@ -107,7 +107,8 @@ void Tape::run_backward(const Tensor& root, const Tensor& grad_root) {
       nodes.resize(kept);
     }
   } remove_walked_on_exit{nodes_, walk};
-  accumulate_grad(root_meta, grad_root.to(root.dtype()).contiguous());
+  // The seed is dense in the root's memory format, as every op's output gradient is.
+  accumulate_grad(root_meta, grad_root.to(root.dtype()).contiguous(root.memory_format()));
   NoGrad no_grad;  // backward closures run ops too; they must not be recorded
   std::optional<LeafUseCounter> uses;
   if (t_leaf_ready) uses.emplace(nodes_, walk);

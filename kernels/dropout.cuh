@@ -1,9 +1,9 @@
 // Per-element math of dropout, shared by the CPU reference (kernels/cpu/dropout.cpp) and the CUDA
-// kernel (kernels/cuda/dropout.cu). Element i of a contiguous tensor belongs to mask entry
-// i / group (group = 1 for dropout, H*W for dropout2d, whose entries are the n*C+c channels); the
-// entry is dropped when uniform_float(seed, entry) < p, otherwise the value is scaled by
-// 1/(1-p). The mask is a pure function of (seed, entry), so forward and backward, CPU and CUDA
-// all see the same one without storing it.
+// kernel (kernels/cuda/dropout.cu). The element at logical (row-major nchw) index i, wherever
+// its memory format stores it, belongs to mask entry i / group (group = 1 for dropout, H*W for
+// dropout2d, whose entries are the n*C+c channels); the entry is dropped when uniform_float(seed,
+// entry) < p, otherwise the value is scaled by 1/(1-p). The mask is a pure function of (seed,
+// entry), so forward and backward, CPU and CUDA all see the same one without storing it.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 // Index math of max pooling and adaptive average pooling on one (H, W) plane, shared by the CPU
-// reference (kernels/cpu/pooling.cpp) and the CUDA kernels (kernels/cuda/pooling.cu).
+// reference (kernels/cpu/pooling.cpp) and the CUDA kernels (kernels/cuda/pooling.cu). Input and
+// output are dense in the geometry's memory format; their planes are reached through
+// DensePlanes (kernels/dense_planes.cuh), so both backends serve nchw and nhwc.
 //
 // Max pool (PyTorch, ceil_mode off, dilation 1): output row o covers input rows
 // [o*stride - pad, o*stride - pad + kernel) clipped to the image, so padded cells never win;
@@ -11,13 +13,17 @@
 #include <cstdint>
 
 #include "core/hd.h"
+#include "kernels/dense_planes.cuh"
 
 namespace cromss {
 
 struct PoolGeometry {
   int64_t n = 0, c = 0, h = 0, w = 0, oh = 0, ow = 0;
-  int64_t kernel = 1, stride = 1, pad = 0;  // max pool only
+  int64_t kernel = 1, stride = 1, pad = 0;   // max pool only
+  MemoryFormat format = MemoryFormat::nchw;  // of input, output (and max pool's indices)
   CROMSS_HD int64_t planes() const { return n * c; }
+  CROMSS_HD DensePlanes input() const { return {format, n, c, h, w}; }
+  CROMSS_HD DensePlanes output() const { return {format, n, c, oh, ow}; }
 };
 
 CROMSS_HD int64_t max_pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad) {

@@ -1,7 +1,8 @@
-// Pooling kernels on contiguous NCHW buffers (index math in kernels/pooling.cuh). Max pool
-// writes, per output, the flat index h*W + w of its winning input within the plane (i64); the
-// backward routes each output gradient to that input. cpu_kernels:: run f32/f64; cuda_kernels::
-// run f32, f64, bf16 and f16 with fp32 accumulation. Every kernel overwrites its output.
+// Pooling kernels on dense buffers in the geometry's memory format, nchw or nhwc (index math in
+// kernels/pooling.cuh). Max pool writes, per output (indices laid out as the output), the plane
+// index h*W + w of its winning input (i64); the backward routes each output gradient to that
+// input. cpu_kernels:: run f32/f64; cuda_kernels:: run f32, f64, bf16 and f16 with fp32
+// accumulation. Every kernel overwrites its output.
 #pragma once
 
 #include <cstdint>

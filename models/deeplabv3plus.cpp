@@ -109,7 +109,7 @@ DeepLabV3Plus::DeepLabV3Plus(const std::string& model_type, int64_t in_channels,
 
 Tensor DeepLabV3Plus::forward(const Tensor& x) {
   check_model_input(x, encoder_.in_channels(), input_stride(), "DeepLabV3+ input");
-  return head_.forward(decoder_.forward(encoder_.forward(x)));
+  return leave(head_.forward(decoder_.forward(encoder_.forward(enter(x)))));
 }
 
 }  // namespace cromss

@@ -99,7 +99,7 @@ FPN::FPN(const std::string& model_type, int64_t in_channels, int64_t classes)
 
 Tensor FPN::forward(const Tensor& x) {
   check_model_input(x, encoder_.in_channels(), input_stride(), "FPN input");
-  return head_.forward(decoder_.forward(encoder_.forward(x)));
+  return leave(head_.forward(decoder_.forward(encoder_.forward(enter(x)))));
 }
 
 }  // namespace cromss

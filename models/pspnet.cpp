@@ -66,7 +66,7 @@ PSPNet::PSPNet(const std::string& model_type, int64_t in_channels, int64_t class
 
 Tensor PSPNet::forward(const Tensor& x) {
   check_model_input(x, encoder_.in_channels(), input_stride(), "PSPNet input");
-  return head_.forward(decoder_.forward(encoder_.forward(x).back()));
+  return leave(head_.forward(decoder_.forward(encoder_.forward(enter(x)).back())));
 }
 
 }  // namespace cromss

@@ -89,10 +89,11 @@ BranchLogits MidFusionUnet::forward(const Tensor& s1, const Tensor& s2) {
   // through the shared decoder and head, S1 first (method-spec.md §1.2).
   std::vector<Tensor> features1, features2;
   run_branches(
-      s1, [&] { features1 = encoder1_.forward(s1); }, [&] { features2 = encoder_.forward(s2); });
+      s1, [&] { features1 = encoder1_.forward(enter(s1)); },
+      [&] { features2 = encoder_.forward(enter(s2)); });
   BranchLogits out;
-  out.s1 = head_.forward(decoder_.forward(features1));
-  out.s2 = head_.forward(decoder_.forward(features2));
+  out.s1 = leave(head_.forward(decoder_.forward(features1)));
+  out.s2 = leave(head_.forward(decoder_.forward(features2)));
   return out;
 }
 
@@ -114,6 +115,12 @@ BranchLogits LateFusionUnet::forward(const Tensor& s1, const Tensor& s2) {
   return out;
 }
 
+void LateFusionUnet::set_memory_format(MemoryFormat f) {
+  SegmentationNet::set_memory_format(f);
+  model1_.set_memory_format(f);
+  model2_.set_memory_format(f);
+}
+
 SingleUnet::SingleUnet(const ModelConfig& config)
     : SegmentationNet(config),
       encoder_(add_child("encoder",
@@ -126,7 +133,7 @@ BranchLogits SingleUnet::forward(const Tensor& s1, const Tensor& s2) {
   const bool is_s1 = config().input_type == "s1";
   const Tensor& x = is_s1 ? s1 : s2;
   check_unet_input(x, encoder_.in_channels(), is_s1 ? "S1 input" : "S2 input");
-  Tensor logits = head_.forward(decoder_.forward(encoder_.forward(x)));
+  Tensor logits = leave(head_.forward(decoder_.forward(encoder_.forward(enter(x)))));
   BranchLogits out;
   (is_s1 ? out.s1 : out.s2) = logits;
   return out;

@@ -49,11 +49,12 @@ struct BranchLogits {
   Tensor s2;
 };
 
-class SegmentationNet : public Module {
+class SegmentationNet : public Module, public NetworkFormat {
  public:
   explicit SegmentationNet(ModelConfig config) : config_(std::move(config)) {}
   const ModelConfig& config() const { return config_; }
-  // Inputs of absent branches are ignored (pass an undefined Tensor).
+  // Inputs of absent branches are ignored (pass an undefined Tensor). The logits are nchw; the
+  // activations in between in memory_format() (NetworkFormat, --channels_last).
   virtual BranchLogits forward(const Tensor& s1, const Tensor& s2) = 0;
   // Two-branch models: queue the S1 branch's forward on the context's branch stream, so that it
   // overlaps the S2 branch's on the device (--branch_streams; off by default). The same ops run
@@ -103,6 +104,8 @@ class LateFusionUnet : public SegmentationNet {
  public:
   explicit LateFusionUnet(const ModelConfig& config);
   BranchLogits forward(const Tensor& s1, const Tensor& s2) override;
+  // Each U-Net converts its own input and logits.
+  void set_memory_format(MemoryFormat f) override;
 
  private:
   Unet& model1_;

@@ -21,7 +21,7 @@ Unet::Unet(const std::string& model_type, int64_t in_channels, int64_t classes)
 
 Tensor Unet::forward(const Tensor& x) {
   check_unet_input(x, encoder_.in_channels(), "U-Net input");
-  return head_.forward(decoder_.forward(encoder_.forward(x)));
+  return leave(head_.forward(decoder_.forward(encoder_.forward(enter(x)))));
 }
 
 }  // namespace cromss

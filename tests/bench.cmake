@@ -1,7 +1,7 @@
 # `cromss bench` smoke test: a tiny CPU run writes its JSON with every key that
 # tools/pytorch_baseline.py also writes (bench/gpu_check.sh compares the two), plus the host
 # syncs, dispatches and --profile_ops table per step, run with --branch_streams (a no-op on the
-# CPU; its flag reaches the JSON). No timing assertion. Included by
+# CPU) and --channels_last (the network in nhwc); both flags reach the JSON. No timing assertion. Included by
 # tests/CMakeLists.txt it registers the test; run as a script
 # (cmake -DCROMSS=... -DOUT=... -P tests/bench.cmake) it is the test.
 if(NOT CMAKE_SCRIPT_MODE_FILE)
@@ -35,7 +35,8 @@ endif()
 file(REMOVE ${OUT})
 execute_process(
   COMMAND ${CROMSS} bench --model_type resnet18 --crop_size 64 --batch_size 2 --steps 2 --warmup 1
-          --device cpu --profile_ops --print_conv_algos --branch_streams --json ${OUT}
+          --device cpu --profile_ops --print_conv_algos --branch_streams --channels_last
+          --json ${OUT}
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cromss bench exited with ${rc}")
@@ -71,6 +72,10 @@ endforeach()
 string(JSON branch_streams GET "${json}" branch_streams)
 if(NOT branch_streams STREQUAL "ON")
   message(FATAL_ERROR "${OUT}: branch_streams is '${branch_streams}', expected on (--branch_streams)")
+endif()
+string(JSON channels_last GET "${json}" channels_last)
+if(NOT channels_last STREQUAL "ON")
+  message(FATAL_ERROR "${OUT}: channels_last is '${channels_last}', expected on (--channels_last)")
 endif()
 string(JSON ms GET "${json}" ms_per_step_median)
 if(ms LESS_EQUAL 0)

@@ -29,6 +29,10 @@ Precision resolve_precision(const ComputeFlags& flags, bool on_cuda, bool has_bf
   return Precision::bf16;
 }
 
+MemoryFormat network_memory_format(const ComputeFlags& flags) {
+  return flags.channels_last ? MemoryFormat::nhwc : MemoryFormat::nchw;
+}
+
 std::string resolve_device(const ComputeFlags& flags, int cuda_device_count, bool* fell_back) {
   if (fell_back) *fell_back = false;
   if (!flags.device.empty()) {

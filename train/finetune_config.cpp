@@ -125,7 +125,8 @@ nlohmann::json FinetuneConfig::to_json() const {
             {"amp", amp},
             {"precision", precision},
             {"device", device},
-            {"deterministic", deterministic}});
+            {"deterministic", deterministic},
+            {"channels_last", channels_last}});
   return j;
 }
 
@@ -138,7 +139,7 @@ double FinetuneConfig::lr_at_epoch(int64_t epoch) const {
 }
 
 ComputeFlags FinetuneConfig::compute_flags() const {
-  return {accelerator, device, precision, amp, deterministic};
+  return {accelerator, device, precision, amp, deterministic, channels_last};
 }
 
 std::string FinetuneConfig::run_dir() const {

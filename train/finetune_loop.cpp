@@ -91,6 +91,7 @@ class FinetuneLoop {
 
 void FinetuneLoop::setup_model_and_state(const std::string& resume) {
   net_ = build_segmentation_model(cfg_.model_config(), cfg_.seed);
+  net_->set_memory_format(network_memory_format(cfg_.compute_flags()));
   nlohmann::json saved;
   if (!resume.empty()) {
     H5File file(resume, H5File::Mode::read);

@@ -106,6 +106,7 @@ struct PretrainConfig {
   std::string prior_on_device = "auto";  // auto | on | off: who builds the label prior (issue 13)
   bool branch_streams = false;           // S1 branch forward on a second stream (issue 13)
   bool cuda_graph = false;               // forward+objective+backward replayed as a graph
+  bool channels_last = false;            // nhwc activations (issue 13)
 
   // Script S (input_type s12) vs script 1 (s1 | s2). In single-modal runs the multi-modal options
   // (fusion, consistency, selection, label smoothing) have no effect, as in upstream script 1.

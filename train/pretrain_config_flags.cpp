@@ -402,6 +402,12 @@ std::vector<Flag> make_table() {
        .help = "Capture each micro-batch's forward, objective and backward as a graph once per "
                "epoch and replay it (GPU: one launch per step; the CPU replays recorded kernel "
                "calls); single process, without --branch_streams"},
+      {.dest = "channels_last",
+       .names = "--channels_last",
+       .field = &C::channels_last,
+       .group = run,
+       .help = "Run the network's activations in nhwc (channels_last): the GPU's fast path for "
+               "tensor-core convolutions; same results up to rounding"},
       {.dest = "slurm",
        .names = "--slurm",
        .field = &C::slurm,

@@ -157,6 +157,7 @@ void PretrainLoop::setup_model_and_state() {
       return forward_backward(in, e, true, false);
     });
   }
+  net_->set_memory_format(network_memory_format(compute_flags(cfg_)));
 
   const std::string resume =
       resolve_resume_checkpoint(cfg_.resume, run_dir_, dist_.is_main(), "cromss pretrain");

@@ -229,6 +229,7 @@ PredictReport ScenePredictor::run() {
                                        (height_ + preview_step_ - 1) / preview_step_);
   }
   model_.net->to(o_.device);
+  model_.net->set_memory_format(o_.memory_format);
   model_.net->eval();
   NoGrad no_grad;
   const std::vector<int> ys = window_starts(height_, win_y_, std::max(1, win_y_ - o_.overlap));

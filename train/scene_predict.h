@@ -24,6 +24,7 @@
 #include <string>
 
 #include "core/device.h"
+#include "core/memory_format.h"
 
 namespace cromss {
 
@@ -32,6 +33,7 @@ struct PredictOptions {
   int window = 512;
   int overlap = 64;
   Device device = Device::cpu();
+  MemoryFormat memory_format = MemoryFormat::nchw;  // --channels_last: nhwc activations
 };
 
 struct PredictReport {

@@ -1,4 +1,5 @@
-// Differentiable concatenation along one axis (dim 1 = channels: U-Net skips, PSP/ASPP branches).
+// Differentiable concatenation along one axis (dim 1 = channels: U-Net skips, PSP/ASPP branches),
+// nchw or nhwc: the output is in the first input's memory format.
 #pragma once
 
 #include <vector>

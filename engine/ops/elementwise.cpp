@@ -1,4 +1,7 @@
-// Elementwise ops: device dispatch and backward (see elementwise.h).
+// Elementwise ops: device dispatch and backward (see elementwise.h). The kernels are flat loops
+// over n elements, which serve any memory format as long as every operand has the same one: a
+// 4-D operand in the other format than the first is converted to the first's explicitly, the
+// output is in the first's format, and each input gradient returns in its input's format.
 #include "engine/ops/elementwise.h"
 
 #include "engine/autograd.h"
@@ -9,11 +12,17 @@
 namespace cromss {
 namespace {
 
+// t dense in `like`'s format (t itself when it already is).
+Tensor in_format_of(const Tensor& t, const Tensor& like) {
+  return t.dim() == 4 && like.dim() == 4 ? t.contiguous(like.memory_format()) : t;
+}
+
 Tensor binary_forward(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
-  check_float_inputs(name, {&a, &b});
   check_same_shape(name, a, b);
-  Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
-  dispatch(kernels::binary, a.device(), op, a.raw_data(), b.raw_data(), out.raw_data(), a.dtype(),
+  const Tensor bf = in_format_of(b, a);
+  check_float_activations(name, {&a, &bf});
+  Tensor out = Tensor::empty_like(a);
+  dispatch(kernels::binary, a.device(), op, a.raw_data(), bf.raw_data(), out.raw_data(), a.dtype(),
            a.numel());
   return out;
 }
@@ -22,21 +31,27 @@ Tensor binary_forward(BinaryOp op, const char* name, const Tensor& a, const Tens
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::add, "add", a, b);
-  if (any_requires_grad({&a, &b}))
-    record_op("add", out, {&a, &b},
-              [](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
-                return {g, g};
-              });
+  if (any_requires_grad({&a, &b})) {
+    const MemoryFormat fa = activation_format(a), fb = activation_format(b);
+    record_op(
+        "add", out, {&a, &b},
+        [fa, fb](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
+          return {needs[0] ? g.contiguous(fa) : Tensor(), needs[1] ? g.contiguous(fb) : Tensor()};
+        });
+  }
   return out;
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::sub, "sub", a, b);
-  if (any_requires_grad({&a, &b}))
+  if (any_requires_grad({&a, &b})) {
+    const MemoryFormat fa = activation_format(a), fb = activation_format(b);
     record_op("sub", out, {&a, &b},
-              [](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return {g, needs[1] ? scale(g, -1.0) : Tensor()};
+              [fa, fb](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
+                return {needs[0] ? g.contiguous(fa) : Tensor(),
+                        needs[1] ? scale(g.contiguous(fb), -1.0) : Tensor()};
               });
+  }
   return out;
 }
 
@@ -46,35 +61,36 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     Tensor sa = a.detach(), sb = b.detach();
     record_op("mul", out, {&a, &b},
               [sa, sb](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                return {needs[0] ? mul(g, sb) : Tensor(), needs[1] ? mul(g, sa) : Tensor()};
+                return {needs[0] ? mul(in_format_of(g, sa), sb) : Tensor(),
+                        needs[1] ? mul(in_format_of(g, sb), sa) : Tensor()};
               });
   }
   return out;
 }
 
 Tensor scale(const Tensor& x, double alpha) {
-  check_float_inputs("scale", {&x});
-  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  check_float_activations("scale", {&x});
+  Tensor out = Tensor::empty_like(x);
   dispatch(kernels::scale, x.device(), x.raw_data(), alpha, out.raw_data(), x.dtype(), x.numel());
   if (any_requires_grad({&x}))
     record_op("scale", out, {&x},
-              [alpha](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
-                return {scale(g, alpha)};
-              });
+              [alpha, f = activation_format(x)](const Tensor& g, const std::vector<bool>&)
+                  -> std::vector<Tensor> { return {scale(g.contiguous(f), alpha)}; });
   return out;
 }
 
 Tensor relu(const Tensor& x) {
-  check_float_inputs("relu", {&x});
-  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  check_float_activations("relu", {&x});
+  Tensor out = Tensor::empty_like(x);
   dispatch(kernels::relu_forward, x.device(), x.raw_data(), out.raw_data(), x.dtype(), x.numel());
   if (any_requires_grad({&x})) {
     Tensor saved = out.detach();
     record_op("relu", out, {&x},
               [saved](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
-                Tensor gi = Tensor::empty(g.shape(), g.dtype(), g.device());
-                dispatch(kernels::relu_backward, g.device(), g.raw_data(), saved.raw_data(),
-                         gi.raw_data(), g.dtype(), g.numel());
+                const Tensor gy = in_format_of(g, saved);
+                Tensor gi = Tensor::empty_like(saved);
+                dispatch(kernels::relu_backward, gy.device(), gy.raw_data(), saved.raw_data(),
+                         gi.raw_data(), gy.dtype(), gy.numel());
                 return {gi};
               });
   }
@@ -82,9 +98,10 @@ Tensor relu(const Tensor& x) {
 }
 
 void add_inplace(Tensor& dst, const Tensor& src) {
-  check_float_inputs("add_inplace", {&dst, &src});
   check_same_shape("add_inplace", dst, src);
-  dispatch(kernels::add_inplace, dst.device(), dst.raw_data(), src.raw_data(), dst.dtype(),
+  const Tensor s = in_format_of(src, dst);
+  check_float_activations("add_inplace", {&dst, &s});
+  dispatch(kernels::add_inplace, dst.device(), dst.raw_data(), s.raw_data(), dst.dtype(),
            dst.numel());
 }
 

@@ -45,6 +45,10 @@ MemoryFormat check_float_activations(const char* op, std::initializer_list<const
   return format;
 }
 
+MemoryFormat activation_format(const Tensor& t) {
+  return t.dim() == 4 ? t.memory_format() : MemoryFormat::nchw;
+}
+
 void check_same_shape(const char* op, const Tensor& a, const Tensor& b) {
   CROMSS_CHECK(a.shape() == b.shape(), "{}: shapes {} and {} differ", op, shape_str(a.shape()),
                shape_str(b.shape()));

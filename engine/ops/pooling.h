@@ -1,6 +1,7 @@
-// Differentiable pooling on NCHW: max pool (square kernel, stride, padding; padded cells never
-// win, PyTorch semantics; ties go to the first maximum) and adaptive average pool to any output
-// size (PyTorch's start = floor(i*in/out), end = ceil((i+1)*in/out) bins).
+// Differentiable pooling of (N, C, H, W) activations, nchw or nhwc: max pool (square kernel,
+// stride, padding; padded cells never win, PyTorch semantics; ties go to the first maximum) and
+// adaptive average pool to any output size (PyTorch's start = floor(i*in/out),
+// end = ceil((i+1)*in/out) bins). Outputs and input gradients are in the input's format.
 #pragma once
 
 #include <cstdint>

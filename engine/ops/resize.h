@@ -1,4 +1,5 @@
-// Differentiable spatial resizing of NCHW: nearest-neighbour x2 upsampling (U-Net decoder) and
+// Differentiable spatial resizing of (N, C, H, W) activations, nchw or nhwc (the output and the
+// input gradient in the input's format): nearest-neighbour x2 upsampling (U-Net decoder) and
 // bilinear resize to any size with align_corners true or false (PSPNet, DeepLabV3+, FPN),
 // matching torch.nn.functional.interpolate.
 #pragma once

@@ -3,24 +3,46 @@
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
+#include "engine/ops/op_checks.h"
+#include "kernels/copy.h"
 #include "kernels/shape.h"
 
 namespace cromss {
 
+namespace {
+
+// t's axes in memory order, outermost first: row-major, or (N, H, W, C) for nhwc.
+std::vector<int64_t> memory_order(const Tensor& t, MemoryFormat f) {
+  if (f == MemoryFormat::nhwc) return {0, 2, 3, 1};
+  std::vector<int64_t> order(t.dim());
+  for (int64_t d = 0; d < t.dim(); ++d) order[d] = d;
+  return order;
+}
+
+}  // namespace
+
 void copy_range(const Tensor& src, int64_t src_start, Tensor& dst, int64_t dst_start, int64_t dim,
                 int64_t length) {
-  CROMSS_CHECK(src.is_contiguous() && dst.is_contiguous(),
-               "copy_range: {} and {} must be contiguous", src.str(), dst.str());
+  const MemoryFormat f = activation_format(src);
+  CROMSS_CHECK(src.is_contiguous(f) && dst.is_contiguous(f),
+               "copy_range: {} and {} must be dense in one memory format ({})", src.str(),
+               dst.str(), memory_format_name(f));
   CROMSS_CHECK(src.dtype() == dst.dtype() && src.device() == dst.device(),
                "copy_range: {} and {} differ in dtype or device", src.str(), dst.str());
   CROMSS_CHECK(dim >= 0 && dim < src.dim() && src.dim() == dst.dim(),
                "copy_range: dim {} invalid for {} and {}", dim, src.str(), dst.str());
+  // Read in memory order the tensors are [outer, size(dim), inner]; in nhwc a channel range is
+  // a range of the last axis (outer = N*H*W, inner = 1).
   int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < src.dim(); ++d) {
-    if (d == dim) continue;
+  bool past_dim = false;
+  for (int64_t d : memory_order(src, f)) {
+    if (d == dim) {
+      past_dim = true;
+      continue;
+    }
     CROMSS_CHECK(src.size(d) == dst.size(d), "copy_range: {} and {} differ on axis {}", src.str(),
                  dst.str(), d);
-    (d < dim ? outer : inner) *= src.size(d);
+    (past_dim ? inner : outer) *= src.size(d);
   }
   CROMSS_CHECK(src_start >= 0 && dst_start >= 0 && length >= 0 &&
                    src_start + length <= src.size(dim) && dst_start + length <= dst.size(dim),
@@ -54,18 +76,21 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   CROMSS_CHECK(start >= 0 && length >= 0 && start + length <= x.size(d),
                "slice: range [{}, {}) out of bounds for axis {} of {}", start, start + length, d,
                x.str());
-  Tensor xc = x.contiguous();
+  const MemoryFormat f = activation_format(x);
+  Tensor xc = x.contiguous(f);
   Shape s = x.shape();
   s[d] = length;
-  Tensor out = Tensor::empty(s, x.dtype(), x.device());
+  Tensor out = Tensor::empty(s, x.dtype(), x.device(), f);
   copy_range(xc, start, out, 0, d, length);
   if (any_requires_grad({&x})) {
     Shape in_shape = x.shape();
     record_op("slice", out, {&x},
-              [in_shape, d, start, length](const Tensor& g,
-                                           const std::vector<bool>&) -> std::vector<Tensor> {
-                Tensor gi = Tensor::zeros(in_shape, g.dtype(), g.device());
-                copy_range(g.contiguous(), 0, gi, start, d, length);
+              [in_shape, d, start, length, f](const Tensor& g,
+                                              const std::vector<bool>&) -> std::vector<Tensor> {
+                Tensor gi = Tensor::empty(in_shape, g.dtype(), g.device(), f);
+                if (gi.numel() > 0)
+                  dispatch(kernels::fill, gi.device(), gi.raw_data(), gi.dtype(), 0.0, gi.numel());
+                copy_range(g.contiguous(f), 0, gi, start, d, length);
                 return {gi};
               });
   }

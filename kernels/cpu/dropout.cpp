@@ -5,18 +5,20 @@
 namespace cromss::cpu_kernels {
 
 template <class T>
-void dropout_apply(const T* x, T* out, int64_t n, int64_t group, uint64_t seed, float p) {
+void dropout_apply(const T* x, T* out, const DensePlanes& layout, int64_t group, uint64_t seed,
+                   float p) {
   const T scale = T(1) / (T(1) - static_cast<T>(p));
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = cromss::dropout_apply(x[i], dropout_keep(seed, i, group, p), scale);
+  for (int64_t i = 0; i < layout.numel(); ++i)
+    out[i] =
+        cromss::dropout_apply(x[i], dropout_keep(seed, layout.logical_index(i), group, p), scale);
 }
 
 // The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
 
-void dropout_apply(const void* x, void* out, DType dtype, int64_t n, int64_t group, uint64_t seed,
-                   float p, const Context&) {
+void dropout_apply(const void* x, void* out, DType dtype, const DensePlanes& layout, int64_t group,
+                   uint64_t seed, float p, const Context&) {
   CROMSS_CPU_FLOAT(dtype, "dropout_apply", [&] {
-    dropout_apply<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(out), n, group, seed, p);
+    dropout_apply<scalar_t>(typed<scalar_t>(x), typed<scalar_t>(out), layout, group, seed, p);
   });
 }
 

@@ -1,5 +1,6 @@
 // CPU reference of the resize kernels (see kernels/resize.h); coordinates from
-// kernels/resize.cuh. The bilinear backward scatters each output gradient to its four taps.
+// kernels/resize.cuh, plane addressing (nchw or nhwc) from kernels/dense_planes.cuh. The
+// bilinear backward scatters each output gradient to its four taps.
 #include <algorithm>
 #include <vector>
 
@@ -21,62 +22,66 @@ std::vector<LinearTap<T>> axis_taps(int64_t in_size, int64_t out_size, bool alig
 }  // namespace
 
 template <class T>
-void upsample_nearest2x_forward(const T* x, int64_t planes, int64_t h, int64_t w, T* y) {
-  const int64_t oh = 2 * h, ow = 2 * w;
-  for (int64_t p = 0; p < planes; ++p)
-    for (int64_t i = 0; i < oh; ++i)
-      for (int64_t j = 0; j < ow; ++j)
-        y[(p * oh + i) * ow + j] = x[(p * h + nearest2x_source(i)) * w + nearest2x_source(j)];
+void upsample_nearest2x_forward(const T* x, const DensePlanes& in, T* y) {
+  const DensePlanes out = in.resized(2 * in.h, 2 * in.w);
+  for (int64_t p = 0; p < in.planes(); ++p)
+    for (int64_t i = 0; i < out.h; ++i)
+      for (int64_t j = 0; j < out.w; ++j)
+        y[out.offset(p, i * out.w + j)] =
+            x[in.offset(p, nearest2x_source(i) * in.w + nearest2x_source(j))];
 }
 
 template <class T>
-void upsample_nearest2x_backward(const T* grad_out, int64_t planes, int64_t h, int64_t w,
-                                 T* grad_x) {
-  const int64_t ow = 2 * w;
-  for (int64_t p = 0; p < planes; ++p)
-    for (int64_t i = 0; i < h; ++i)
-      for (int64_t j = 0; j < w; ++j) {
-        const T* g = grad_out + (p * 2 * h + 2 * i) * ow + 2 * j;
-        grad_x[(p * h + i) * w + j] = g[0] + g[1] + g[ow] + g[ow + 1];
+void upsample_nearest2x_backward(const T* grad_out, const DensePlanes& in, T* grad_x) {
+  const DensePlanes out = in.resized(2 * in.h, 2 * in.w);
+  for (int64_t p = 0; p < in.planes(); ++p)
+    for (int64_t i = 0; i < in.h; ++i)
+      for (int64_t j = 0; j < in.w; ++j) {
+        auto g = [&](int64_t di, int64_t dj) {
+          return grad_out[out.offset(p, (2 * i + di) * out.w + 2 * j + dj)];
+        };
+        grad_x[in.offset(p, i * in.w + j)] = g(0, 0) + g(0, 1) + g(1, 0) + g(1, 1);
       }
 }
 
 template <class T>
-void resize_bilinear_forward(const T* x, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
-                             int64_t out_w, bool align_corners, T* y) {
-  const std::vector<LinearTap<T>> taps_h = axis_taps<T>(in_h, out_h, align_corners);
-  const std::vector<LinearTap<T>> taps_w = axis_taps<T>(in_w, out_w, align_corners);
-  for (int64_t p = 0; p < planes; ++p) {
-    const T* src = x + p * in_h * in_w;
+void resize_bilinear_forward(const T* x, const DensePlanes& in, int64_t out_h, int64_t out_w,
+                             bool align_corners, T* y) {
+  const DensePlanes out = in.resized(out_h, out_w);
+  const std::vector<LinearTap<T>> taps_h = axis_taps<T>(in.h, out_h, align_corners);
+  const std::vector<LinearTap<T>> taps_w = axis_taps<T>(in.w, out_w, align_corners);
+  for (int64_t p = 0; p < in.planes(); ++p) {
+    auto src = [&](int64_t i, int64_t j) { return x[in.offset(p, i * in.w + j)]; };
     for (int64_t i = 0; i < out_h; ++i) {
       const LinearTap<T>& th = taps_h[i];
       for (int64_t j = 0; j < out_w; ++j) {
         const LinearTap<T>& tw = taps_w[j];
-        y[(p * out_h + i) * out_w + j] =
-            th.w0 * (tw.w0 * src[th.i0 * in_w + tw.i0] + tw.w1 * src[th.i0 * in_w + tw.i1]) +
-            th.w1 * (tw.w0 * src[th.i1 * in_w + tw.i0] + tw.w1 * src[th.i1 * in_w + tw.i1]);
+        y[out.offset(p, i * out_w + j)] =
+            th.w0 * (tw.w0 * src(th.i0, tw.i0) + tw.w1 * src(th.i0, tw.i1)) +
+            th.w1 * (tw.w0 * src(th.i1, tw.i0) + tw.w1 * src(th.i1, tw.i1));
       }
     }
   }
 }
 
 template <class T>
-void resize_bilinear_backward(const T* grad_out, int64_t planes, int64_t in_h, int64_t in_w,
-                              int64_t out_h, int64_t out_w, bool align_corners, T* grad_x) {
-  std::fill(grad_x, grad_x + planes * in_h * in_w, T(0));
-  const std::vector<LinearTap<T>> taps_h = axis_taps<T>(in_h, out_h, align_corners);
-  const std::vector<LinearTap<T>> taps_w = axis_taps<T>(in_w, out_w, align_corners);
-  for (int64_t p = 0; p < planes; ++p) {
-    T* dst = grad_x + p * in_h * in_w;
+void resize_bilinear_backward(const T* grad_out, const DensePlanes& in, int64_t out_h,
+                              int64_t out_w, bool align_corners, T* grad_x) {
+  const DensePlanes out = in.resized(out_h, out_w);
+  std::fill(grad_x, grad_x + in.numel(), T(0));
+  const std::vector<LinearTap<T>> taps_h = axis_taps<T>(in.h, out_h, align_corners);
+  const std::vector<LinearTap<T>> taps_w = axis_taps<T>(in.w, out_w, align_corners);
+  for (int64_t p = 0; p < in.planes(); ++p) {
+    auto dst = [&](int64_t i, int64_t j) -> T& { return grad_x[in.offset(p, i * in.w + j)]; };
     for (int64_t i = 0; i < out_h; ++i) {
       const LinearTap<T>& th = taps_h[i];
       for (int64_t j = 0; j < out_w; ++j) {
         const LinearTap<T>& tw = taps_w[j];
-        const T g = grad_out[(p * out_h + i) * out_w + j];
-        dst[th.i0 * in_w + tw.i0] += th.w0 * tw.w0 * g;
-        dst[th.i0 * in_w + tw.i1] += th.w0 * tw.w1 * g;
-        dst[th.i1 * in_w + tw.i0] += th.w1 * tw.w0 * g;
-        dst[th.i1 * in_w + tw.i1] += th.w1 * tw.w1 * g;
+        const T g = grad_out[out.offset(p, i * out_w + j)];
+        dst(th.i0, tw.i0) += th.w0 * tw.w0 * g;
+        dst(th.i0, tw.i1) += th.w0 * tw.w1 * g;
+        dst(th.i1, tw.i0) += th.w1 * tw.w0 * g;
+        dst(th.i1, tw.i1) += th.w1 * tw.w1 * g;
       }
     }
   }
@@ -84,36 +89,34 @@ void resize_bilinear_backward(const T* grad_out, int64_t planes, int64_t in_h, i
 
 // The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.
 
-void upsample_nearest2x_forward(const void* x, DType dtype, int64_t planes, int64_t h, int64_t w,
-                                void* y, const Context&) {
+void upsample_nearest2x_forward(const void* x, DType dtype, const DensePlanes& in, void* y,
+                                const Context&) {
   CROMSS_CPU_FLOAT(dtype, "upsample_nearest2x_forward", [&] {
-    upsample_nearest2x_forward<scalar_t>(typed<scalar_t>(x), planes, h, w, typed<scalar_t>(y));
+    upsample_nearest2x_forward<scalar_t>(typed<scalar_t>(x), in, typed<scalar_t>(y));
   });
 }
 
-void upsample_nearest2x_backward(const void* grad_out, DType dtype, int64_t planes, int64_t h,
-                                 int64_t w, void* grad_x, const Context&) {
+void upsample_nearest2x_backward(const void* grad_out, DType dtype, const DensePlanes& in,
+                                 void* grad_x, const Context&) {
   CROMSS_CPU_FLOAT(dtype, "upsample_nearest2x_backward", [&] {
-    upsample_nearest2x_backward<scalar_t>(typed<scalar_t>(grad_out), planes, h, w,
-                                          typed<scalar_t>(grad_x));
+    upsample_nearest2x_backward<scalar_t>(typed<scalar_t>(grad_out), in, typed<scalar_t>(grad_x));
   });
 }
 
-void resize_bilinear_forward(const void* x, DType dtype, int64_t planes, int64_t in_h, int64_t in_w,
-                             int64_t outh, int64_t outw, bool align_corners, void* y,
-                             const Context&) {
+void resize_bilinear_forward(const void* x, DType dtype, const DensePlanes& in, int64_t out_h,
+                             int64_t out_w, bool align_corners, void* y, const Context&) {
   CROMSS_CPU_FLOAT(dtype, "resize_bilinear_forward", [&] {
-    resize_bilinear_forward<scalar_t>(typed<scalar_t>(x), planes, in_h, in_w, outh, outw,
-                                      align_corners, typed<scalar_t>(y));
+    resize_bilinear_forward<scalar_t>(typed<scalar_t>(x), in, out_h, out_w, align_corners,
+                                      typed<scalar_t>(y));
   });
 }
 
-void resize_bilinear_backward(const void* grad_out, DType dtype, int64_t planes, int64_t in_h,
-                              int64_t in_w, int64_t outh, int64_t outw, bool align_corners,
-                              void* grad_x, const Context&) {
+void resize_bilinear_backward(const void* grad_out, DType dtype, const DensePlanes& in,
+                              int64_t out_h, int64_t out_w, bool align_corners, void* grad_x,
+                              const Context&) {
   CROMSS_CPU_FLOAT(dtype, "resize_bilinear_backward", [&] {
-    resize_bilinear_backward<scalar_t>(typed<scalar_t>(grad_out), planes, in_h, in_w, outh, outw,
-                                       align_corners, typed<scalar_t>(grad_x));
+    resize_bilinear_backward<scalar_t>(typed<scalar_t>(grad_out), in, out_h, out_w, align_corners,
+                                       typed<scalar_t>(grad_x));
   });
 }
 

@@ -4,9 +4,9 @@
 // ChannelsLastPlan says. Threads along C read W consecutive channels of a row with one 128-bit
 // load when C is a whole number of vectors and the buffers are aligned (else W = 1); each thread
 // keeps W accumulators over its rows, the block merges its row lanes with a fixed tree in shared
-// memory and writes partial[ch * tiles + j]; the second pass (kernels/cuda/channel_reduce_launch
-// .cuh) combines each channel's tiles in order. No atomics: a fixed shape on a fixed device gives
-// the same bits every run.
+// memory and writes partial[ch * tiles + j]; the second pass
+// (kernels/cuda/channel_reduce_launch.cuh) combines each channel's tiles in order. No atomics: a
+// fixed shape on a fixed device gives the same bits every run.
 #include "core/cuda/context_cuda.h"
 #include "core/scratch.h"
 #include "kernels/batch_norm.cuh"

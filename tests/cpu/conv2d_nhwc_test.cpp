@@ -2,13 +2,15 @@
 // the nchw results on the same values (f64 through the im2col + GEMM reference, f32 through
 // oneDNN), outputs and input gradients come back nhwc while the weight gradient stays a
 // contiguous (K, C/groups, kh, kw) tensor like the weight, and finite differences confirm the
-// nhwc gradients. The table holds the geometries the models use: stride 2 with padding,
-// dilation, groups, depthwise, 1x1 (the nhwc GEMM path), the 7x7/2 stem, awkward channel counts.
+// nhwc gradients; a backward seeded from an nhwc output gets its seed in nhwc. The table holds the
+// geometries the models use: stride 2 with padding, dilation, groups, depthwise, 1x1 (the nhwc GEMM
+// path), the 7x7/2 stem, awkward channel counts.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <vector>
 
+#include "engine/autograd.h"
 #include "engine/ops/conv2d.h"
 #include "engine/ops/shape_ops.h"
 #include "tests/conv_case.h"
@@ -94,6 +96,21 @@ TEST_P(Conv2dNhwc, GradientsMatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Table, Conv2dNhwc, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
+
+// backward(grad) from an nhwc output seeds the gradient in nhwc (engine/autograd.cpp), so the
+// op's backward gets it without two layout copies, whatever the layout of `grad`.
+TEST(Conv2dNhwc, BackwardSeedKeepsTheOutputFormat) {
+  Tensor x = Tensor::zeros({1, 4, 3, 5}).contiguous(MemoryFormat::nhwc).set_requires_grad(true);
+  Tensor y = x.detach().clone();
+  MemoryFormat seen = MemoryFormat::nchw;
+  record_op("format_probe", y, {&x},
+            [&seen](const Tensor& gy, const std::vector<bool>&) -> std::vector<Tensor> {
+              seen = gy.memory_format();
+              return {gy};
+            });
+  y.backward(Tensor::uniform(y.shape(), -1, 1, 700));
+  EXPECT_EQ(seen, MemoryFormat::nhwc);
+}
 
 // A weight parameter in a stale layout is refused rather than read as the wrong bytes.
 TEST(Conv2dNhwc, RefusesAWeightThatIsNotContiguous) {

@@ -1,8 +1,7 @@
 // One training step of a small two-branch model (resnet18 encoders, batch 2, 32²) with
 // --branch_streams off and then on (SegmentationNet::set_branch_streams), from the same
 // initial state: the logits, the flat parameter gradients and the fp32 buffers (BatchNorm running
-// statistics) of each, for tests that compare the two. The model is built once (initialisation
-// dominates the time) and its state restored between the steps.
+// statistics) of each, for tests that compare the two (tests/small_model.h).
 #pragma once
 
 #include <string>
@@ -12,8 +11,7 @@
 #include "engine/autograd.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/reduce.h"
-#include "layers/parameter_store.h"
-#include "models/segmentation_net.h"
+#include "tests/small_model.h"
 
 namespace cromss::test {
 
@@ -29,27 +27,17 @@ inline std::pair<BranchStepResult, BranchStepResult> branch_steps(const std::str
   ModelConfig c;
   c.input_type = "s12";
   c.fusion_type = fusion;
-  c.model_type = "resnet18";
-  c.n_channels = 4;
-  auto net = build_model(c, seed);
-  net->train(true);
-  ParameterStore store(*net);
-  store.to(device);
-  std::vector<Tensor> initial;
-  for (auto& [name, t] : net->state()) initial.push_back(t->clone());
-  const Tensor s1 = Tensor::uniform({2, 2, 32, 32}, -1, 1, seed + 1).to(device);
-  const Tensor s2 = Tensor::uniform({2, 4, 32, 32}, -1, 1, seed + 2).to(device);
+  SmallModel m(c, seed, device);
+  auto& net = m.net;
   auto step = [&](bool branch_streams) {
-    size_t i = 0;
-    for (auto& [name, t] : net->state()) t->copy_(initial[i++]);
-    store.zero_grad();
+    m.restore();
     net->set_branch_streams(branch_streams);
-    BranchLogits out = net->forward(s1, s2);
+    BranchLogits out = net->forward(m.s1, m.s2);
     add(sum(mul(out.s1, out.s1)), sum(out.s2)).backward();
     BranchStepResult r;
     r.logits_s1 = out.s1.to_vector<float>();
     r.logits_s2 = out.s2.to_vector<float>();
-    r.grads = store.flat_gradients().to_vector<float>();
+    r.grads = m.store->flat_gradients().to_vector<float>();
     for (auto& [name, b] : net->named_buffers())
       if (b->dtype() == DType::f32) r.buffers.push_back(b->to_vector<float>());
     return r;

@@ -1,9 +1,9 @@
-// A small CromSS training step (two resnet18 branches, mid fusion, batch 2, 32x32, Adam) run
-// for several batches eagerly and as a captured graph (core/graph_capture.h) from the same
-// initial state: the loss of every step, the final flat parameters and the final buffers
-// (BatchNorm running statistics and batch counters), for tests that compare the two. The graph run
-// does what the trainer does: one eager warm-up step, then capture with the inputs in fixed
-// tensors, then for each batch copy it into those tensors and replay.
+// A small CromSS training step (tests/small_model.h: two resnet18 branches, mid fusion; batch 2,
+// 32x32; Adam) run for several batches eagerly and as a captured graph (core/graph_capture.h)
+// from the same initial state: the loss of every step, the final flat parameters and the final
+// buffers (BatchNorm running statistics and batch counters), for tests that compare the two. The
+// graph run does what the trainer does: one eager warm-up step, then capture with the inputs in
+// fixed tensors, then for each batch copy it into those tensors and replay.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +12,7 @@
 
 #include "core/graph_capture.h"
 #include "engine/autograd.h"
-#include "layers/parameter_store.h"
-#include "models/segmentation_net.h"
+#include "tests/small_model.h"
 #include "train/cromss_loss.h"
 #include "train/objective_config.h"
 #include "train/optimizer.h"
@@ -48,21 +47,14 @@ inline std::pair<GraphStepResult, GraphStepResult> graph_steps(uint64_t seed, in
   ModelConfig c;
   c.input_type = "s12";
   c.fusion_type = "mid";
-  c.model_type = "resnet18";
-  c.n_channels = 4;
-  auto net = build_model(c, seed);
-  net->train(true);
-  ParameterStore store(*net);
-  store.to(device);
-  std::vector<Tensor> initial;
-  for (auto& [name, t] : net->state()) initial.push_back(t->clone());
+  SmallModel m(c, seed, device);
+  auto& net = m.net;
+  ParameterStore& store = *m.store;
   const ObjectiveConfig objective;
   constexpr int kEpoch = 40;  // selection and smoothing both active
 
   auto run = [&](bool graph) {
-    size_t i = 0;
-    for (auto& [name, t] : net->state()) t->copy_(initial[i++]);
-    store.zero_grad();
+    m.restore();
     Optimizer optimizer(optimizer_config_for("adam", 0.005), store.flat_parameters(),
                         store.flat_gradients());
     const GraphStepBatch first = graph_step_batch(seed + 100);

@@ -15,8 +15,8 @@
 #include "engine/ops/elementwise.h"
 #include "engine/ops/reduce.h"
 #include "layers/conv2d.h"
-#include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
+#include "tests/small_model.h"
 
 namespace cromss::test {
 
@@ -67,34 +67,25 @@ inline int64_t strided_copies(const OpProfile& profile) {
 // Results in nchw and in nhwc for the model `c` describes (input_type, fusion_type).
 inline std::pair<NhwcStepResult, NhwcStepResult> nhwc_steps(ModelConfig c, uint64_t seed,
                                                             Device device) {
-  c.model_type = "resnet18";
-  c.n_channels = 4;
-  auto net = build_model(c, seed);
-  net->train(true);
-  ParameterStore store(*net);
-  store.to(device);
-  std::vector<Tensor> initial;
-  for (auto& [name, t] : net->state()) initial.push_back(t->clone());
-  const Tensor s1 = Tensor::uniform({2, 2, 32, 32}, -1, 1, seed + 1).to(device);
-  const Tensor s2 = Tensor::uniform({2, 4, 32, 32}, -1, 1, seed + 2).to(device);
+  SmallModel m(std::move(c), seed, device);
+  const ModelConfig& cfg = m.config;
+  auto& net = m.net;
   auto step = [&](MemoryFormat format) {
-    size_t i = 0;
-    for (auto& [name, t] : net->state()) t->copy_(initial[i++]);
-    store.zero_grad();
+    m.restore();
     net->set_memory_format(format);
     NhwcStepResult r;
     op_profiler::start(OpProfiling::count);
-    BranchLogits out = net->forward(c.has_s1() ? s1 : Tensor(), c.has_s2() ? s2 : Tensor());
+    BranchLogits out = net->forward(cfg.has_s1() ? m.s1 : Tensor(), cfg.has_s2() ? m.s2 : Tensor());
     // A loss that weighs every logit differently: sum(l1 * l1) + sum(l2).
-    r.loss = c.two_branch()
+    r.loss = cfg.two_branch()
                  ? add(sum(mul(out.s1, out.s1)), sum(out.s2))
                  : sum(mul(out.s1.defined() ? out.s1 : out.s2, out.s1.defined() ? out.s1 : out.s2));
     r.loss.backward();
     r.conversions = strided_copies(op_profiler::stop());
     r.logits_s1 = out.s1;
     r.logits_s2 = out.s2;
-    r.grads = store.flat_gradients().clone();
-    r.expected_extra = expected_extra_copies(c, *net);
+    r.grads = m.store->flat_gradients().clone();
+    r.expected_extra = expected_extra_copies(cfg, *net);
     for (auto& [name, b] : net->named_buffers())
       if (b->dtype() == DType::f32) r.buffers.push_back(b->clone());
     return r;

@@ -2,24 +2,17 @@
 // (ChannelView; NHWC, inner == 1, has its own row-major loops). Sums accumulate in double; the
 // per-element math comes from kernels/batch_norm.cuh. Channels (and rows) run in parallel with
 // OpenMP; each channel's sums are one thread's sequential loop over the pixels in (n, h, w) order
-// in either format, so the results do not depend on the thread count. The backward passes run
-// the fused kernels' CPU reference (kernels/cpu/batch_norm_relu.cpp) without the ReLU mask.
-#include <vector>
+// in either format, so the results do not depend on the thread count. The forward's element pass
+// (kernels/cpu/batch_norm_apply.h) and the backward passes (kernels/cpu/batch_norm_relu.cpp,
+// without the ReLU mask) are the fused kernels'.
 
 #include "kernels/batch_norm.h"
 #include "kernels/batch_norm_relu.h"
+#include "kernels/cpu/batch_norm_apply.h"
 #include "kernels/cpu/channel_blocks.h"
 #include "kernels/cpu/float_dispatch.h"
 
 namespace cromss::cpu_kernels {
-namespace {
-
-template <class T>
-T weight_or_one(const T* weight, int64_t ch) {
-  return weight ? weight[ch] : T(1);
-}
-
-}  // namespace
 
 // NHWC (inner == 1): blocks of channels over the rows in order (kernels/cpu/channel_blocks.h).
 template <class T>
@@ -82,30 +75,7 @@ void batch_norm_update_running(const T* mean, const T* var, int64_t c, int64_t c
 template <class T>
 void batch_norm_forward(const T* x, const T* mean, const T* var, const T* weight, const T* bias,
                         double eps, ChannelView v, T* y) {
-  const size_t c = static_cast<size_t>(v.channels);
-  std::vector<T> invstd(c), w(c), b(c);  // once per channel: an NHWC row is 1 value per channel
-  for (size_t ch = 0; ch < c; ++ch) {
-    invstd[ch] = norm_invstd(var[ch], T(eps));
-    w[ch] = weight_or_one(weight, int64_t(ch));
-    b[ch] = bias ? bias[ch] : T(0);
-  }
-  if (v.inner == 1) {  // NHWC: a row of C values per thread iteration
-#pragma omp parallel for schedule(static)
-    for (int64_t o = 0; o < v.outer; ++o)
-      for (size_t ch = 0; ch < c; ++ch) {
-        const size_t i = size_t(o) * c + ch;
-        y[i] = norm_affine(x[i], mean[ch], invstd[ch], w[ch], b[ch]);
-      }
-    return;
-  }
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t o = 0; o < v.outer; ++o)
-    for (int64_t ch = 0; ch < v.channels; ++ch) {
-      const T w = weight_or_one(weight, ch), b = bias ? bias[ch] : T(0);
-      const int64_t base = v.offset(o, ch, 0);
-      for (int64_t i = 0; i < v.inner; ++i)
-        y[base + i] = norm_affine(x[base + i], mean[ch], invstd[size_t(ch)], w, b);
-    }
+  batch_norm_apply(x, mean, var, weight, bias, eps, v, y, [](T value, int64_t) { return value; });
 }
 
 // The kernels' CPU entries (kernels/kernel_table.h): the typed reference above, by dtype.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/batch_norm_relu.h"
+#include "kernels/cpu/batch_norm_apply.h"
 #include "kernels/cpu/channel_blocks.h"
 #include "kernels/cpu/float_dispatch.h"
 
@@ -16,35 +17,10 @@ namespace cromss::cpu_kernels {
 template <class T>
 void batch_norm_relu_forward(const T* x, const T* residual, const T* mean, const T* var,
                              const T* weight, const T* bias, double eps, ChannelView v, T* y) {
-  const size_t c = static_cast<size_t>(v.channels);
-  std::vector<T> invstd(c), w(c), b(c);  // once per channel: an NHWC row is 1 value per channel
-  for (size_t ch = 0; ch < c; ++ch) {
-    invstd[ch] = norm_invstd(var[ch], T(eps));
-    w[ch] = weight ? weight[ch] : T(1);
-    b[ch] = bias ? bias[ch] : T(0);
-  }
-  if (v.inner == 1) {  // NHWC: a row of C values per thread iteration
-#pragma omp parallel for schedule(static)
-    for (int64_t o = 0; o < v.outer; ++o)
-      for (size_t ch = 0; ch < c; ++ch) {
-        const size_t i = size_t(o) * c + ch;
-        T val = norm_affine(x[i], mean[ch], invstd[ch], w[ch], b[ch]);
-        if (residual) val += residual[i];
-        y[i] = relu_forward(val);
-      }
-    return;
-  }
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t o = 0; o < v.outer; ++o)
-    for (int64_t ch = 0; ch < v.channels; ++ch) {
-      const T w = weight ? weight[ch] : T(1), b = bias ? bias[ch] : T(0);
-      const int64_t base = v.offset(o, ch, 0);
-      for (int64_t i = 0; i < v.inner; ++i) {
-        T val = norm_affine(x[base + i], mean[ch], invstd[size_t(ch)], w, b);
-        if (residual) val += residual[base + i];
-        y[base + i] = relu_forward(val);
-      }
-    }
+  batch_norm_apply(x, mean, var, weight, bias, eps, v, y, [residual](T value, int64_t i) {
+    if (residual) value += residual[i];
+    return relu_forward(value);
+  });
 }
 
 // NHWC (inner == 1): blocks of channels over the rows in order (kernels/cpu/channel_blocks.h).

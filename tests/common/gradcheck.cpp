@@ -42,7 +42,9 @@ void expect_gradients_match(const OpFn& f, std::vector<Tensor> inputs, const Gra
     if (!inputs[k].defined() || !inputs[k].requires_grad()) continue;
     Tensor g = inputs[k].grad();
     ASSERT_TRUE(g.defined()) << "input " << k << " received no gradient";
-    analytic[k] = g.to_vector<double>();
+    // In the input's memory order, as the perturbations below walk its storage (nhwc leaves).
+    const Tensor in_order = g.contiguous(inputs[k].memory_format());
+    analytic[k].assign(in_order.data<double>(), in_order.data<double>() + in_order.numel());
   }
 
   for (size_t k = 0; k < inputs.size(); ++k) {

@@ -32,6 +32,20 @@ class GuardBytesScope {
   int64_t before_;
 };
 
+// Every float dtype a CUDA kernel serves in both memory formats, the (DType, MemoryFormat)
+// parameters of the parity suites, and their names "<dtype>_<format>".
+inline auto dtypes_and_formats() {
+  return ::testing::Combine(::testing::Values(DType::f32, DType::bf16, DType::f16),
+                            ::testing::Values(MemoryFormat::nchw, MemoryFormat::nhwc));
+}
+struct DtypeFormatName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    return std::string(dtype_name(std::get<0>(info.param))) + "_" +
+           memory_format_name(std::get<1>(info.param));
+  }
+};
+
 // Names the tests of a Combine(ValuesIn(cases), Values(dtypes...)) table "<case name>_<dtype>".
 struct CaseDtypeName {
   template <class ParamInfo>

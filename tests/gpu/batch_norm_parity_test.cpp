@@ -77,14 +77,8 @@ TEST_P(BatchNormParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(DtypesFormats, BatchNormParity,
-                         ::testing::Combine(::testing::Values(DType::f32, DType::bf16, DType::f16),
-                                            ::testing::Values(MemoryFormat::nchw,
-                                                              MemoryFormat::nhwc)),
-                         [](const auto& info) {
-                           return std::string(dtype_name(std::get<0>(info.param))) + "_" +
-                                  memory_format_name(std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(DtypesFormats, BatchNormParity, test::dtypes_and_formats(),
+                         test::DtypeFormatName());
 
 }  // namespace
 }  // namespace cromss

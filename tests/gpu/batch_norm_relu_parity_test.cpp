@@ -82,14 +82,8 @@ TEST_P(BatchNormReluParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(DtypesFormats, BatchNormReluParity,
-                         ::testing::Combine(::testing::Values(DType::f32, DType::bf16, DType::f16),
-                                            ::testing::Values(MemoryFormat::nchw,
-                                                              MemoryFormat::nhwc)),
-                         [](const auto& info) {
-                           return std::string(dtype_name(std::get<0>(info.param))) + "_" +
-                                  memory_format_name(std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(DtypesFormats, BatchNormReluParity, test::dtypes_and_formats(),
+                         test::DtypeFormatName());
 
 // The split reductions combine their partials in a fixed order: two runs on the same input give
 // the same bits (statistics, running stats and parameter gradients), in either format.

@@ -4,6 +4,7 @@
 #include "core/graph_capture.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/batch_norm_relu.h"
+#include "engine/ops/conv2d_batch_norm.h"
 #include "engine/ops/elementwise.h"
 
 namespace cromss {
@@ -40,6 +41,17 @@ Tensor BatchNorm2d::forward_relu(const Tensor& x, const Tensor& residual) {
   count_batch(x.device());
   return batch_norm_relu(x, weight_, bias_, running_mean_, running_var_, true, residual, kMomentum,
                          kEps);
+}
+
+Tensor BatchNorm2d::forward_conv(Conv2d& conv, const Tensor& x, bool relu, const Tensor& residual) {
+  if (conv.has_bias())
+    return relu ? forward_relu(conv.forward(x), residual) : forward(conv.forward(x));
+  CROMSS_CHECK(conv.out_channels() == channels_,
+               "BatchNorm2d({}): follows a convolution with {} output channels", channels_,
+               conv.out_channels());
+  if (training()) count_batch(x.device());
+  return conv2d_batch_norm(x, conv.weight(), conv.params(), weight_, bias_, running_mean_,
+                           running_var_, training(), relu, residual, kMomentum, kEps);
 }
 
 }  // namespace cromss

@@ -6,8 +6,12 @@
 // step counts through a host task of its graph, core/graph_capture.h).
 // forward_relu(x[, residual]) = relu(forward(x) [+ residual]): in training one fused op
 // (engine/ops/batch_norm_relu.h, same numbers), in eval the three ops as before.
+// forward_conv(conv, x, relu[, residual]) = this layer applied to conv.forward(x), then as
+// forward_relu when relu: for a conv without bias one op (engine/ops/conv2d_batch_norm.h, the same
+// numbers) whose kernels cuDNN can fuse with --conv_bn_fusion; with a bias the layers one by one.
 #pragma once
 
+#include "layers/conv2d.h"
 #include "layers/module.h"
 
 namespace cromss {
@@ -20,6 +24,7 @@ class BatchNorm2d : public Layer {
   explicit BatchNorm2d(int64_t channels);
   Tensor forward(const Tensor& x) override;
   Tensor forward_relu(const Tensor& x, const Tensor& residual = Tensor());
+  Tensor forward_conv(Conv2d& conv, const Tensor& x, bool relu, const Tensor& residual = Tensor());
   int64_t channels() const { return channels_; }
 
  private:

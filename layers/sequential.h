@@ -1,7 +1,8 @@
 // Sequential: layers applied in order and named "0", "1", ... like torch.nn.Sequential, so
-// their parameters get keys such as "downsample.1.running_mean" or "conv1.0.weight". A
-// BatchNorm2d directly followed by a ReLU runs as BatchNorm2d::forward_relu (one fused op in
-// training, the same numbers), which covers the decoders' conv-BN-ReLU blocks.
+// their parameters get keys such as "downsample.1.running_mean" or "conv1.0.weight". A Conv2d
+// directly followed by a BatchNorm2d (and a ReLU) runs as BatchNorm2d::forward_conv, and any other
+// BatchNorm2d directly followed by a ReLU as BatchNorm2d::forward_relu (fused ops, the same
+// numbers), which covers the decoders' conv-BN-ReLU blocks and the ResNet downsample branches.
 // ModuleList: a plain container whose children the owner names "0", "1", ... and calls itself
 // (torch.nn.ModuleList), e.g. smp's "decoder.blocks.{i}".
 #pragma once

@@ -49,8 +49,8 @@ BasicBlock::BasicBlock(int64_t in, int64_t width, int64_t stride, int64_t dilati
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor out = bn1_.forward_relu(conv1_.forward(x));
-  return bn2_.forward_relu(conv2_.forward(out), downsample_ ? downsample_->forward(x) : x);
+  Tensor out = bn1_.forward_conv(conv1_, x, true);
+  return bn2_.forward_conv(conv2_, out, true, downsample_ ? downsample_->forward(x) : x);
 }
 
 Bottleneck::Bottleneck(int64_t in, int64_t width, int64_t stride, int64_t dilation)
@@ -65,9 +65,9 @@ Bottleneck::Bottleneck(int64_t in, int64_t width, int64_t stride, int64_t dilati
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor out = bn1_.forward_relu(conv1_.forward(x));
-  out = bn2_.forward_relu(conv2_.forward(out));
-  return bn3_.forward_relu(conv3_.forward(out), downsample_ ? downsample_->forward(x) : x);
+  Tensor out = bn1_.forward_conv(conv1_, x, true);
+  out = bn2_.forward_conv(conv2_, out, true);
+  return bn3_.forward_conv(conv3_, out, true, downsample_ ? downsample_->forward(x) : x);
 }
 
 ResNetEncoder::ResNetEncoder(const std::string& model_type, int64_t in_channels, int depth,
@@ -114,7 +114,7 @@ std::vector<Tensor> ResNetEncoder::forward(const Tensor& x) {
                "ResNet encoder: expected an NCHW input with {} channels, got {}", in_channels(),
                x.str());
   std::vector<Tensor> features{x};
-  Tensor f = bn1_.forward_relu(conv1_.forward(x));
+  Tensor f = bn1_.forward_conv(conv1_, x, true);
   features.push_back(f);
   f = max_pool2d(f, 3, 2, 1);
   for (int l = 0; l + 2 <= depth_; ++l) {

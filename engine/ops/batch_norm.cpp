@@ -34,10 +34,6 @@ std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const 
   return {gx, needs[1] ? sum_g_xhat : Tensor(), needs[2] ? sum_g : Tensor()};
 }
 
-DType param_dtype_for(DType x) {
-  return x == DType::f64 ? DType::f64 : DType::f32;
-}
-
 void check_param(const char* op, const Tensor& p, const char* what, const Tensor& x,
                  bool optional) {
   if (optional && !p.defined()) return;
@@ -51,9 +47,13 @@ void check_param(const char* op, const Tensor& p, const char* what, const Tensor
 
 }  // namespace
 
-BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const Tensor& weight,
-                                          const Tensor& bias, Tensor& running_mean,
-                                          Tensor& running_var, bool training, double momentum) {
+DType param_dtype_for(DType x) {
+  return x == DType::f64 ? DType::f64 : DType::f32;
+}
+
+BatchNormStatistics batch_norm_layout(const char* op, const Tensor& x, const Tensor& weight,
+                                      const Tensor& bias, const Tensor& running_mean,
+                                      const Tensor& running_var, bool training) {
   const MemoryFormat format = check_float_activations(op, {&x});
   check_dim(op, x, 4, "x (N, C, H, W)");
   check_param(op, weight, "weight", x, true);
@@ -66,9 +66,24 @@ BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const
   st.format = format;
   st.c = x.size(1);
   st.view = channel_view(format, x.size(0), st.c, x.size(2) * x.size(3));
-  const int64_t count = st.view.per_channel();
-  CROMSS_CHECK(!training || count > 1, "{}: training needs more than one value per channel, got {}",
-               op, x.str());
+  CROMSS_CHECK(!training || st.view.per_channel() > 1,
+               "{}: training needs more than one value per channel, got {}", op, x.str());
+  return st;
+}
+
+void update_running_statistics(const BatchNormStatistics& st, const Tensor& x, Tensor& running_mean,
+                               Tensor& running_var, double momentum) {
+  if (!running_mean.defined()) return;
+  dispatch(kernels::batch_norm_update_running, x.device(), st.mean.raw_data(), st.var.raw_data(),
+           x.dtype(), st.c, st.view.per_channel(), momentum, running_mean.raw_data(),
+           running_var.raw_data());
+}
+
+BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const Tensor& weight,
+                                          const Tensor& bias, Tensor& running_mean,
+                                          Tensor& running_var, bool training, double momentum) {
+  BatchNormStatistics st =
+      batch_norm_layout(op, x, weight, bias, running_mean, running_var, training);
   if (!training) {
     st.mean = running_mean.clone();
     st.var = running_var.clone();
@@ -79,16 +94,12 @@ BatchNormStatistics batch_norm_statistics(const char* op, const Tensor& x, const
   st.var = Tensor::empty({st.c}, pt, x.device());
   dispatch(kernels::batch_norm_stats, x.device(), x.raw_data(), x.dtype(), st.view,
            st.mean.raw_data(), st.var.raw_data());
-  if (running_mean.defined())
-    dispatch(kernels::batch_norm_update_running, x.device(), st.mean.raw_data(), st.var.raw_data(),
-             x.dtype(), st.c, count, momentum, running_mean.raw_data(), running_var.raw_data());
+  update_running_statistics(st, x, running_mean, running_var, momentum);
   return st;
 }
 
-Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
-                    Tensor& running_var, bool training, double momentum, double eps) {
-  const BatchNormStatistics st = batch_norm_statistics(
-      "batch_norm2d", x, weight, bias, running_mean, running_var, training, momentum);
+Tensor batch_norm2d_apply(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                          const BatchNormStatistics& st, bool training, double eps) {
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device(), st.format);
   dispatch(kernels::batch_norm_forward, x.device(), x.raw_data(), st.mean.raw_data(),
            st.var.raw_data(), weight.defined() ? weight.raw_data() : nullptr,
@@ -104,6 +115,13 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
               });
   }
   return y;
+}
+
+Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
+                    Tensor& running_var, bool training, double momentum, double eps) {
+  const BatchNormStatistics st = batch_norm_statistics(
+      "batch_norm2d", x, weight, bias, running_mean, running_var, training, momentum);
+  return batch_norm2d_apply(x, weight, bias, st, training, eps);
 }
 
 }  // namespace cromss

@@ -39,16 +39,9 @@ std::vector<Tensor> batch_norm_relu_backward(const Tensor& g, const Tensor& y, c
 
 }  // namespace
 
-Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                       Tensor& running_mean, Tensor& running_var, bool training,
-                       const Tensor& residual, double momentum, double eps) {
-  const char* op = residual.defined() ? "batch_norm_add_relu" : "batch_norm_relu";
-  if (residual.defined()) {
-    check_float_activations(op, {&x, &residual});
-    check_same_shape(op, x, residual);
-  }
-  const BatchNormStatistics st =
-      batch_norm_statistics(op, x, weight, bias, running_mean, running_var, training, momentum);
+Tensor batch_norm_relu_apply(const char* op, const Tensor& x, const Tensor& weight,
+                             const Tensor& bias, const BatchNormStatistics& st, bool training,
+                             const Tensor& residual, double eps) {
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device(), st.format);
   dispatch(kernels::batch_norm_relu_forward, x.device(), x.raw_data(),
            residual.defined() ? residual.raw_data() : nullptr, st.mean.raw_data(),
@@ -65,6 +58,22 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias
               });
   }
   return y;
+}
+
+void check_residual(const char* op, const Tensor& x, const Tensor& residual) {
+  if (!residual.defined()) return;
+  check_float_activations(op, {&x, &residual});
+  check_same_shape(op, x, residual);
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                       Tensor& running_mean, Tensor& running_var, bool training,
+                       const Tensor& residual, double momentum, double eps) {
+  const char* op = residual.defined() ? "batch_norm_add_relu" : "batch_norm_relu";
+  check_residual(op, x, residual);
+  const BatchNormStatistics st =
+      batch_norm_statistics(op, x, weight, bias, running_mean, running_var, training, momentum);
+  return batch_norm_relu_apply(op, x, weight, bias, st, training, residual, eps);
 }
 
 }  // namespace cromss

@@ -9,11 +9,11 @@
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
+#include "engine/ops/conv2d_parts.h"
 #include "engine/ops/op_checks.h"
 #include "kernels/conv2d.h"
 
 namespace cromss {
-namespace {
 
 Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor& bias,
                                const Conv2dParams& p) {
@@ -51,10 +51,11 @@ Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tens
   return g;
 }
 
-// The weight in the layout the kernels read for g.format (a view when it already is).
-Tensor kernel_weight(const Conv2dGeometry& g, const Tensor& weight) {
+Tensor conv2d_kernel_weight(const Conv2dGeometry& g, const Tensor& weight) {
   return weight.contiguous(g.format);
 }
+
+namespace {
 
 Tensor conv2d_grad_input(const Conv2dGeometry& g, const Tensor& grad_y, const Tensor& weight) {
   Tensor gx = Tensor::empty({g.n, g.c, g.h, g.w}, grad_y.dtype(), grad_y.device(), g.format);
@@ -83,6 +84,19 @@ Tensor conv2d_grad_bias(const Conv2dGeometry& g, const Tensor& grad_y) {
 
 }  // namespace
 
+void record_conv2d(const Conv2dGeometry& g, Tensor& y, const Tensor& x, const Tensor& weight,
+                   const Tensor& kernel_weight, const Tensor& bias) {
+  if (!any_requires_grad({&x, &weight, &bias})) return;
+  Tensor sx = x.detach(), sw = kernel_weight;
+  record_op("conv2d", y, {&x, &weight, &bias},
+            [g, sx, sw](const Tensor& gy, const std::vector<bool>& needs) -> std::vector<Tensor> {
+              Tensor grad_y = gy.contiguous(g.format);
+              return {needs[0] ? conv2d_grad_input(g, grad_y, sw) : Tensor(),
+                      needs[1] ? conv2d_grad_weight(g, sx, grad_y) : Tensor(),
+                      needs[2] ? conv2d_grad_bias(g, grad_y) : Tensor()};
+            });
+}
+
 int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad,
                          int64_t dilation) {
   return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
@@ -90,22 +104,13 @@ int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p) {
   const Conv2dGeometry g = conv2d_geometry(x, weight, bias, p);
-  const Tensor w = kernel_weight(g, weight.detach());
+  const Tensor w = conv2d_kernel_weight(g, weight.detach());
   Tensor y = Tensor::empty({g.n, g.k, g.oh, g.ow}, x.dtype(), x.device(), g.format);
   if (y.numel() > 0) {
     dispatch(kernels::conv2d_forward, x.device(), g, x.raw_data(), w.raw_data(),
              bias.defined() ? bias.raw_data() : nullptr, y.raw_data(), x.dtype());
   }
-  if (any_requires_grad({&x, &weight, &bias})) {
-    Tensor sx = x.detach(), sw = w;
-    record_op("conv2d", y, {&x, &weight, &bias},
-              [g, sx, sw](const Tensor& gy, const std::vector<bool>& needs) -> std::vector<Tensor> {
-                Tensor grad_y = gy.contiguous(g.format);
-                return {needs[0] ? conv2d_grad_input(g, grad_y, sw) : Tensor(),
-                        needs[1] ? conv2d_grad_weight(g, sx, grad_y) : Tensor(),
-                        needs[2] ? conv2d_grad_bias(g, grad_y) : Tensor()};
-              });
-  }
+  record_conv2d(g, y, x, weight, w, bias);
   return y;
 }
 

@@ -1,7 +1,8 @@
 # `cromss bench` smoke test: a tiny CPU run writes its JSON with every key that
 # tools/pytorch_baseline.py also writes (bench/gpu_check.sh compares the two), plus the host
-# syncs, dispatches and --profile_ops table per step, run with --branch_streams (a no-op on the
-# CPU) and --channels_last (the network in nhwc); both flags reach the JSON. No timing assertion. Included by
+# syncs, dispatches and --profile_ops table per step, run with --branch_streams and
+# --conv_bn_fusion (no-ops on the CPU) and --channels_last (the network in nhwc); the three flags
+# reach the JSON. No timing assertion. Included by
 # tests/CMakeLists.txt it registers the test; run as a script
 # (cmake -DCROMSS=... -DOUT=... -P tests/bench.cmake) it is the test.
 if(NOT CMAKE_SCRIPT_MODE_FILE)
@@ -36,7 +37,7 @@ file(REMOVE ${OUT})
 execute_process(
   COMMAND ${CROMSS} bench --model_type resnet18 --crop_size 64 --batch_size 2 --steps 2 --warmup 1
           --device cpu --profile_ops --print_conv_algos --branch_streams --channels_last
-          --json ${OUT}
+          --conv_bn_fusion --json ${OUT}
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cromss bench exited with ${rc}")
@@ -76,6 +77,10 @@ endif()
 string(JSON channels_last GET "${json}" channels_last)
 if(NOT channels_last STREQUAL "ON")
   message(FATAL_ERROR "${OUT}: channels_last is '${channels_last}', expected on (--channels_last)")
+endif()
+string(JSON conv_bn_fusion GET "${json}" conv_bn_fusion)
+if(NOT conv_bn_fusion STREQUAL "ON")
+  message(FATAL_ERROR "${OUT}: conv_bn_fusion is '${conv_bn_fusion}', expected on (--conv_bn_fusion)")
 endif()
 string(JSON ms GET "${json}" ms_per_step_median)
 if(ms LESS_EQUAL 0)

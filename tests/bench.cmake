@@ -30,6 +30,19 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
     bench.onednn_profile
     PROPERTIES LABELS cpu PASS_REGULAR_EXPRESSION
                "oneDNN time per step: 2\\.6 ms.*0\\.10 GFLOP/step in 2\\.4 ms/step = 43\\.3 GFLOP/s")
+  # bench/e2e_table.py on hand-made gpu_check.sh JSONs (tests/fixtures/e2e_table, batch 128 bf16):
+  # PyTorch eager channels_last 480 ms against --channels_last --conv_bn_fusion 400 ms (1.20) and
+  # with --cuda_graph 375 ms (1.28); the fusion 440 / 400 = 1.10x over --channels_last, and no
+  # --channels_last --cuda_graph run to compare its graph run with.
+  add_test(NAME bench.e2e_table
+           COMMAND ${CROMSS_PYTHON3} ${PROJECT_SOURCE_DIR}/bench/e2e_table.py
+                   ${PROJECT_SOURCE_DIR}/tests/fixtures/e2e_table)
+  set_tests_properties(
+    bench.e2e_table
+    PROPERTIES
+      LABELS cpu PASS_REGULAR_EXPRESSION
+      "--conv_bn_fusion +400\\.00 .* 1\\.20\n.*--conv_bn_fusion --cuda_graph +375\\.00 .* 1\\.28\n.*--conv_bn_fusion: 1\\.10x over --channels_last, - \\(no --channels_last --cuda_graph run\\)"
+  )
   return()
 endif()
 

@@ -24,6 +24,7 @@
 // With --cuda_graph the step is captured once after the warm-up (core/graph_capture.h) and the
 // timed steps replay it: one graph launch per step instead of the host issuing every kernel
 // (on the CPU the replay runs the recorded kernel calls - the same contract, no speed-up).
+// --conv_bn_fusion turns on the process-wide switch of core/conv_bn_fusion.h, as cromss pretrain.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -38,6 +39,7 @@
 
 #include "apps/registry.h"
 #include "core/allocator.h"
+#include "core/conv_bn_fusion.h"
 #include "core/cuda_api.h"
 #include "core/determinism.h"
 #include "core/device.h"
@@ -50,6 +52,7 @@
 #include "kernels/conv2d_algo_cache.h"
 #include "layers/parameter_store.h"
 #include "models/segmentation_net.h"
+#include "train/compute_flags.h"
 #include "train/cromss_loss.h"
 #include "train/loss_scaler.h"
 #include "train/mixed_precision.h"
@@ -79,6 +82,7 @@ struct BenchOptions {
   bool branch_streams = false;  // the S1 branch's forward on a second stream
   bool cuda_graph = false;      // time replays of the captured step
   bool channels_last = false;   // activations in nhwc between the input and the logits
+  bool conv_bn_fusion = false;  // conv + BN as one cuDNN graph (core/conv_bn_fusion.h)
   std::string json_path;
 };
 
@@ -190,6 +194,7 @@ void run_bench(const BenchOptions& o) {
   CROMSS_CHECK(!o.cuda_graph || !o.branch_streams,
                "--cuda_graph with --branch_streams is not supported yet (docs/performance.md)");
   set_deterministic_algorithms(o.deterministic);
+  set_conv_bn_fusion(o.conv_bn_fusion);
   const DType compute = o.precision == "bf16"   ? DType::bf16
                         : o.precision == "fp16" ? DType::f16
                                                 : DType::f32;
@@ -278,6 +283,9 @@ void run_bench(const BenchOptions& o) {
   std::printf("  graph         %s\n",
               o.cuda_graph ? "timed steps replay the captured step" : "off (eager steps)");
   std::printf("  channels last %s\n", o.channels_last ? "on (nhwc activations)" : "off (nchw)");
+  std::printf(
+      "  conv+BN fusion %s\n",
+      o.conv_bn_fusion ? "on (one cuDNN graph where offered: CUDA, nhwc, bf16/fp16)" : "off");
   std::printf("  parameters    %lld\n", static_cast<long long>(store.parameter_count()));
   std::printf("  steps %d (warm-up %d excluded)\n", o.steps, o.warmup);
   std::printf("  ms/step       median %.2f  mean %.2f\n", med, mean);
@@ -316,6 +324,7 @@ void run_bench(const BenchOptions& o) {
   j["branch_streams"] = o.branch_streams;
   j["cuda_graph"] = o.cuda_graph;
   j["channels_last"] = o.channels_last;
+  j["conv_bn_fusion"] = o.conv_bn_fusion;
   j["parameters"] = store.parameter_count();
   j["warmup"] = o.warmup;
   j["steps"] = o.steps;
@@ -376,6 +385,7 @@ void setup_bench(CLI::App& root) {
   cmd->add_flag("--channels_last,!--no-channels_last", opt->channels_last,
                 "run the network's activations in nhwc (channels_last), as cromss pretrain "
                 "--channels_last");
+  cmd->add_flag("--conv_bn_fusion,!--no-conv_bn_fusion", opt->conv_bn_fusion, kConvBnFusionHelp);
   cmd->add_option("--json", opt->json_path, "also write the results as JSON here");
   cmd->callback([opt] { run_bench(*opt); });
 }

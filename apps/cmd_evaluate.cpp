@@ -6,7 +6,9 @@
 #include <fstream>
 
 #include "apps/registry.h"
+#include "core/conv_bn_fusion.h"
 #include "core/device.h"
+#include "train/compute_flags.h"
 #include "train/evaluate.h"
 
 namespace cromss {
@@ -17,6 +19,7 @@ struct EvaluateOptions {
   int64_t test_batch_size = 0;  // 0: upstream's per-dataset value (DFC 300, DW/OSM 100)
   bool strict = false;
   bool channels_last = false;
+  bool conv_bn_fusion = false;
 };
 
 void run_evaluate(const EvaluateOptions& o) {
@@ -24,6 +27,7 @@ void run_evaluate(const EvaluateOptions& o) {
   CROMSS_CHECK(device.is_cpu() || device.index < cuda_device_count(),
                "--device {}: no such CUDA device ({} visible{})", o.device, cuda_device_count(),
                built_with_cuda() ? "" : "; this build has no CUDA backend");
+  set_conv_bn_fusion(o.conv_bn_fusion);
   const data::DownstreamKind kind = data::parse_downstream_kind(o.dataset);
   FinetunedModel model = load_finetuned_model(o.ckpt, o.input_type);
   model.net->set_memory_format(o.channels_last ? MemoryFormat::nhwc : MemoryFormat::nchw);
@@ -67,6 +71,10 @@ void setup_evaluate(CLI::App& root) {
   cmd->add_option("--device", opts->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_flag("--channels_last,!--no-channels_last", opts->channels_last,
                 "nhwc activations (the GPU's fast path; same scores up to rounding)");
+  cmd->add_flag("--conv_bn_fusion,!--no-conv_bn_fusion", opts->conv_bn_fusion,
+                std::string(kConvBnFusionHelp) +
+                    " (evaluate scores in fp32, so it has no effect here until evaluate gets a "
+                    "--precision)");
   cmd->callback([opts] { run_evaluate(*opts); });
 }
 

@@ -5,7 +5,8 @@
 // ignored with a note; options upstream has but cromss does not implement are refused with a
 // ValueError naming the flag. docs/flags.md tabulates every flag. Engine options as for pretrain:
 // --run_dir, --max_steps, --overwrite, --allow_nonfinite, --precision, --device,
-// --deterministic, --freeze_bn. SIGTERM/SIGUSR1 finish the current step, write last.h5 and exit 0.
+// --deterministic, --channels_last, --conv_bn_fusion, --freeze_bn. SIGTERM/SIGUSR1 finish the
+// current step, write last.h5 and exit 0.
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "apps/registry.h"
 #include "apps/run_summary.h"
 #include "core/error.h"
+#include "train/compute_flags.h"
 #include "train/finetune_loop.h"
 #include "train/signals.h"
 
@@ -138,6 +140,7 @@ void add_flags(CLI::App& cmd, FinetuneCommand& c) {
   cmd.add_flag("--deterministic", f.deterministic, "deterministic kernels");
   cmd.add_flag("--channels_last,!--no-channels_last", f.channels_last,
                "nhwc activations (the GPU's fast path; same results up to rounding)");
+  cmd.add_flag("--conv_bn_fusion,!--no-conv_bn_fusion", f.conv_bn_fusion, kConvBnFusionHelp);
   cmd.add_option("--run_dir", c.run.run_dir, "write the run here instead of under --save_dir");
   cmd.add_option("--max_steps", c.run.max_steps, "stop after N optimizer steps (0: no limit)");
   cmd.add_flag("--overwrite", c.run.overwrite, "start over in a run dir that holds checkpoints");

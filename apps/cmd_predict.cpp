@@ -5,8 +5,10 @@
 #include <memory>
 
 #include "apps/registry.h"
+#include "core/conv_bn_fusion.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "train/compute_flags.h"
 #include "train/scene_predict.h"
 
 namespace cromss {
@@ -16,6 +18,7 @@ struct PredictCommand {
   PredictOptions options;
   std::string device = "cpu";
   bool channels_last = false;
+  bool conv_bn_fusion = false;
 };
 
 void setup_predict(CLI::App& root) {
@@ -36,9 +39,14 @@ void setup_predict(CLI::App& root) {
   cmd->add_option("--device", c->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_flag("--channels_last,!--no-channels_last", c->channels_last,
                 "nhwc activations (the GPU's fast path; same class map up to rounding)");
+  cmd->add_flag("--conv_bn_fusion,!--no-conv_bn_fusion", c->conv_bn_fusion,
+                std::string(kConvBnFusionHelp) +
+                    " (predict runs in fp32, so it has no effect here until predict gets a "
+                    "--precision)");
   cmd->callback([c] {
     c->options.device = Device::parse(c->device);
     c->options.memory_format = c->channels_last ? MemoryFormat::nhwc : MemoryFormat::nchw;
+    set_conv_bn_fusion(c->conv_bn_fusion);
     CROMSS_CHECK(c->options.device.is_cpu() || c->options.device.index < cuda_device_count(),
                  "--device {}: no such CUDA device ({} visible)", c->device, cuda_device_count());
     const PredictReport r = predict_scene(c->options);

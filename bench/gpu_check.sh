@@ -6,10 +6,12 @@
 # print the per-op-type time table (bf16, `cromss bench --profile_ops`), the cuDNN algorithm
 # chosen for every convolution (`--print_conv_algos`) and the step with --deterministic's
 # heuristic algorithms for comparison, the bf16 step with the network in nhwc (--channels_last)
-# at both batches, run the kernel benchmarks, run the gpu tests under
+# at both batches, captured as a CUDA graph (--cuda_graph) and with conv + BN as cuDNN graphs
+# (--conv_bn_fusion, batch 128), run the kernel benchmarks, run the gpu tests under
 # compute-sanitizer (memcheck), and print one summary table. Every step has a time limit, so the
 # whole check fits a 10-minute lease on an H100/H200 (E2E_BATCHES="128", E2E_COMPILE=0,
-# E2E_STREAMS=0, E2E_GRAPH=0 or E2E_NHWC=0 shorten it).
+# E2E_STREAMS=0, E2E_GRAPH=0, E2E_NHWC=0 or E2E_FUSION=0 shorten it; E2E_FUSION_BATCHES="16 128"
+# also times the fusion at batch 16).
 #
 # Usage: bench/gpu_check.sh [LOG_DIR]                       build here with CUDA, then check
 #        CROMSS_BUNDLE=DIR bench/gpu_check.sh [LOG_DIR]     use the binaries of a bundle
@@ -136,6 +138,24 @@ if [ "${E2E_GRAPH:-1}" = 1 ]; then
       "e2e/cromss_nhwc_graph_b${batch}_bf16.log" 90 "$cromss" bench "${e2e[@]}" --fusion_type mid \
       --device cuda --precision bf16 --batch_size "$batch" --steps 10 --warmup 3 --channels_last \
       --cuda_graph --json "$e2e_dir/cromss_nhwc_graph_b${batch}_bf16.json"
+  done
+fi
+# Each convolution followed by batch norm as one cuDNN graph (--conv_bn_fusion, which needs nhwc
+# and bf16/fp16), bf16 with --channels_last and with --channels_last --cuda_graph (ratio PyTorch
+# eager channels_last ms / its ms; e2e_table.py also prints its speed-up over the same run without
+# the fusion). Batch 128 only by default (the memory-bound batch norms weigh most there, and the
+# check must fit its 10 minutes); E2E_FUSION_BATCHES="16 128" adds batch 16, E2E_FUSION=0 skips it.
+if [ "${E2E_FUSION:-1}" = 1 ]; then
+  for batch in ${E2E_FUSION_BATCHES:-128}; do
+    step "cromss bench --channels_last --conv_bn_fusion (b${batch}_bf16)" \
+      "e2e/cromss_fusion_b${batch}_bf16.log" 90 "$cromss" bench "${e2e[@]}" --fusion_type mid \
+      --device cuda --precision bf16 --batch_size "$batch" --steps 10 --warmup 3 --channels_last \
+      --conv_bn_fusion --json "$e2e_dir/cromss_fusion_b${batch}_bf16.json"
+    step "cromss bench --channels_last --conv_bn_fusion --cuda_graph (b${batch}_bf16)" \
+      "e2e/cromss_fusion_graph_b${batch}_bf16.log" 90 "$cromss" bench "${e2e[@]}" \
+      --fusion_type mid --device cuda --precision bf16 --batch_size "$batch" --steps 10 \
+      --warmup 3 --channels_last --conv_bn_fusion --cuda_graph \
+      --json "$e2e_dir/cromss_fusion_graph_b${batch}_bf16.json"
   done
 fi
 fp32_tag=b16_fp32

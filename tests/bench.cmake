@@ -1,7 +1,8 @@
 # `cromss bench` smoke test: a tiny CPU run writes its JSON with every key that
 # tools/pytorch_baseline.py also writes (bench/gpu_check.sh compares the two), plus the host
-# syncs, dispatches and --profile_ops table per step, run with --branch_streams (a no-op on the
-# CPU) and --channels_last (the network in nhwc); both flags reach the JSON. No timing assertion. Included by
+# syncs, dispatches and --profile_ops table per step, run with --branch_streams and
+# --conv_bn_fusion (no-ops on the CPU) and --channels_last (the network in nhwc); the three flags
+# reach the JSON. No timing assertion. Included by
 # tests/CMakeLists.txt it registers the test; run as a script
 # (cmake -DCROMSS=... -DOUT=... -P tests/bench.cmake) it is the test.
 if(NOT CMAKE_SCRIPT_MODE_FILE)
@@ -29,6 +30,19 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
     bench.onednn_profile
     PROPERTIES LABELS cpu PASS_REGULAR_EXPRESSION
                "oneDNN time per step: 2\\.6 ms.*0\\.10 GFLOP/step in 2\\.4 ms/step = 43\\.3 GFLOP/s")
+  # bench/e2e_table.py on hand-made gpu_check.sh JSONs (tests/fixtures/e2e_table, batch 128 bf16):
+  # PyTorch eager channels_last 480 ms against --channels_last --conv_bn_fusion 400 ms (1.20) and
+  # with --cuda_graph 375 ms (1.28); the fusion 440 / 400 = 1.10x over --channels_last, and no
+  # --channels_last --cuda_graph run to compare its graph run with.
+  add_test(NAME bench.e2e_table
+           COMMAND ${CROMSS_PYTHON3} ${PROJECT_SOURCE_DIR}/bench/e2e_table.py
+                   ${PROJECT_SOURCE_DIR}/tests/fixtures/e2e_table)
+  set_tests_properties(
+    bench.e2e_table
+    PROPERTIES
+      LABELS cpu PASS_REGULAR_EXPRESSION
+      "--conv_bn_fusion +400\\.00 .* 1\\.20\n.*--conv_bn_fusion --cuda_graph +375\\.00 .* 1\\.28\n.*--conv_bn_fusion: 1\\.10x over --channels_last, - \\(no --channels_last --cuda_graph run\\)"
+  )
   return()
 endif()
 
@@ -36,7 +50,7 @@ file(REMOVE ${OUT})
 execute_process(
   COMMAND ${CROMSS} bench --model_type resnet18 --crop_size 64 --batch_size 2 --steps 2 --warmup 1
           --device cpu --profile_ops --print_conv_algos --branch_streams --channels_last
-          --json ${OUT}
+          --conv_bn_fusion --json ${OUT}
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cromss bench exited with ${rc}")
@@ -76,6 +90,10 @@ endif()
 string(JSON channels_last GET "${json}" channels_last)
 if(NOT channels_last STREQUAL "ON")
   message(FATAL_ERROR "${OUT}: channels_last is '${channels_last}', expected on (--channels_last)")
+endif()
+string(JSON conv_bn_fusion GET "${json}" conv_bn_fusion)
+if(NOT conv_bn_fusion STREQUAL "ON")
+  message(FATAL_ERROR "${OUT}: conv_bn_fusion is '${conv_bn_fusion}', expected on (--conv_bn_fusion)")
 endif()
 string(JSON ms GET "${json}" ms_per_step_median)
 if(ms LESS_EQUAL 0)

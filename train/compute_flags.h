@@ -1,6 +1,8 @@
 // The compute flags shared by `cromss pretrain` and `cromss finetune` (upstream's --accelerator
-// and --amp, the engine's --device, --precision, --deterministic and --channels_last) and the
-// rules that turn them into a device, a precision and the network's memory format:
+// and --amp, the engine's --device, --precision, --deterministic, --channels_last and
+// --conv_bn_fusion) and the rules that turn them into a device, a precision and the network's
+// memory format (--deterministic and --conv_bn_fusion are process-wide switches that
+// setup_compute, train/training_setup.h, sets):
 // * device: --device when given (ValueError for a CUDA index that does not exist); otherwise
 //   "cuda" for --accelerator gpu with a visible GPU, else "cpu" (*fell_back set: upstream falls
 //   back to the CPU too).
@@ -23,8 +25,15 @@ struct ComputeFlags {
   std::string precision = "auto";   // auto | bf16 | fp16 | fp32
   bool amp = true;                  // false: upstream's --amp given (mixed precision off)
   bool deterministic = false;
-  bool channels_last = false;  // nhwc activations (docs/performance.md "NHWC"); off by default
+  bool channels_last = false;   // nhwc activations (docs/performance.md "NHWC"); off by default
+  bool conv_bn_fusion = false;  // conv + BN as one cuDNN graph (core/conv_bn_fusion.h); off
 };
+
+// The help text of --conv_bn_fusion, shared by every command that takes it.
+inline constexpr const char* kConvBnFusionHelp =
+    "Run each convolution followed by batch norm as one cuDNN graph where cuDNN offers it (CUDA, "
+    "--channels_last, bf16/fp16): conv + batch statistics in training, conv + BN + ReLU in eval; "
+    "off by default until measured on a GPU; no effect on the CPU";
 
 // The precision and device rules behind setup_compute (ValueError naming the flag).
 Precision resolve_precision(const ComputeFlags& flags, bool on_cuda, bool cuda_has_bf16);

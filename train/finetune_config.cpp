@@ -126,7 +126,8 @@ nlohmann::json FinetuneConfig::to_json() const {
             {"precision", precision},
             {"device", device},
             {"deterministic", deterministic},
-            {"channels_last", channels_last}});
+            {"channels_last", channels_last},
+            {"conv_bn_fusion", conv_bn_fusion}});
   return j;
 }
 
@@ -139,7 +140,7 @@ double FinetuneConfig::lr_at_epoch(int64_t epoch) const {
 }
 
 ComputeFlags FinetuneConfig::compute_flags() const {
-  return {accelerator, device, precision, amp, deterministic, channels_last};
+  return {accelerator, device, precision, amp, deterministic, channels_last, conv_bn_fusion};
 }
 
 std::string FinetuneConfig::run_dir() const {

@@ -53,13 +53,14 @@ struct FinetuneConfig {
   int64_t save_interval = 10;      // checkpoint every N epochs (all kept, as upstream)
   std::string resume;              // "" | PATH | auto
   // Compute (train/compute_flags.h): --accelerator, --amp (given: mixed precision off),
-  // --precision, --device, --deterministic, --channels_last.
+  // --precision, --device, --deterministic, --channels_last, --conv_bn_fusion.
   std::string accelerator = "gpu";
   bool amp = true;
   std::string precision = "auto";
   std::string device;
   bool deterministic = false;
   bool channels_last = false;
+  bool conv_bn_fusion = false;
 
   // Fills every per-dataset default that is unset (spec §7.2): DFC pspnet / 8 classes / full
   // 256 tiles / test batch 300 / no mask; DW deeplabv3plus / 9 / crop 496 (480 for unet and fpn)

@@ -150,8 +150,8 @@ PretrainConfig PretrainConfig::from_json(const nlohmann::json& j) {
 }
 
 ComputeFlags compute_flags(const PretrainConfig& cfg) {
-  return {cfg.accelerator, cfg.device,        cfg.precision,
-          cfg.amp,         cfg.deterministic, cfg.channels_last};
+  return {cfg.accelerator,   cfg.device,        cfg.precision,     cfg.amp,
+          cfg.deterministic, cfg.channels_last, cfg.conv_bn_fusion};
 }
 
 Precision resolve_precision(const PretrainConfig& cfg, bool on_cuda, bool cuda_has_bf16) {

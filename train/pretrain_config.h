@@ -107,6 +107,7 @@ struct PretrainConfig {
   bool branch_streams = false;           // S1 branch forward on a second stream (issue 13)
   bool cuda_graph = false;               // forward+objective+backward replayed as a graph
   bool channels_last = false;            // nhwc activations (issue 13)
+  bool conv_bn_fusion = false;           // conv + BN as one cuDNN graph (core/conv_bn_fusion.h)
 
   // Script S (input_type s12) vs script 1 (s1 | s2). In single-modal runs the multi-modal options
   // (fusion, consistency, selection, label smoothing) have no effect, as in upstream script 1.

@@ -408,6 +408,11 @@ std::vector<Flag> make_table() {
        .group = run,
        .help = "Run the network's activations in nhwc (channels_last): the GPU's fast path for "
                "tensor-core convolutions; same results up to rounding"},
+      {.dest = "conv_bn_fusion",
+       .names = "--conv_bn_fusion",
+       .field = &C::conv_bn_fusion,
+       .group = run,
+       .help = kConvBnFusionHelp},
       {.dest = "slurm",
        .names = "--slurm",
        .field = &C::slurm,

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/conv_bn_fusion.h"
 #include "core/determinism.h"
 #include "core/error.h"
 #include "train/run_dir.h"
@@ -15,6 +16,7 @@ namespace cromss {
 ComputeSetup setup_compute(const ComputeFlags& flags, const Distributed& dist,
                            const char* command) {
   set_deterministic_algorithms(flags.deterministic);
+  set_conv_bn_fusion(flags.conv_bn_fusion);
   bool fell_back = false;
   ComputeSetup s;
   s.device = Device::parse(resolve_device(flags, cuda_device_count(), &fell_back));

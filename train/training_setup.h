@@ -2,7 +2,7 @@
 // `cromss finetune` (train/finetune_loop.h):
 // * setup_compute: the device and precision of train/compute_flags.h (a note when --accelerator
 //   gpu finds no GPU, as upstream falls back to the CPU; under MPI each rank takes local_rank %
-//   GPUs) and deterministic kernels.
+//   GPUs), deterministic kernels and the conv + BN fusion switch (core/conv_bn_fusion.h).
 // * prepare_fresh_run_dir: a fresh run must not replace another run's checkpoints: refused unless
 //   --overwrite, which deletes them and the metrics first.
 // * resolve_resume_checkpoint: --resume PATH as given; --resume auto = the newest valid

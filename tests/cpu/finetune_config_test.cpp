@@ -1,6 +1,8 @@
 // Fine-tuning configuration (train/finetune_config.h): the per-dataset defaults of spec §7.2, the
 // cosine schedule of the shell scripts (5e-4 -> 1e-5 over 40 epochs, then flat) against its
-// formula at hand-picked epochs, the encoder freezing schedule, and errors naming the flag.
+// formula at hand-picked epochs, the encoder freezing schedule, the engine switches
+// (--channels_last, --conv_bn_fusion) in the compute flags and the JSON, and errors naming the
+// flag.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -79,6 +81,18 @@ void expect_error(const FinetuneConfig& c, const std::string& needle) {
   } catch (const ValueError& e) {
     EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
   }
+}
+
+TEST(FinetuneConfig, EngineSwitchesReachTheComputeFlagsAndTheJson) {
+  FinetuneConfig c = with_defaults("DW");
+  EXPECT_FALSE(c.compute_flags().conv_bn_fusion);  // off by default
+  EXPECT_EQ(c.to_json()["conv_bn_fusion"], false);
+  c.channels_last = true;
+  c.conv_bn_fusion = true;
+  const ComputeFlags flags = c.compute_flags();
+  EXPECT_TRUE(flags.channels_last);
+  EXPECT_TRUE(flags.conv_bn_fusion);
+  EXPECT_EQ(c.to_json()["conv_bn_fusion"], true);
 }
 
 TEST(FinetuneConfig, ErrorsNameTheFlag) {

@@ -1,8 +1,9 @@
 // `cromss pretrain` flags and configuration: the upstream README CromSS command parses to the
 // README values, defaults equal those values (method-spec.md §9.27), store_true/store_false
 // semantics
-// (--amp inverted), errors name the flag, JSON round trip under upstream's dest names, and the
-// run-folder names of upstream's set_log_files() (method-spec.md §5 "Output dir").
+// (--amp inverted), errors name the flag, JSON round trip under upstream's dest names, the
+// run-folder names of upstream's set_log_files() (method-spec.md §5 "Output dir"), and the
+// process-wide switches (--deterministic, --conv_bn_fusion) that setup_compute sets.
 #include "apps/pretrain_flags.h"
 
 #include <gtest/gtest.h>
@@ -11,8 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "comm/distributed.h"
+#include "core/conv_bn_fusion.h"
+#include "core/determinism.h"
 #include "core/error.h"
 #include "train/pretrain_config.h"
+#include "train/training_setup.h"
 
 namespace cromss {
 namespace {
@@ -176,6 +181,8 @@ TEST(PretrainConfig, StoreTrueFlagsAndTheirNoForms) {
       {"deterministic", &PretrainConfig::deterministic, false},
       {"global_selection", &PretrainConfig::global_selection, false},
       {"skip_bad_samples", &PretrainConfig::skip_bad_samples, false},
+      {"channels_last", &PretrainConfig::channels_last, false},
+      {"conv_bn_fusion", &PretrainConfig::conv_bn_fusion, false},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.flag);
@@ -463,6 +470,26 @@ TEST(PretrainConfig, PrecisionResolution) {
   c.precision = "fp32";
   EXPECT_EQ(resolve_precision(c, true, true), Precision::fp32);
   EXPECT_STREQ(precision_name(Precision::bf16), "bf16");
+}
+
+// The engine switches reach the compute flags, and setup_compute turns the process-wide ones
+// (core/determinism.h, core/conv_bn_fusion.h) on and off again.
+TEST(PretrainConfig, ComputeSetupSetsTheProcessWideSwitches) {
+  const Parsed p =
+      parse({"--accelerator", "cpu", "--deterministic", "--channels_last", "--conv_bn_fusion"});
+  const ComputeFlags flags = compute_flags(p.cfg);
+  EXPECT_TRUE(flags.deterministic);
+  EXPECT_TRUE(flags.channels_last);
+  EXPECT_TRUE(flags.conv_bn_fusion);
+  EXPECT_EQ(network_memory_format(flags), MemoryFormat::nhwc);
+  EXPECT_EQ(p.cfg.to_json()["conv_bn_fusion"], true);
+  const Distributed single(ProcessInfo{});
+  EXPECT_EQ(setup_compute(flags, single, "test").device.str(), "cpu");
+  EXPECT_TRUE(deterministic_algorithms());
+  EXPECT_TRUE(conv_bn_fusion());
+  setup_compute(compute_flags(parse({"--accelerator", "cpu"}).cfg), single, "test");
+  EXPECT_FALSE(deterministic_algorithms());
+  EXPECT_FALSE(conv_bn_fusion());
 }
 
 TEST(PretrainConfig, DeviceResolution) {

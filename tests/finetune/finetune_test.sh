@@ -3,7 +3,8 @@
 # run by ctest (tests/finetune.cmake): finetune_test.sh CROMSS COMPARE WORKDIR CLASS_MAP_CHECK CHIP_DIR
 #   1. `cromss pretrain` one epoch -> checkpoints/last.h5 (the encoder to transfer);
 #   2. `cromss finetune` 2 epochs on a synthetic SSL4EO-S12@DW LMDB from its S2 encoder (mfs2,
-#      efix): 2 metrics rows with finite training losses and scores in [0, 1];
+#      efix): 2 metrics rows with finite training losses and scores in [0, 1]; --conv_bn_fusion
+#      (a no-op on the CPU, here and in steps 3 and 4) parses and reaches params.txt;
 #   3. `cromss evaluate` of the fine-tuned last.h5 on the test LMDB reproduces the last row's
 #      v_oa and v_miou exactly (the same every-sample scoring);
 #   4. `cromss predict` of the fine-tuned last.h5 on the real Sen1Floods11 S2 chip (13 bands,
@@ -30,11 +31,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ft=(--dataset DW --train_path "$work/train/synth_dw_lmdb" --test_path "$work/test/synth_dw_lmdb"
     --model_type resnet18 --input_type s2 --pretrain_tag mfs2
     --weight_path "$work/pt/checkpoints/last.h5" --encoder_finetune_tag efix --epochs 2
-    --scheduler_values 1 --batch_size 2 --crop_size 32 --accelerator cpu --num_workers 1 --quiet)
+    --scheduler_values 1 --batch_size 2 --crop_size 32 --accelerator cpu --num_workers 1 --quiet
+    --conv_bn_fusion)
 "$cromss" finetune "${ft[@]}" --run_dir "$work/ft" >"$work/ft.out" 2>&1 ||
   fail "finetune: $(tail -3 "$work/ft.out")"
 grep -q "encoder from .*(--pretrain_tag mfs2, 120 tensors)" "$work/ft.out" ||
   fail "the pretrained encoder was not loaded: $(head -3 "$work/ft.out")"
+grep -q '"conv_bn_fusion": true' "$work/ft/params.txt" ||
+  fail "params.txt does not record --conv_bn_fusion"
 metrics="$work/ft/metrics.jsonl"
 [[ $(wc -l <"$metrics") == 2 ]] || fail "metrics.jsonl has $(wc -l <"$metrics") rows, expected 2"
 value() { grep -o "\"$2\": *[-0-9.e+a-z]*" <<<"$1" | head -1 | sed 's/.*: *//'; }
@@ -48,7 +52,7 @@ done <"$metrics"
 last=$(tail -1 "$metrics")
 
 "$cromss" evaluate --ckpt "$work/ft/checkpoints/last.h5" --dataset DW \
-  --test_path "$work/test/synth_dw_lmdb" --json "$work/eval.json" >/dev/null
+  --test_path "$work/test/synth_dw_lmdb" --conv_bn_fusion --json "$work/eval.json" >/dev/null
 json=$(tr -d '\n' <"$work/eval.json")
 [[ $(value "$json" oa) == $(value "$last" v_oa) ]] ||
   fail "evaluate OA $(value "$json" oa) != the last epoch's v_oa $(value "$last" v_oa)"
@@ -58,7 +62,8 @@ json=$(tr -d '\n' <"$work/eval.json")
 if [[ $class_map_check != none ]]; then
   chip="$chip_dir/Spain_7370579_S2Hand.tif"
   "$cromss" predict --ckpt "$work/ft/checkpoints/last.h5" --s2 "$chip" --window 64 --overlap 16 \
-    --output "$work/map.tif" --preview "$work/map.png" >"$work/predict.out" 2>&1 ||
+    --conv_bn_fusion --output "$work/map.tif" --preview "$work/map.png" \
+    >"$work/predict.out" 2>&1 ||
     fail "predict: $(tail -3 "$work/predict.out")"
   [[ -s $work/map.png ]] || fail "predict wrote no PNG preview"
   "$class_map_check" "$work/map.tif" "$chip" 9 || fail "the class map of $chip"

@@ -18,7 +18,8 @@
 #   graph    --cuda_graph (forward, objective and backward captured once per epoch and replayed;
 #            on the CPU the recorded kernel calls replay) == without: last.h5 bit for bit and the
 #            same logged training losses after 2 epochs (a warm-up step, a capture per epoch).
-#            Both runs use --channels_last, so this is also the nhwc network's pretraining run.
+#            Both runs use --channels_last, so this is also the nhwc network's pretraining run,
+#            and --conv_bn_fusion (a no-op on the CPU: the flag parses and reaches params.txt).
 #   mpi      `mpirun -np 2` one SGD step == one process accumulating the same two micro-batches
 #            (rank r's batch of 1 is micro-batch r: data/sampler.h deals every world_size-th
 #            sample to a rank); parameters within fp32 tolerance, BN buffers excluded (§9.31).
@@ -111,13 +112,15 @@ streams)
   ;;
 graph)
   for graph in cuda_graph no-cuda_graph; do
-    "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 2 --channels_last --$graph \
-      --run_dir "$work/$graph" >/dev/null
+    "$cromss" pretrain "${common[@]}" "${small[@]}" --epochs 2 --channels_last --conv_bn_fusion \
+      --$graph --run_dir "$work/$graph" >/dev/null
   done
   grep -q '"cuda_graph": true' "$work/cuda_graph/params.txt" ||
     fail "params.txt does not record --cuda_graph"
   grep -q '"channels_last": true' "$work/cuda_graph/params.txt" ||
     fail "params.txt does not record --channels_last"
+  grep -q '"conv_bn_fusion": true' "$work/cuda_graph/params.txt" ||
+    fail "params.txt does not record --conv_bn_fusion"
   "$compare" "$work/no-cuda_graph/checkpoints/last.h5" "$work/cuda_graph/checkpoints/last.h5" ||
     fail "--cuda_graph trains differently"
   losses() { grep -o '"tr_loss": *[^,}]*' "$1/metrics.jsonl"; }

@@ -145,14 +145,16 @@ fi
 # eager channels_last ms / its ms; e2e_table.py also prints its speed-up over the same run without
 # the fusion). Batch 128 only by default (the memory-bound batch norms weigh most there, and the
 # check must fit its 10 minutes); E2E_FUSION_BATCHES="16 128" adds batch 16, E2E_FUSION=0 skips it.
+# The warm-up builds one cuDNN execution plan per convolution shape, compiling runtime-fusion
+# kernels, hence the longer limit.
 if [ "${E2E_FUSION:-1}" = 1 ]; then
   for batch in ${E2E_FUSION_BATCHES:-128}; do
     step "cromss bench --channels_last --conv_bn_fusion (b${batch}_bf16)" \
-      "e2e/cromss_fusion_b${batch}_bf16.log" 90 "$cromss" bench "${e2e[@]}" --fusion_type mid \
+      "e2e/cromss_fusion_b${batch}_bf16.log" 150 "$cromss" bench "${e2e[@]}" --fusion_type mid \
       --device cuda --precision bf16 --batch_size "$batch" --steps 10 --warmup 3 --channels_last \
       --conv_bn_fusion --json "$e2e_dir/cromss_fusion_b${batch}_bf16.json"
     step "cromss bench --channels_last --conv_bn_fusion --cuda_graph (b${batch}_bf16)" \
-      "e2e/cromss_fusion_graph_b${batch}_bf16.log" 90 "$cromss" bench "${e2e[@]}" \
+      "e2e/cromss_fusion_graph_b${batch}_bf16.log" 150 "$cromss" bench "${e2e[@]}" \
       --fusion_type mid --device cuda --precision bf16 --batch_size "$batch" --steps 10 \
       --warmup 3 --channels_last --conv_bn_fusion --cuda_graph \
       --json "$e2e_dir/cromss_fusion_graph_b${batch}_bf16.json"
@@ -163,7 +165,7 @@ step "cromss bench ($fp32_tag)" "e2e/cromss_$fp32_tag.log" 90 "$cromss" bench "$
   --fusion_type mid --device cuda --precision fp32 --batch_size 16 --steps 10 --warmup 3 \
   --json "$e2e_dir/cromss_$fp32_tag.json"
 
-step "kernel benchmarks (CUDA)" bench.log 150 "$kernel_bench" --benchmark_filter=Cuda \
+step "kernel benchmarks (CUDA)" bench.log 200 "$kernel_bench" --benchmark_filter=Cuda \
   --benchmark_min_time=0.05 --benchmark_out="$log_dir/bench.json" --benchmark_out_format=json
 if command -v compute-sanitizer >/dev/null; then
   step "compute-sanitizer memcheck" sanitizer.log 100 \

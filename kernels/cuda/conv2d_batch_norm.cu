@@ -62,7 +62,6 @@ void conv2d_forward_batch_stats(const Conv2dGeometry& g, const void* x, const vo
                                 void* mean, void* var, DType dtype, const Context& ctx) {
   if (fusion_wanted(g, dtype)) {
     const ChannelPair sums(ctx, g.k);
-    CUDA_CHECK(cudaMemsetAsync(sums.first(), 0, sums.buffer.bytes(), stream_of(ctx)));
     FusedConvBuffers b;
     b.x = x, b.w = weight, b.y = y, b.sum = sums.first(), b.sum_squares = sums.second();
     if (run_fused_conv(FusedConvGraph::batch_stats, g, dtype, b, ctx)) {

@@ -4,6 +4,7 @@
 #include "kernels/cuda/cudnn_fused_conv.h"
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -224,12 +225,59 @@ GraphNodes build_nodes(FusedConvGraph graph, const Conv2dGeometry& g, cudnnDataT
 struct FusedPlan {
   Descriptor plan{CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR};
   int64_t workspace = 0;
+  float time_ms = -1;  // measured; -1 when taken from the heuristic ranking unmeasured
 };
 
-// The first engine configuration of cuDNN's heuristic ranking whose plan finalises, or null
-// with `why` set.
-std::unique_ptr<FusedPlan> build_plan(FusedConvGraph graph, const Conv2dGeometry& g,
-                                      cudnnDataType_t io, cudnnHandle_t handle, std::string* why) {
+// The tensors of one call: unique ids and device pointers, in the variant pack's order.
+struct Binding {
+  std::vector<int64_t> uids;
+  std::vector<void*> pointers;
+  float* sums = nullptr;  // batch_stats: the sum and sum-of-squares vectors, zeroed before a run
+  size_t sums_bytes = 0;
+};
+
+// Runs `plan` on the binding's buffers (the statistics zeroed first: GenStats may accumulate).
+cudnnStatus_t execute(const FusedPlan& plan, const Binding& b, const Context& ctx) {
+  if (b.sums != nullptr) CUDA_CHECK(cudaMemsetAsync(b.sums, 0, b.sums_bytes, stream_of(ctx)));
+  const Scratch workspace(ctx, size_t(plan.workspace));
+  void* ws = workspace.data();
+  Descriptor pack(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR);
+  pack.set(CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, b.uids.data(),
+           int64_t(b.uids.size()))
+      .set(CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, b.pointers.data(),
+           int64_t(b.pointers.size()))
+      .set(CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR, &ws)
+      .finalize("variant pack");
+  return cudnnBackendExecute(cudnn_of(ctx), plan.plan.get(), pack.get());
+}
+
+// Mean time of kTimedRuns runs after one untimed run, on the call's own buffers (which the call
+// then overwrites); infinity when the plan fails to run. Waits for the device.
+float measure(const FusedPlan& plan, const Binding& b, const Context& ctx) {
+  constexpr int kTimedRuns = 3;
+  if (execute(plan, b, ctx) != CUDNN_STATUS_SUCCESS) return INFINITY;
+  cudaEvent_t start, stop;
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
+  CUDA_CHECK(cudaEventRecord(start, stream_of(ctx)));
+  bool ok = true;
+  for (int i = 0; i < kTimedRuns && ok; ++i) ok = execute(plan, b, ctx) == CUDNN_STATUS_SUCCESS;
+  CUDA_CHECK(cudaEventRecord(stop, stream_of(ctx)));
+  CUDA_CHECK(cudaEventSynchronize(stop));
+  float ms = 0;
+  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ok ? ms / kTimedRuns : INFINITY;
+}
+
+// Up to kCandidates execution plans from cuDNN's heuristic ranking (best first) that finalise
+// within kMaxWorkspace; none with `why` set.
+std::vector<std::unique_ptr<FusedPlan>> candidate_plans(FusedConvGraph graph,
+                                                        const Conv2dGeometry& g, cudnnDataType_t io,
+                                                        cudnnHandle_t handle, std::string* why) {
+  constexpr size_t kCandidates = 4;
+  std::vector<std::unique_ptr<FusedPlan>> plans;
   GraphNodes nodes = build_nodes(graph, g, io);
   std::vector<cudnnBackendDescriptor_t> ops;
   for (const Descriptor& op : nodes.ops) ops.push_back(op.get());
@@ -239,7 +287,7 @@ std::unique_ptr<FusedPlan> build_plan(FusedConvGraph graph, const Conv2dGeometry
   op_graph.set_handle(kGraphHandle, handle);
   if (const cudnnStatus_t s = op_graph.try_finalize(); s != CUDNN_STATUS_SUCCESS) {
     *why = std::string("operation graph: ") + cudnnGetErrorString(s);
-    return nullptr;
+    return plans;
   }
   const cudnnBackendHeurMode_t mode = CUDNN_HEUR_MODE_A;
   Descriptor heuristics(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
@@ -252,16 +300,15 @@ std::unique_ptr<FusedPlan> build_plan(FusedConvGraph graph, const Conv2dGeometry
                "engine heuristics count");
   std::vector<Descriptor> configs;
   std::vector<cudnnBackendDescriptor_t> raw;
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < count; ++i)
     raw.push_back(configs.emplace_back(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR).get());
-  }
   int64_t returned = 0;
   if (count > 0)
     check_status(
         cudnnBackendGetAttribute(heuristics.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS,
                                  CUDNN_TYPE_BACKEND_DESCRIPTOR, count, &returned, raw.data()),
         "engine heuristics results");
-  for (int64_t i = 0; i < returned; ++i) {
+  for (int64_t i = 0; i < returned && plans.size() < kCandidates; ++i) {
     auto plan = std::make_unique<FusedPlan>();
     plan->plan.set_handle(kPlanHandle, handle)
         .set(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, configs[size_t(i)]);
@@ -271,10 +318,24 @@ std::unique_ptr<FusedPlan> build_plan(FusedConvGraph graph, const Conv2dGeometry
         cudnnBackendGetAttribute(plan->plan.get(), CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE,
                                  CUDNN_TYPE_INT64, 1, &got, &plan->workspace),
         "execution plan workspace size");
-    if (plan->workspace <= kMaxWorkspace) return plan;
+    if (plan->workspace <= kMaxWorkspace) plans.push_back(std::move(plan));
   }
-  *why = "none of cuDNN's " + std::to_string(returned) + " engine configurations finalises";
-  return nullptr;
+  if (plans.empty())
+    *why = "none of cuDNN's " + std::to_string(returned) + " engine configurations finalises";
+  return plans;
+}
+
+// The plan to run: the fastest candidate measured on the call's buffers, or the heuristic's
+// first where there is one candidate or a graph capture is running (no device waits allowed).
+std::unique_ptr<FusedPlan> choose_plan(std::vector<std::unique_ptr<FusedPlan>> plans,
+                                       const Binding& b, const Context& ctx) {
+  if (plans.size() <= 1 || ctx.capturing()) return plans.empty() ? nullptr : std::move(plans[0]);
+  size_t best = 0;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    plans[i]->time_ms = measure(*plans[i], b, ctx);
+    if (plans[i]->time_ms < plans[best]->time_ms) best = i;
+  }
+  return std::isfinite(plans[best]->time_ms) ? std::move(plans[best]) : nullptr;
 }
 
 const char* graph_name(FusedConvGraph graph) {
@@ -291,37 +352,50 @@ const char* graph_name(FusedConvGraph graph) {
   return "?";
 }
 
+void note_unfused(FusedConvGraph graph, const Conv2dGeometry& g, const std::string& why) {
+  std::fprintf(stderr,
+               "cromss: --conv_bn_fusion: cuDNN cannot fuse %s for N=%lld C=%lld %lldx%lld -> "
+               "K=%lld %lldx%lld kernel; running it unfused (%s)\n",
+               graph_name(graph), (long long)g.n, (long long)g.c, (long long)g.h, (long long)g.w,
+               (long long)g.k, (long long)g.kh, (long long)g.kw, why.c_str());
+}
+
 // Plans per (convolution, graph); null entries remember graphs cuDNN cannot run.
 class PlanCache {
  public:
-  const FusedPlan* get(FusedConvGraph graph, const Conv2dGeometry& g, DType dtype,
-                       cudnnDataType_t io, const Context& ctx) {
-    const auto key = std::make_pair(
-        make_conv2d_algo_key(g, dtype, ConvDirection::forward, ctx.index(), false).fields(),
-        int(graph));
+  using Key = std::pair<std::array<int64_t, Conv2dAlgoKey::kFields>, int>;
+  static Key key_of(FusedConvGraph graph, const Conv2dGeometry& g, DType dtype,
+                    const Context& ctx) {
+    return {make_conv2d_algo_key(g, dtype, ConvDirection::forward, ctx.index(), false).fields(),
+            int(graph)};
+  }
+  // The cached plan, built (and measured on b's buffers) on a miss; null when cuDNN cannot run
+  // the graph.
+  const FusedPlan* get(const Key& key, FusedConvGraph graph, const Conv2dGeometry& g,
+                       cudnnDataType_t io, const Binding& b, const Context& ctx) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second.get();
     std::string why;
     std::unique_ptr<FusedPlan> plan;
     try {
-      plan = build_plan(graph, g, io, cudnn_of(ctx), &why);
+      plan = choose_plan(candidate_plans(graph, g, io, cudnn_of(ctx), &why), b, ctx);
+      if (!plan && why.empty()) why = "no candidate plan ran";
     } catch (const CudnnError& e) {
       why = e.what();
     }
-    if (!plan)
-      std::fprintf(stderr,
-                   "cromss: --conv_bn_fusion: cuDNN cannot fuse %s for N=%lld C=%lld %lldx%lld -> "
-                   "K=%lld %lldx%lld kernel; running it unfused (%s)\n",
-                   graph_name(graph), (long long)g.n, (long long)g.c, (long long)g.h,
-                   (long long)g.w, (long long)g.k, (long long)g.kh, (long long)g.kw, why.c_str());
+    if (!plan) note_unfused(graph, g, why);
     return plans_.emplace(key, std::move(plan)).first->second.get();
+  }
+  // After a failed execution: run this graph unfused from now on.
+  void drop(const Key& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    plans_[key].reset();
   }
 
  private:
   std::mutex mutex_;
-  std::map<std::pair<std::array<int64_t, Conv2dAlgoKey::kFields>, int>, std::unique_ptr<FusedPlan>>
-      plans_;
+  std::map<Key, std::unique_ptr<FusedPlan>> plans_;
 };
 
 PlanCache& plan_cache() {
@@ -341,39 +415,36 @@ bool fused_conv_candidate(const Conv2dGeometry& g, DType dtype) {
 }
 
 bool run_fused_conv(FusedConvGraph graph, const Conv2dGeometry& g, DType dtype,
-                    const FusedConvBuffers& b, const Context& ctx) {
+                    const FusedConvBuffers& buffers, const Context& ctx) {
   if (!fused_conv_candidate(g, dtype)) return false;
-  const std::vector<std::pair<int64_t, const void*>> bound = [&] {
-    std::vector<std::pair<int64_t, const void*>> v{{kX, b.x}, {kW, b.w}, {kY, b.y}};
-    if (graph == FusedConvGraph::batch_stats) {
-      v.insert(v.end(), {{kSum, b.sum}, {kSumSquares, b.sum_squares}});
-    } else {
-      v.insert(v.end(), {{kScale, b.scale}, {kShift, b.shift}});
-      if (graph == FusedConvGraph::scale_shift_add_relu) v.emplace_back(kResidual, b.residual);
-    }
-    return v;
-  }();
-  for (const auto& [uid, ptr] : bound)
-    if (ptr == nullptr || !aligned(ptr)) return false;
-  const cudnnDataType_t io = dtype == DType::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_HALF;
-  const FusedPlan* plan = plan_cache().get(graph, g, dtype, io, ctx);
-  if (plan == nullptr) return false;
-
-  const Scratch workspace(ctx, size_t(plan->workspace));
-  std::vector<int64_t> uids;
-  std::vector<void*> pointers;
-  for (const auto& [uid, ptr] : bound) {
-    uids.push_back(uid);
-    pointers.push_back(const_cast<void*>(ptr));
+  std::vector<std::pair<int64_t, const void*>> bound{
+      {kX, buffers.x}, {kW, buffers.w}, {kY, buffers.y}};
+  if (graph == FusedConvGraph::batch_stats) {
+    bound.insert(bound.end(), {{kSum, buffers.sum}, {kSumSquares, buffers.sum_squares}});
+  } else {
+    bound.insert(bound.end(), {{kScale, buffers.scale}, {kShift, buffers.shift}});
+    if (graph == FusedConvGraph::scale_shift_add_relu)
+      bound.emplace_back(kResidual, buffers.residual);
   }
-  void* ws = workspace.data();
-  Descriptor pack(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR);
-  pack.set(CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, uids.data(), int64_t(uids.size()))
-      .set(CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, pointers.data(),
-           int64_t(pointers.size()))
-      .set(CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR, &ws)
-      .finalize("variant pack");
-  CUDNN_CHECK(cudnnBackendExecute(cudnn_of(ctx), plan->plan.get(), pack.get()));
+  Binding b;
+  for (const auto& [uid, ptr] : bound) {
+    if (ptr == nullptr || !aligned(ptr)) return false;
+    b.uids.push_back(uid);
+    b.pointers.push_back(const_cast<void*>(ptr));
+  }
+  if (graph == FusedConvGraph::batch_stats) {
+    b.sums = buffers.sum;
+    b.sums_bytes = size_t(buffers.sum_squares + g.k - buffers.sum) * sizeof(float);
+  }
+  const cudnnDataType_t io = dtype == DType::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_HALF;
+  const PlanCache::Key key = PlanCache::key_of(graph, g, dtype, ctx);
+  const FusedPlan* plan = plan_cache().get(key, graph, g, io, b, ctx);
+  if (plan == nullptr) return false;
+  if (const cudnnStatus_t s = execute(*plan, b, ctx); s != CUDNN_STATUS_SUCCESS) {
+    note_unfused(graph, g, std::string("execution failed: ") + cudnnGetErrorString(s));
+    plan_cache().drop(key);
+    return false;
+  }
   return true;
 }
 

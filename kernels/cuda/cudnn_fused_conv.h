@@ -8,10 +8,13 @@
 //                channel in fp32 (BN with fixed statistics folded into one multiply-add) — the
 //                conv + BN + ReLU of inference, with the intermediate results virtual (never
 //                written to memory).
-// cuDNN's heuristics (mode A) rank the engine configurations; the first whose execution plan
-// finalises is cached per convolution (kernels/conv2d_algo_key.h) and graph. When none does — the
-// graph is not supported for that shape on this GPU and cuDNN — that too is cached, a note goes to
-// stderr once per shape, and run_fused_conv returns false so the caller runs the unfused steps.
+// cuDNN's heuristics (mode A) rank the engine configurations; of the first four whose execution
+// plans finalise, the fastest on the first call's own buffers (3 timed runs each, waiting for the
+// device, as cudnnFind does for plain convolutions; the heuristic's first inside a graph capture)
+// is cached per convolution (kernels/conv2d_algo_key.h) and graph. When none does — the graph is
+// not supported for that shape on this GPU and cuDNN — or a plan fails to execute, that too is
+// cached, a note goes to stderr once per shape, and run_fused_conv returns false so the caller
+// runs the unfused steps (nothing it needs was written: the caller's steps overwrite y).
 #pragma once
 
 #include "core/context.h"
@@ -42,7 +45,8 @@ struct FusedConvBuffers {
 // cuDNN.
 bool fused_conv_candidate(const Conv2dGeometry& g, DType dtype);
 
-// Runs `graph` on the context's stream; false (nothing written) when cuDNN has no engine for it.
+// Runs `graph` on the context's stream; false when cuDNN has no engine for it (the caller then runs
+// the unfused steps, which overwrite everything). batch_stats zeroes the sums itself first.
 bool run_fused_conv(FusedConvGraph graph, const Conv2dGeometry& g, DType dtype,
                     const FusedConvBuffers& buffers, const Context& ctx);
 

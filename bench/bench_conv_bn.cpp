@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "bench/bench_support.h"
 #include "core/context.h"
 #include "core/conv_bn_fusion.h"
 #include "core/device.h"
@@ -18,6 +19,9 @@
 
 namespace cromss {
 namespace {
+
+using bench::leaf;
+using bench::sync;
 
 struct Setup {
   Device device;
@@ -43,14 +47,6 @@ struct Unit {
     rv = Tensor::full({k}, 1.0).to(s.device);
   }
 };
-
-Tensor leaf(const Tensor& t) {
-  return t.detach().set_requires_grad(true);
-}
-
-void sync(Device dev) {
-  if (dev.is_cuda()) Context::get(dev).synchronize();
-}
 
 void BM_ConvBatchNormReluTrain(benchmark::State& state, Setup s) {
   set_conv_bn_fusion(s.fusion);

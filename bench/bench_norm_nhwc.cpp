@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "bench/bench_support.h"
 #include "core/context.h"
 #include "core/device.h"
 #include "engine/ops/batch_norm_relu.h"
@@ -16,6 +17,9 @@
 
 namespace cromss {
 namespace {
+
+using bench::leaf;
+using bench::sync;
 
 struct Setup {
   Device device;
@@ -39,15 +43,6 @@ struct Inputs {
     rv = Tensor::full({c}, 1.0).to(s.device);
   }
 };
-
-// Fresh leaf sharing t's storage, so every iteration starts without accumulated gradients.
-Tensor leaf(const Tensor& t) {
-  return t.detach().set_requires_grad(true);
-}
-
-void sync(Device dev) {
-  if (dev.is_cuda()) Context::get(dev).synchronize();
-}
 
 void BM_BatchNormReluFwdBwd(benchmark::State& state, Setup s) {
   Inputs in(s, state.range(0), state.range(1));

@@ -3,6 +3,7 @@
 // achieved GB/s of the minimum traffic model stated next to each benchmark.
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_support.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/group_norm.h"
 #include "engine/ops/resize.h"
@@ -10,10 +11,7 @@
 namespace cromss {
 namespace {
 
-// Fresh leaf sharing x's storage, so every iteration starts without accumulated gradients.
-Tensor leaf(const Tensor& x) {
-  return x.detach().set_requires_grad(true);
-}
+using bench::leaf;
 
 // Traffic per element: forward reads x twice (two-pass statistics) and x once more to write y;
 // backward reads dy and x for the channel sums and again to write dx: 9 x 4 bytes.

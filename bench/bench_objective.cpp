@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "core/context.h"
 #include "core/device.h"
 #include "engine/dispatch.h"
@@ -17,6 +18,8 @@
 
 namespace cromss {
 namespace {
+
+using bench::sync;
 
 constexpr int kC = 9;
 constexpr int64_t kH = 256, kW = 256;
@@ -92,10 +95,6 @@ Buffers& buffers_for(int64_t batch, Device dev) {
 }
 
 const ConfidenceArgs kArgs{0.8, 0.15, 0.05, false};
-
-void sync(Device dev) {
-  if (dev.is_cuda()) Context::get(dev).synchronize();
-}
 
 // Bytes: logits 2NC, prior NC, target NC (f32), labels N (i32), 4 maps N.
 void BM_ObjectiveConfidences(benchmark::State& state, Device dev) {

@@ -24,6 +24,7 @@
 #include "layers/batch_norm2d.h"
 #include "layers/conv2d.h"
 #include "layers/sequential.h"
+#include "tests/conv_batch_norm_unit.h"
 #include "tests/tolerance.h"
 
 namespace cromss {
@@ -31,15 +32,9 @@ namespace {
 
 enum class Mode { training, eval_with_grad, inference };
 
-struct UnitCase {
-  const char* name;
-  Shape x_shape;
-  int64_t out, kernel;
-  Conv2dParams params;
-  bool relu, residual;
-};
+using test::ConvBatchNormUnit;
 
-const UnitCase kCases[] = {
+const ConvBatchNormUnit kCases[] = {
     {"conv3x3_relu", {2, 3, 6, 7}, 5, 3, Conv2dParams::square(1, 1), true, false},
     {"conv3x3_add_relu", {2, 4, 5, 5}, 4, 3, Conv2dParams::square(1, 1), true, true},
     {"downsample1x1_s2", {3, 6, 7, 6}, 8, 1, Conv2dParams::square(2, 0), false, false},
@@ -57,7 +52,7 @@ TEST_P(ConvBatchNormVsComposed, ForwardRunningStatsAndGradients) {
   const auto [dt, format, mode] = GetParam();
   const bool training = mode == Mode::training, grads = mode != Mode::inference;
   uint64_t seed = 900;
-  for (const UnitCase& k : kCases) {
+  for (const ConvBatchNormUnit& k : kCases) {
     ++seed;
     std::printf("seed %llu %s %s %s %s\n", static_cast<unsigned long long>(seed), k.name,
                 dtype_name(dt), memory_format_name(format), mode_name(mode));

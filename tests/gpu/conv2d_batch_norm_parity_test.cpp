@@ -16,21 +16,16 @@
 #include "core/conv_bn_fusion.h"
 #include "engine/autograd.h"
 #include "engine/ops/conv2d_batch_norm.h"
+#include "tests/conv_batch_norm_unit.h"
 #include "tests/gpu_test.h"
 #include "tests/tolerance.h"
 
 namespace cromss {
 namespace {
 
-struct UnitCase {
-  const char* name;
-  Shape x_shape;
-  int64_t out, kernel;
-  Conv2dParams params;
-  bool relu, residual;
-};
+using test::ConvBatchNormUnit;
 
-const UnitCase kCases[] = {
+const ConvBatchNormUnit kCases[] = {
     {"conv3x3_relu", {8, 64, 32, 32}, 64, 3, Conv2dParams::square(1, 1), true, false},
     {"conv1x1_add_relu", {4, 64, 32, 32}, 256, 1, Conv2dParams::square(1, 0), true, true},
     {"downsample1x1_s2", {4, 256, 32, 32}, 512, 1, Conv2dParams::square(2, 0), false, false},
@@ -59,7 +54,7 @@ TEST_P(ConvBatchNormParity, MatchesTheCpuReference) {
   const FusionScope scope(fusion);
   const double limit = test::nmse_limit_for(dt);
   uint64_t seed = 1700;
-  for (const UnitCase& k : kCases) {
+  for (const ConvBatchNormUnit& k : kCases) {
     ++seed;
     std::printf("seed %llu %s %s %s fusion %d training %d\n", static_cast<unsigned long long>(seed),
                 k.name, dtype_name(dt), memory_format_name(format), fusion, training);

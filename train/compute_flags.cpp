@@ -29,6 +29,10 @@ Precision resolve_precision(const ComputeFlags& flags, bool on_cuda, bool has_bf
   return Precision::bf16;
 }
 
+Precision resolve_precision(const ComputeFlags& flags, Device device) {
+  return resolve_precision(flags, supports_16bit_training(device), supports_bf16(device));
+}
+
 MemoryFormat network_memory_format(const ComputeFlags& flags) {
   return flags.channels_last ? MemoryFormat::nhwc : MemoryFormat::nchw;
 }

@@ -14,6 +14,7 @@
 
 #include <string>
 
+#include "core/device.h"
 #include "core/memory_format.h"
 #include "train/precision.h"
 
@@ -37,6 +38,8 @@ inline constexpr const char* kConvBnFusionHelp =
 
 // The precision and device rules behind setup_compute (ValueError naming the flag).
 Precision resolve_precision(const ComputeFlags& flags, bool on_cuda, bool cuda_has_bf16);
+// The same rules for `device`'s capabilities (core/device.h supports_16bit_training/bf16).
+Precision resolve_precision(const ComputeFlags& flags, Device device);
 std::string resolve_device(const ComputeFlags& flags, int cuda_device_count, bool* fell_back);
 // The memory format the network runs its activations in: nhwc with --channels_last, else nchw.
 MemoryFormat network_memory_format(const ComputeFlags& flags);

@@ -87,7 +87,7 @@ Evaluation evaluation_from_confusion(const std::string& dataset,
 
 Evaluation evaluate_model(SegmentationModel& net, const FinetunedModel& model,
                           const data::DownstreamDataset& data, int64_t batch_size, Device device,
-                          bool strict) {
+                          bool strict, Precision precision) {
   const int64_t classes = data::downstream_classes(data.kind());
   CROMSS_CHECK(model.config.n_classes == classes,
                "the model has {} classes but --dataset {} has {} ({})", model.config.n_classes,
@@ -102,9 +102,11 @@ Evaluation evaluate_model(SegmentationModel& net, const FinetunedModel& model,
   int64_t count = 0, height = 0, width = 0, channels = 0;
   auto flush = [&] {
     if (count == 0) return;
-    Tensor x = Tensor::from_vector(inputs, {count, channels, height, width}).to(device);
+    Tensor x = Tensor::from_vector(inputs, {count, channels, height, width})
+                   .to(device)
+                   .to(compute_dtype(precision));
     Tensor y = Tensor::from_vector(labels, {count, height, width}).to(device);
-    matrix.accumulate(argmax_classes(net.forward(x)), y);
+    matrix.accumulate(argmax_classes(net.forward(x).to(DType::f32)), y);
     inputs.clear(), labels.clear(), count = 0;
   };
   data::DownstreamSample s;
@@ -128,6 +130,7 @@ Evaluation evaluate_model(SegmentationModel& net, const FinetunedModel& model,
       evaluation_from_confusion(data::downstream_name(data.kind()),
                                 data::downstream_class_names(data.kind()), matrix.counts(), strict);
   e.samples = int64_t(data.size());
+  e.precision = precision;
   return e;
 }
 
@@ -135,8 +138,9 @@ std::string evaluation_table(const Evaluation& e) {
   const ClassScores& s = e.scores;
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "%s: %lld samples, %lld labelled pixels%s\n", e.dataset.c_str(),
-                static_cast<long long>(e.samples), static_cast<long long>(s.pixels),
+  std::snprintf(line, sizeof line, "%s: %lld samples, %lld labelled pixels, %s%s\n",
+                e.dataset.c_str(), static_cast<long long>(e.samples),
+                static_cast<long long>(s.pixels), precision_name(e.precision),
                 e.strict ? " (strict: 0/0 scores 0)" : "");
   out += line;
   std::snprintf(line, sizeof line, "%-3s %-22s %8s %8s %8s %8s %12s\n", "id", "class", "IoU", "F1",
@@ -174,6 +178,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
   }
   return {{"dataset", e.dataset},
           {"samples", e.samples},
+          {"precision", precision_name(e.precision)},
           {"pixels", s.pixels},
           {"zero_division", e.strict ? 0 : 1},
           {"oa", s.oa},

@@ -4,7 +4,9 @@
 // the eval-mode logits; one exact int64 confusion matrix over all samples (label 255 ignored);
 // from it OA, AA (= mean recall), mIoU, mF1 and per-class IoU/F1/precision/recall with smp's
 // zero_division = 1, or 0 with --strict. Reports as a terminal table, JSON, and a PNG of the
-// row-normalised confusion matrix.
+// row-normalised confusion matrix. The model computes in a precision (train/inference_weights.h:
+// fp32 by default, as fine-tuning scores its test set with the fp32 master weights), recorded in
+// the table's first line and the JSON.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "data/ssl4eo_dataset.h"
 #include "models/downstream.h"
 #include "train/metrics.h"
+#include "train/precision.h"
 
 namespace cromss {
 
@@ -44,13 +47,16 @@ struct Evaluation {
   ClassScores scores;
   int64_t samples = 0;
   bool strict = false;
+  Precision precision = Precision::fp32;  // the dtype the model computed in
 };
 
 // Scores `net` on every sample of `data` in batches of up to `batch_size` (consecutive samples of
-// equal size), on `device`. ValueError when the model's classes or channels do not fit the data.
+// equal size), on `device`, with inputs in compute_dtype(precision) (the weights must already be
+// in it: train/inference_weights.h) and fp32 logits for the argmax. ValueError when the model's
+// classes or channels do not fit the data.
 Evaluation evaluate_model(SegmentationModel& net, const FinetunedModel& model,
                           const data::DownstreamDataset& data, int64_t batch_size, Device device,
-                          bool strict);
+                          bool strict, Precision precision = Precision::fp32);
 
 // The scores of a confusion matrix, with names (OA, AA, mIoU, mF1 and per class).
 Evaluation evaluation_from_confusion(const std::string& dataset,

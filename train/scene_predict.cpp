@@ -15,6 +15,7 @@
 #include "engine/autograd.h"
 #include "engine/ops/softmax.h"
 #include "train/evaluate.h"
+#include "train/inference_weights.h"
 #include "train/png_panel.h"
 
 namespace cromss {
@@ -90,6 +91,7 @@ class ScenePredictor {
 
   const PredictOptions& o_;
   FinetunedModel model_;
+  std::unique_ptr<InferenceWeights> weights_;
   std::vector<Input> inputs_;  // [0] feeds the model; others add their nodata
   std::vector<int> bands_;
   int64_t classes_ = 0;
@@ -143,8 +145,11 @@ void ScenePredictor::predict_window(int x0, int y0) {
         }
     }
   }
-  Tensor input = Tensor::from_vector(x, {1, int64_t(bands_.size()), win_y_, win_x_}).to(o_.device);
-  const std::vector<float> p = softmax(model_.net->forward(input), 1).to_vector<float>();
+  const Tensor input = Tensor::from_vector(x, {1, int64_t(bands_.size()), win_y_, win_x_})
+                           .to(o_.device)
+                           .to(weights_->compute());
+  const std::vector<float> p =
+      softmax(model_.net->forward(input).to(DType::f32), 1).to_vector<float>();
   for (int yy = 0; yy < rh; ++yy) {
     Row& r = row(y0 + yy);
     for (int xx = 0; xx < rw; ++xx) {
@@ -228,8 +233,8 @@ PredictReport ScenePredictor::run() {
     preview_ = std::make_unique<Image>((width_ + preview_step_ - 1) / preview_step_,
                                        (height_ + preview_step_ - 1) / preview_step_);
   }
-  model_.net->to(o_.device);
   model_.net->set_memory_format(o_.memory_format);
+  weights_ = std::make_unique<InferenceWeights>(*model_.net, o_.device, o_.precision);
   model_.net->eval();
   NoGrad no_grad;
   const std::vector<int> ys = window_starts(height_, win_y_, std::max(1, win_y_ - o_.overlap));

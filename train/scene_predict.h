@@ -16,6 +16,9 @@
 //   GeoTIFF's nodata) where the input is nodata (S1: any band NaN or the band's nodata value;
 //   S2: every band 0 or its nodata value). Rows are finished and written strip by strip; only
 //   one strip of probabilities (classes x window x width) is held.
+// * Precision (--precision, train/inference_weights.h): the model computes in bf16/fp16 as a
+//   training step does (low-precision weights, BN in fp32); the logits return to fp32 before the
+//   softmax and the blending. fp32 by default, as `cromss evaluate`.
 // * Optional PNG preview (--preview): the map in the Dynamic World palette (classes beyond 8 in
 //   viridis, nodata black), subsampled to at most 1024 pixels on its longer side.
 #pragma once
@@ -25,6 +28,7 @@
 
 #include "core/device.h"
 #include "core/memory_format.h"
+#include "train/precision.h"
 
 namespace cromss {
 
@@ -34,6 +38,7 @@ struct PredictOptions {
   int overlap = 64;
   Device device = Device::cpu();
   MemoryFormat memory_format = MemoryFormat::nchw;  // --channels_last: nhwc activations
+  Precision precision = Precision::fp32;            // resolved --precision
 };
 
 struct PredictReport {

@@ -25,8 +25,7 @@ ComputeSetup setup_compute(const ComputeFlags& flags, const Distributed& dist,
                  "%s: note: --accelerator gpu but no GPU visible; using the CPU (as upstream)\n",
                  command);
   if (dist.active()) s.device = device_for_local_rank(s.device, dist.local_rank());
-  s.precision =
-      resolve_precision(flags, supports_16bit_training(s.device), supports_bf16(s.device));
+  s.precision = resolve_precision(flags, s.device);
   s.compute = compute_dtype(s.precision);
   return s;
 }

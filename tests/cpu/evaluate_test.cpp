@@ -3,8 +3,11 @@
 // DeepLabV3+ on a synthetic SSL4EO-S12@DW LMDB whose confusion matrix is recounted here pixel by
 // pixel from the model's own per-sample predictions (every sample, batches split by size, label
 // 255 ignored); the JSON/PNG outputs; clear errors for a dataset whose classes do not match.
-// The CLI as real processes: `cromss evaluate --json` on a checkpointed FPN, and `cromss forward`
-// of the same checkpoint against the model's logits.
+// --precision on the CPU (train/inference_weights.h): auto and fp32 give fp32 and exactly the
+// scores of before (recorded in the table and the JSON); bf16/fp16 are a ValueError naming the
+// flag. The CLI as real processes: `cromss evaluate --json` on a checkpointed FPN (default,
+// --precision auto: the same scores; --precision bf16: a clear error), and `cromss forward` of the
+// same checkpoint against the model's logits.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,6 +24,7 @@
 #include "tests/tolerance.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/inference_weights.h"
 #include "train/png_panel.h"
 
 namespace cromss {
@@ -122,6 +126,19 @@ TEST(Evaluate, CheckpointOnSyntheticDwMatchesRecount) {
   EXPECT_GT(ignored, 0) << "the synthetic DW tiles have unlabelled pixels";
   EXPECT_EQ(e.confusion, recount);
   EXPECT_EQ(e.scores.pixels, 5 * 32 * 32 - ignored);
+  EXPECT_EQ(e.precision, Precision::fp32);
+  EXPECT_EQ(evaluation_json(e)["precision"], "fp32");
+  EXPECT_NE(evaluation_table(e).find("labelled pixels, fp32"), std::string::npos)
+      << evaluation_table(e);
+
+  // --precision auto on the CPU: fp32 weights on the device, the very same confusion matrix.
+  FinetunedModel automatic = load_finetuned_model(ckpt);
+  const Precision p = inference_precision("auto", Device::cpu());
+  EXPECT_EQ(p, Precision::fp32);
+  const InferenceWeights weights(*automatic.net, Device::cpu(), p);
+  EXPECT_EQ(weights.compute(), DType::f32);
+  EXPECT_EQ(evaluate_model(*automatic.net, automatic, test, 2, Device::cpu(), false, p).confusion,
+            e.confusion);
 
   const std::string png = (dir.path / "cm.png").string();
   write_confusion_png(png, e);
@@ -140,6 +157,20 @@ TEST(Evaluate, CheckpointOnSyntheticDwMatchesRecount) {
     EXPECT_NE(std::string(err.what()).find("--dataset DW has 9"), std::string::npos) << err.what();
   }
   EXPECT_THROW(load_finetuned_model(ckpt, "s1"), ValueError);  // 13 channels are no S1 model
+}
+
+TEST(EvaluatePrecision, FlagRulesOnTheCpu) {
+  EXPECT_EQ(inference_precision("fp32", Device::cpu()), Precision::fp32);
+  EXPECT_EQ(inference_precision("auto", Device::cpu()), Precision::fp32);
+  for (const std::string flag : {"bf16", "fp16", "fp64"}) {
+    try {
+      inference_precision(flag, Device::cpu());
+      ADD_FAILURE() << "no error for --precision " << flag << " on the CPU";
+    } catch (const ValueError& err) {
+      EXPECT_NE(std::string(err.what()).find("--precision"), std::string::npos) << err.what();
+      EXPECT_NE(std::string(err.what()).find(flag), std::string::npos) << err.what();
+    }
+  }
 }
 
 int run(const std::string& cmd, std::string* out) {
@@ -188,6 +219,24 @@ TEST(EvaluateCli, EvaluateJsonAndForwardOfFinetunedFpn) {
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j["samples"], 3);
   EXPECT_EQ(j["classes"].size(), 13u);
+  EXPECT_EQ(j["precision"], "fp32");
+  const std::string auto_json = (dir.path / "auto.json").string();
+  out.clear();
+  ASSERT_EQ(run(bin + " evaluate --ckpt " + ckpt + " --dataset OSM --test_path " + lmdb +
+                    " --test_batch_size 2 --precision auto --json " + auto_json,
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("cpu (fp32)"), std::string::npos) << out;
+  std::ifstream auto_in(auto_json);
+  EXPECT_EQ(nlohmann::json::parse(auto_in), j) << "--precision auto on the CPU changed the scores";
+  out.clear();
+  EXPECT_NE(run(bin + " evaluate --ckpt " + ckpt + " --dataset OSM --test_path " + lmdb +
+                    " --precision bf16",
+                &out),
+            0);
+  EXPECT_NE(out.find("--precision bf16: mixed precision needs a CUDA device"), std::string::npos)
+      << out;
   out.clear();
   EXPECT_NE(run(bin + " evaluate --ckpt " + ckpt + " --dataset DW --test_path " + lmdb, &out), 0);
   EXPECT_NE(out.find("--dataset DW"), std::string::npos) << out;

@@ -6,11 +6,13 @@
 #      efix): 2 metrics rows with finite training losses and scores in [0, 1]; --conv_bn_fusion
 #      (a no-op on the CPU, here and in steps 3 and 4) parses and reaches params.txt;
 #   3. `cromss evaluate` of the fine-tuned last.h5 on the test LMDB reproduces the last row's
-#      v_oa and v_miou exactly (the same every-sample scoring);
+#      v_oa and v_miou exactly (the same every-sample scoring, fp32 by default, recorded in the
+#      JSON);
 #   4. `cromss predict` of the fine-tuned last.h5 on the real Sen1Floods11 S2 chip (13 bands,
 #      128 x 128, tests/fixtures/sen1floods11) with overlapping windows: a class map on the chip's
 #      grid (size, CRS, geotransform), nodata 255, only DW class ids 0..8 or 255, and a PNG preview
 #      (cromss_class_map_check; skipped when CLASS_MAP_CHECK is "none", a build without GDAL);
+#      --precision auto runs fp32 on the CPU and says so; --precision fp16 there is a clear error;
 #   5. resume: a run stopped by --max_steps 2 (mid-epoch 0) and continued with --resume auto
 #      ends bit-identical to the straight run (cromss_ckpt_compare: model, optimizer, position).
 set -euo pipefail
@@ -58,14 +60,23 @@ json=$(tr -d '\n' <"$work/eval.json")
   fail "evaluate OA $(value "$json" oa) != the last epoch's v_oa $(value "$last" v_oa)"
 [[ $(value "$json" miou) == $(value "$last" v_miou) ]] ||
   fail "evaluate mIoU $(value "$json" miou) != the last epoch's v_miou $(value "$last" v_miou)"
+grep -q '"precision": "fp32"' "$work/eval.json" || fail "eval.json does not record precision fp32"
 
 if [[ $class_map_check != none ]]; then
   chip="$chip_dir/Spain_7370579_S2Hand.tif"
   "$cromss" predict --ckpt "$work/ft/checkpoints/last.h5" --s2 "$chip" --window 64 --overlap 16 \
-    --conv_bn_fusion --output "$work/map.tif" --preview "$work/map.png" \
+    --conv_bn_fusion --precision auto --output "$work/map.tif" --preview "$work/map.png" \
     >"$work/predict.out" 2>&1 ||
     fail "predict: $(tail -3 "$work/predict.out")"
   [[ -s $work/map.png ]] || fail "predict wrote no PNG preview"
+  grep -q "nodata pixels, fp32 on cpu" "$work/predict.out" ||
+    fail "predict --precision auto on the CPU: $(head -1 "$work/predict.out")"
+  if "$cromss" predict --ckpt "$work/ft/checkpoints/last.h5" --s2 "$chip" --precision fp16 \
+    --output "$work/fp16.tif" >"$work/fp16.out" 2>&1; then
+    fail "predict --precision fp16 on the CPU did not fail"
+  fi
+  grep -q -- "--precision fp16: mixed precision needs a CUDA device" "$work/fp16.out" ||
+    fail "predict --precision fp16 on the CPU: $(tail -1 "$work/fp16.out")"
   "$class_map_check" "$work/map.tif" "$chip" 9 || fail "the class map of $chip"
 fi
 

@@ -44,6 +44,8 @@ Tensor BatchNorm2d::forward_relu(const Tensor& x, const Tensor& residual) {
 }
 
 Tensor BatchNorm2d::forward_conv(Conv2d& conv, const Tensor& x, bool relu, const Tensor& residual) {
+  CROMSS_CHECK(relu || !residual.defined(),
+               "BatchNorm2d({}): a residual is only added before a ReLU", channels_);
   if (conv.has_bias())
     return relu ? forward_relu(conv.forward(x), residual) : forward(conv.forward(x));
   CROMSS_CHECK(conv.out_channels() == channels_,

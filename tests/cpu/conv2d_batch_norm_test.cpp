@@ -201,5 +201,18 @@ TEST(ConvBatchNormSequential, RunsOfConvBatchNormReluMatchTheLayersOneByOne) {
   }
 }
 
+// A residual without a ReLU is refused whether the convolution has a bias (layers one by one) or
+// not (the fused op): it would otherwise be dropped silently on the biased path.
+TEST(ConvBatchNormLayer, ResidualWithoutReluIsRefusedWithAndWithoutConvBias) {
+  for (const bool bias : {false, true}) {
+    Conv2d conv(2, 3, 3, 1, 1, bias);
+    BatchNorm2d bn(3);
+    conv.initialize_parameters(970);
+    const Tensor x = Tensor::normal({1, 2, 4, 4}, 0, 1, 971);
+    EXPECT_THROW(bn.forward_conv(conv, x, false, Tensor::zeros({1, 3, 4, 4})), ValueError)
+        << "bias " << bias;
+  }
+}
+
 }  // namespace
 }  // namespace cromss
